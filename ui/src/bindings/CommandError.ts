@@ -1,0 +1,3 @@
+// Written by hand until ts-rs generates it from src-tauri; keep the name and shape.
+
+export type CommandError = { code: string; message: string };

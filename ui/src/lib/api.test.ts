@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { appInfo, createFreshDatabase, startupState, toCommandError } from './api';
+import { CommandFailure, mockCommands, sampleInfo } from '../test/ipc';
+
+describe('api', () => {
+  it('each wrapper calls its command and returns its answer', async () => {
+    const backend = mockCommands({
+      startup_state: { state: 'ready' },
+      app_info: sampleInfo,
+      create_fresh_database: { state: 'ready' },
+    });
+
+    await expect(startupState()).resolves.toEqual({ state: 'ready' });
+    await expect(appInfo()).resolves.toEqual(sampleInfo);
+    await expect(createFreshDatabase()).resolves.toEqual({ state: 'ready' });
+    expect(backend.calls).toEqual(['startup_state', 'app_info', 'create_fresh_database']);
+  });
+
+  it('passes a CommandError from the backend through unchanged', async () => {
+    mockCommands({
+      app_info: () => new CommandFailure({ code: 'db_locked', message: 'database is locked' }),
+    });
+
+    await expect(appInfo()).rejects.toEqual({ code: 'db_locked', message: 'database is locked' });
+  });
+
+  it.each([
+    ['a plain string from Tauri', 'command app_info not found', 'unknown', 'command app_info not found'],
+    ['an Error', new Error('boom'), 'unknown', 'boom'],
+    ['an object with extra fields', { code: 'x', message: 'y', detail: 1 }, 'x', 'y'],
+    ['something else', 42, 'unknown', 'An unexpected error happened.'],
+  ])('turns %s into a CommandError', (_name, error, code, message) => {
+    mockCommands({});
+    expect(toCommandError(error)).toEqual({ code, message });
+  });
+
+  it('outside the desktop app says so instead of failing obscurely', () => {
+    // No mockIPC: there is no Tauri IPC in this window.
+    expect(toCommandError(new TypeError("Cannot read properties of undefined"))).toEqual({
+      code: 'no_backend',
+      message: 'Loopdesk was opened outside the desktop app, so it cannot reach its data.',
+    });
+  });
+
+  it('is the only module that talks to Tauri directly', () => {
+    const sources = import.meta.glob(['/src/**/*.{ts,svelte}', '!/src/**/*.test.ts', '!/src/test/**', '!/src/test-setup.ts', '!/src/dev/**'], {
+      query: '?raw',
+      import: 'default',
+      eager: true,
+    }) as Record<string, string>;
+
+    const offenders = Object.entries(sources)
+      .filter(([, source]) => source.includes('@tauri-apps/api'))
+      .map(([file]) => file);
+    expect(Object.keys(sources).length).toBeGreaterThan(10);
+    expect(offenders).toEqual(['/src/lib/api.ts']);
+  });
+});

@@ -1,0 +1,37 @@
+// A tiny state-based router: which area is showing, and which console screen.
+// No URLs: the desk app has one window and nothing to bookmark.
+import { getContext, setContext } from 'svelte';
+
+export type AreaId = 'reception' | 'console';
+
+export class Router {
+  area: AreaId = $state('reception');
+  consoleScreen: string = $state('');
+
+  constructor(initial: { area?: AreaId; consoleScreen: string }) {
+    this.area = initial.area ?? 'reception';
+    this.consoleScreen = initial.consoleScreen;
+  }
+
+  showArea(area: AreaId): void {
+    this.area = area;
+  }
+
+  /** Opens a Staff console screen (switching to the console if needed). */
+  openConsoleScreen(id: string): void {
+    this.consoleScreen = id;
+    this.area = 'console';
+  }
+}
+
+const key = Symbol('router');
+
+export function setRouter(router: Router): Router {
+  return setContext(key, router);
+}
+
+export function getRouter(): Router {
+  const router = getContext<Router | undefined>(key);
+  if (!router) throw new Error('getRouter() used outside the shell');
+  return router;
+}

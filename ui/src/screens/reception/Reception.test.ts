@@ -1,0 +1,31 @@
+import { render, screen } from '@testing-library/svelte';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import Reception from './Reception.svelte';
+
+describe('reception', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('welcomes visitors, tells them to ask at the desk and offers no buttons yet', () => {
+    render(Reception);
+
+    expect(screen.getByRole('heading', { level: 1, name: 'Welcome' })).toBeInTheDocument();
+    expect(screen.getByText('Please ask at the desk to sign in or out.')).toBeInTheDocument();
+    expect(screen.queryAllByRole('button')).toHaveLength(0);
+  });
+
+  it('shows the local time and date, and keeps the clock current', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    vi.setSystemTime(new Date(2026, 10, 22, 9, 5, 30));
+    render(Reception);
+
+    expect(screen.getByTestId('reception-time')).toHaveTextContent('09:05');
+    expect(screen.getByTestId('reception-time')).toHaveAttribute('datetime', '2026-11-22T09:05');
+    expect(screen.getByTestId('reception-date')).toHaveTextContent('Sunday 22 November 2026');
+
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(screen.getByTestId('reception-time')).toHaveTextContent('09:06');
+  });
+});

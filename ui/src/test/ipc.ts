@@ -1,0 +1,45 @@
+// Test helper: answer Tauri commands with mockIPC and record which were called.
+import { mockIPC } from '@tauri-apps/api/mocks';
+import type { AppInfo } from '../bindings/AppInfo';
+import type { CommandError } from '../bindings/CommandError';
+import type { StartupState } from '../bindings/StartupState';
+
+export const sampleInfo: AppInfo = {
+  version: '1.2.3',
+  schema_version: 4,
+  data_dir: '/tmp/loopdesk-test/data',
+  db_path: '/tmp/loopdesk-test/data/loopdesk.db',
+};
+
+type Answer = unknown | (() => unknown);
+
+export class CommandFailure {
+  constructor(readonly error: CommandError) {}
+}
+
+/**
+ * Installs a mock backend. Each command answers with its value (or the result of its function);
+ * a CommandFailure makes the command reject with that CommandError. Unknown commands reject.
+ */
+export function mockCommands(answers: Record<string, Answer>): { calls: string[] } {
+  const calls: string[] = [];
+  mockIPC((cmd) => {
+    calls.push(cmd);
+    if (!(cmd in answers)) {
+      throw { code: 'unknown_command', message: `unexpected command ${cmd}` } satisfies CommandError;
+    }
+    const answer = answers[cmd];
+    const value = typeof answer === 'function' ? (answer as () => unknown)() : answer;
+    if (value instanceof CommandFailure) throw value.error;
+    return value;
+  });
+  return { calls };
+}
+
+export function readyBackend(info: AppInfo = sampleInfo, extra: Record<string, Answer> = {}) {
+  return mockCommands({
+    startup_state: { state: 'ready' } satisfies StartupState,
+    app_info: info,
+    ...extra,
+  });
+}
