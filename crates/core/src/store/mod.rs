@@ -1,0 +1,200 @@
+//! The local store: one SQLite file, the truth on this desk.
+//!
+//! Opening is careful, because a desk's data file is a promise to people: a file from a newer
+//! Loopdesk is refused untouched; a file that is not a readable SQLite database is kept (moved
+//! aside, never deleted) and a fresh one is only created when a person confirms; a migration that
+//! fails is rolled back and leaves the file as it was.
+
+mod migrations;
+pub mod repo;
+mod startup;
+
+use std::{
+    path::{Path, PathBuf},
+    sync::{Mutex, MutexGuard},
+    time::Duration,
+};
+
+use rusqlite::{Connection, OpenFlags, Transaction};
+
+pub use migrations::{latest_version, migrations, migrations_with_extra, MIGRATION_FILES};
+pub use startup::{open_for_startup, start_fresh, StartupState, DB_FILE_NAME};
+
+/// Errors of the local store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("could not update the data file: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error(
+        "the data file {path} was saved by a newer Loopdesk (schema {found}, this version knows {supported})"
+    )]
+    NewerSchema {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("the data file {path} is not a readable Loopdesk database: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("file system error at {path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{entity} {id} was not found")]
+    NotFound { entity: &'static str, id: String },
+    #[error("invalid data: {0}")]
+    Invalid(String),
+    #[error("stored JSON could not be read: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// An open, migrated local store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Mutex<Connection>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if absent) the database at `path` and applies pending migrations.
+    ///
+    /// Refuses, without changing anything, a file written by a newer schema or a file that is not
+    /// a readable SQLite database. Use [`open_for_startup`] for the start-up flow that also moves
+    /// a corrupt file aside.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with(path, &migrations())
+    }
+
+    /// As [`Store::open`], with an explicit migration set (tests use it to prove that a failing
+    /// migration rolls back).
+    pub fn open_with(
+        path: impl AsRef<Path>,
+        migrations: &rusqlite_migration::Migrations<'_>,
+    ) -> Result<Self> {
+        let path = path.as_ref().to_path_buf();
+        inspect_existing(&path, latest_version_of(migrations))?;
+        let mut conn = Connection::open(&path)?;
+        configure(&conn)?;
+        migrations.to_latest(&mut conn)?;
+        tracing::info!(path = %path.display(), version = user_version(&conn)?, "local store open");
+        Ok(Self {
+            conn: Mutex::new(conn),
+            path,
+        })
+    }
+
+    /// The file this store lives in.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open file (`PRAGMA user_version`).
+    pub fn schema_version(&self) -> Result<u32> {
+        user_version(&self.lock())
+    }
+
+    /// Runs `f` with the connection.
+    pub fn read<R>(&self, f: impl FnOnce(&Connection) -> Result<R>) -> Result<R> {
+        f(&self.lock())
+    }
+
+    /// Runs `f` in one immediate transaction: all of it is committed, or none of it.
+    pub fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
+        let mut conn = self.lock();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let out = f(&tx)?;
+        tx.commit()?;
+        Ok(out)
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock cannot leave a half-written transaction behind (SQLite
+        // rolls it back when the Transaction is dropped), so the connection is still usable.
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+fn latest_version_of(migrations: &rusqlite_migration::Migrations<'_>) -> u32 {
+    // `pending_migrations` on a blank in-memory database counts them all.
+    Connection::open_in_memory()
+        .ok()
+        .and_then(|c| migrations.pending_migrations(&c).ok())
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
+}
+
+/// Pragmas every connection gets: WAL, foreign keys, and full fsync on commit (a sign-in or an
+/// incident must survive a power cut).
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> Result<u32> {
+    let v: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    u32::try_from(v).map_err(|_| StoreError::Invalid(format!("user_version {v} is out of range")))
+}
+
+const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// Looks at an existing file read-only, changing nothing: is it SQLite, intact, and not newer
+/// than `supported`? An absent or empty file passes (it becomes a new database).
+fn inspect_existing(path: &Path, supported: u32) -> Result<()> {
+    let meta = match std::fs::metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(StoreError::Io {
+                path: path.into(),
+                source,
+            })
+        }
+    };
+    if meta.len() == 0 {
+        return Ok(());
+    }
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.into(),
+        reason,
+    };
+    let mut header = [0u8; 16];
+    {
+        use std::io::Read;
+        let mut f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+            path: path.into(),
+            source,
+        })?;
+        if f.read_exact(&mut header).is_err() || &header != SQLITE_HEADER {
+            return Err(corrupt("it is not an SQLite database".into()));
+        }
+    }
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| corrupt(e.to_string()))?;
+    let found = user_version(&conn).map_err(|e| corrupt(e.to_string()))?;
+    if found > supported {
+        return Err(StoreError::NewerSchema {
+            path: path.into(),
+            found,
+            supported,
+        });
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| corrupt(e.to_string()))?;
+    if check != "ok" {
+        return Err(corrupt(format!("integrity check failed: {check}")));
+    }
+    Ok(())
+}

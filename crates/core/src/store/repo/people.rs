@@ -1,0 +1,415 @@
+//! Locations (care homes), staff, residents and their contacts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{named_params, Connection, OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{get_opt_ts, get_ts, opt_ts, string_enum, Page, Ts};
+use crate::store::Result;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Location {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn upsert_location(tx: &Transaction<'_>, l: &Location) -> Result<()> {
+    tx.execute(
+        "INSERT INTO locations (id, name, address, created_at, updated_at, deleted_at)
+         VALUES (:id, :name, :address, :created_at, :updated_at, NULL)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address,
+             created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL",
+        named_params! {
+            ":id": l.id, ":name": l.name, ":address": l.address,
+            ":created_at": opt_ts(&l.created_at), ":updated_at": Ts(l.updated_at),
+        },
+    )?;
+    Ok(())
+}
+
+pub fn list_locations(conn: &Connection) -> Result<Vec<Location>> {
+    let mut stmt = conn
+        .prepare("SELECT * FROM locations WHERE deleted_at IS NULL ORDER BY name COLLATE NOCASE")?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Location {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            address: r.get("address")?,
+            created_at: get_opt_ts(r, "created_at")?,
+            updated_at: get_ts(r, "updated_at")?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn delete_location(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM locations WHERE id = ?1", [id])? > 0)
+}
+
+string_enum!(
+    /// A staff member's role.
+    StaffRole {
+        Carer => "carer",
+        SeniorCarer => "senior_carer",
+        Nurse => "nurse",
+        ShiftLead => "shift_lead",
+        Manager => "manager",
+        Housekeeping => "housekeeping",
+        Kitchen => "kitchen",
+    }
+);
+
+string_enum!(
+    StaffStatus {
+        Active => "active",
+        Inactive => "inactive",
+    }
+);
+
+/// The server's count of a staff member's certifications by expiry band.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CertificationSummary {
+    pub total: u32,
+    pub valid: u32,
+    pub expiring_30: u32,
+    pub expiring_60: u32,
+    pub expiring_90: u32,
+    pub expired: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Staff {
+    pub id: String,
+    pub full_name: String,
+    #[serde(default)]
+    pub preferred_name: Option<String>,
+    pub role: StaffRole,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub location_id: Option<String>,
+    pub status: StaffStatus,
+    #[serde(default)]
+    pub certification_summary: Option<CertificationSummary>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn upsert_staff(tx: &Transaction<'_>, s: &Staff) -> Result<()> {
+    let summary = s
+        .certification_summary
+        .map(|c| serde_json::to_string(&c))
+        .transpose()?;
+    tx.execute(
+        "INSERT INTO staff (id, full_name, preferred_name, role, email, phone, location_id, status,
+                            cert_summary, created_at, updated_at, deleted_at)
+         VALUES (:id, :full_name, :preferred_name, :role, :email, :phone, :location_id, :status,
+                 :cert_summary, :created_at, :updated_at, NULL)
+         ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name,
+             preferred_name = excluded.preferred_name, role = excluded.role,
+             email = excluded.email, phone = excluded.phone, location_id = excluded.location_id,
+             status = excluded.status, cert_summary = excluded.cert_summary,
+             created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL",
+        named_params! {
+            ":id": s.id, ":full_name": s.full_name, ":preferred_name": s.preferred_name,
+            ":role": s.role, ":email": s.email, ":phone": s.phone, ":location_id": s.location_id,
+            ":status": s.status, ":cert_summary": summary,
+            ":created_at": opt_ts(&s.created_at), ":updated_at": Ts(s.updated_at),
+        },
+    )?;
+    Ok(())
+}
+
+fn staff_from_row(r: &Row<'_>) -> rusqlite::Result<Staff> {
+    let summary: Option<String> = r.get("cert_summary")?;
+    Ok(Staff {
+        id: r.get("id")?,
+        full_name: r.get("full_name")?,
+        preferred_name: r.get("preferred_name")?,
+        role: r.get("role")?,
+        email: r.get("email")?,
+        phone: r.get("phone")?,
+        location_id: r.get("location_id")?,
+        status: r.get("status")?,
+        certification_summary: summary.and_then(|s| serde_json::from_str(&s).ok()),
+        created_at: get_opt_ts(r, "created_at")?,
+        updated_at: get_ts(r, "updated_at")?,
+    })
+}
+
+pub fn get_staff(conn: &Connection, id: &str) -> Result<Option<Staff>> {
+    Ok(conn
+        .query_row(
+            "SELECT * FROM staff WHERE id = ?1 AND deleted_at IS NULL",
+            [id],
+            staff_from_row,
+        )
+        .optional()?)
+}
+
+/// The staff directory, optionally for one location, by name.
+pub fn list_staff(conn: &Connection, location_id: Option<&str>, page: Page) -> Result<Vec<Staff>> {
+    let mut stmt = conn.prepare(
+        "SELECT * FROM staff WHERE deleted_at IS NULL
+           AND (:location_id IS NULL OR location_id = :location_id)
+         ORDER BY full_name COLLATE NOCASE, id LIMIT :limit OFFSET :offset",
+    )?;
+    let rows = stmt.query_map(
+        named_params! {":location_id": location_id, ":limit": page.limit, ":offset": page.offset},
+        staff_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn delete_staff(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM staff WHERE id = ?1", [id])? > 0)
+}
+
+string_enum!(
+    ResidentStatus {
+        Current => "current",
+        Discharged => "discharged",
+        Deceased => "deceased",
+    }
+);
+
+string_enum!(
+    /// Whether to attempt resuscitation. Shown prominently on a resident's page.
+    DnarStatus {
+        ForResus => "for_resus",
+        Dnar => "dnar",
+        NotRecorded => "not_recorded",
+    }
+);
+
+/// A reference to a person by id and name (a resident's keyworker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PersonRef {
+    pub id: String,
+    pub full_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Contact {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub relationship: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub is_next_of_kin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Resident {
+    pub id: String,
+    pub full_name: String,
+    #[serde(default)]
+    pub preferred_name: Option<String>,
+    #[serde(default)]
+    pub room_number: Option<String>,
+    #[serde(default)]
+    pub date_of_birth: Option<NaiveDate>,
+    pub status: ResidentStatus,
+    pub dnar_status: DnarStatus,
+    #[serde(default)]
+    pub location_id: Option<String>,
+    #[serde(default)]
+    pub keyworker: Option<PersonRef>,
+    #[serde(default)]
+    pub contacts: Vec<Contact>,
+    #[serde(default)]
+    pub admitted_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub discharged_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Inserts or replaces a resident and their contacts (the contact list is replaced whole).
+pub fn upsert_resident(tx: &Transaction<'_>, r: &Resident) -> Result<()> {
+    tx.execute(
+        "INSERT INTO residents (id, full_name, preferred_name, room_number, date_of_birth, status,
+                                dnar_status, location_id, keyworker_id, admitted_at,
+                                discharged_at, created_at, updated_at, deleted_at)
+         VALUES (:id, :full_name, :preferred_name, :room_number, :dob, :status, :dnar,
+                 :location_id, :keyworker_id, :admitted_at, :discharged_at, :created_at,
+                 :updated_at, NULL)
+         ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name,
+             preferred_name = excluded.preferred_name, room_number = excluded.room_number,
+             date_of_birth = excluded.date_of_birth, status = excluded.status,
+             dnar_status = excluded.dnar_status, location_id = excluded.location_id,
+             keyworker_id = excluded.keyworker_id, admitted_at = excluded.admitted_at,
+             discharged_at = excluded.discharged_at, created_at = excluded.created_at,
+             updated_at = excluded.updated_at, deleted_at = NULL",
+        named_params! {
+            ":id": r.id, ":full_name": r.full_name, ":preferred_name": r.preferred_name,
+            ":room_number": r.room_number,
+            ":dob": r.date_of_birth.map(|d| d.format("%Y-%m-%d").to_string()),
+            ":status": r.status, ":dnar": r.dnar_status, ":location_id": r.location_id,
+            ":keyworker_id": r.keyworker.as_ref().map(|k| &k.id),
+            ":admitted_at": opt_ts(&r.admitted_at), ":discharged_at": opt_ts(&r.discharged_at),
+            ":created_at": opt_ts(&r.created_at), ":updated_at": Ts(r.updated_at),
+        },
+    )?;
+    tx.execute(
+        "DELETE FROM resident_contacts WHERE resident_id = ?1",
+        [&r.id],
+    )?;
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO resident_contacts (id, resident_id, name, relationship, phone, email,
+                                        is_next_of_kin, position)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (i, c) in r.contacts.iter().enumerate() {
+        insert.execute(rusqlite::params![
+            c.id,
+            r.id,
+            c.name,
+            c.relationship,
+            c.phone,
+            c.email,
+            c.is_next_of_kin,
+            i as i64
+        ])?;
+    }
+    Ok(())
+}
+
+const RESIDENT_SELECT: &str = "SELECT r.*, s.full_name AS keyworker_name
+     FROM residents r LEFT JOIN staff s ON s.id = r.keyworker_id";
+
+fn resident_from_row(r: &Row<'_>) -> rusqlite::Result<Resident> {
+    let keyworker_id: Option<String> = r.get("keyworker_id")?;
+    let keyworker_name: Option<String> = r.get("keyworker_name")?;
+    let dob: Option<String> = r.get("date_of_birth")?;
+    Ok(Resident {
+        id: r.get("id")?,
+        full_name: r.get("full_name")?,
+        preferred_name: r.get("preferred_name")?,
+        room_number: r.get("room_number")?,
+        date_of_birth: dob.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok()),
+        status: r.get("status")?,
+        dnar_status: r.get("dnar_status")?,
+        location_id: r.get("location_id")?,
+        keyworker: keyworker_id.map(|id| PersonRef {
+            full_name: keyworker_name.unwrap_or_default(),
+            id,
+        }),
+        contacts: Vec::new(),
+        admitted_at: get_opt_ts(r, "admitted_at")?,
+        discharged_at: get_opt_ts(r, "discharged_at")?,
+        created_at: get_opt_ts(r, "created_at")?,
+        updated_at: get_ts(r, "updated_at")?,
+    })
+}
+
+fn contacts_of(conn: &Connection, resident_id: &str) -> Result<Vec<Contact>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM resident_contacts WHERE resident_id = ?1 ORDER BY position",
+    )?;
+    let rows = stmt.query_map([resident_id], |r| {
+        Ok(Contact {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            relationship: r.get("relationship")?,
+            phone: r.get("phone")?,
+            email: r.get("email")?,
+            is_next_of_kin: r.get("is_next_of_kin")?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One resident with keyworker and contacts.
+pub fn get_resident(conn: &Connection, id: &str) -> Result<Option<Resident>> {
+    let found = conn
+        .query_row(
+            &format!("{RESIDENT_SELECT} WHERE r.id = ?1 AND r.deleted_at IS NULL"),
+            [id],
+            resident_from_row,
+        )
+        .optional()?;
+    match found {
+        Some(mut r) => {
+            r.contacts = contacts_of(conn, &r.id)?;
+            Ok(Some(r))
+        }
+        None => Ok(None),
+    }
+}
+
+/// What the resident search box asks for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResidentQuery {
+    /// Matches the start of any word of the full name, the preferred name, or the room number.
+    pub text: Option<String>,
+    pub location_id: Option<String>,
+    pub status: Option<ResidentStatus>,
+}
+
+/// Residents matching `query`, by name (contacts not loaded: open one with [`get_resident`]).
+pub fn search_residents(
+    conn: &Connection,
+    query: &ResidentQuery,
+    page: Page,
+) -> Result<Vec<Resident>> {
+    let text = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(|t| t.to_lowercase().replace(['%', '_', '\\'], ""));
+    let mut stmt = conn.prepare_cached(&format!(
+        "{RESIDENT_SELECT}
+         WHERE r.deleted_at IS NULL
+           AND (:location_id IS NULL OR r.location_id = :location_id)
+           AND (:status IS NULL OR r.status = :status)
+           AND (:text IS NULL
+                OR lower(r.full_name) LIKE :text || '%' OR lower(r.full_name) LIKE '% ' || :text || '%'
+                OR lower(coalesce(r.preferred_name, '')) LIKE :text || '%'
+                OR lower(coalesce(r.room_number, '')) LIKE :text || '%')
+         ORDER BY r.full_name COLLATE NOCASE, r.id
+         LIMIT :limit OFFSET :offset"
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {
+            ":location_id": query.location_id, ":status": query.status, ":text": text,
+            ":limit": page.limit, ":offset": page.offset,
+        },
+        resident_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Removes a resident the server deleted (contacts go with it).
+pub fn delete_resident(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM residents WHERE id = ?1", [id])? > 0)
+}
+
+pub fn count_residents(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM residents WHERE deleted_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
+}

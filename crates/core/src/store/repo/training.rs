@@ -1,0 +1,183 @@
+//! The training catalogue and staff certifications.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use rusqlite::{named_params, Connection, OptionalExtension, Row, Transaction};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use super::{get_opt_ts, get_ts, opt_ts, string_enum, Ts};
+use crate::store::Result;
+
+string_enum!(
+    CourseScope {
+        System => "system",
+        Organization => "organization",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Course {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub code: Option<String>,
+    pub scope: CourseScope,
+    #[serde(default)]
+    pub mandatory: bool,
+    #[serde(default)]
+    pub validity_months: Option<u32>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub fn upsert_course(tx: &Transaction<'_>, c: &Course) -> Result<()> {
+    tx.execute(
+        "INSERT INTO courses (id, name, code, scope, mandatory, validity_months, created_at,
+                              updated_at, deleted_at)
+         VALUES (:id, :name, :code, :scope, :mandatory, :validity, :created_at, :updated_at, NULL)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, code = excluded.code,
+             scope = excluded.scope, mandatory = excluded.mandatory,
+             validity_months = excluded.validity_months, created_at = excluded.created_at,
+             updated_at = excluded.updated_at, deleted_at = NULL",
+        named_params! {
+            ":id": c.id, ":name": c.name, ":code": c.code, ":scope": c.scope,
+            ":mandatory": c.mandatory, ":validity": c.validity_months,
+            ":created_at": opt_ts(&c.created_at), ":updated_at": Ts(c.updated_at),
+        },
+    )?;
+    Ok(())
+}
+
+pub fn list_courses(conn: &Connection) -> Result<Vec<Course>> {
+    let mut stmt = conn.prepare(
+        "SELECT * FROM courses WHERE deleted_at IS NULL ORDER BY mandatory DESC, name COLLATE NOCASE",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(Course {
+            id: r.get("id")?,
+            name: r.get("name")?,
+            code: r.get("code")?,
+            scope: r.get("scope")?,
+            mandatory: r.get("mandatory")?,
+            validity_months: r.get("validity_months")?,
+            created_at: get_opt_ts(r, "created_at")?,
+            updated_at: get_ts(r, "updated_at")?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn delete_course(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM courses WHERE id = ?1", [id])? > 0)
+}
+
+string_enum!(
+    CertificationStatus {
+        Valid => "valid",
+        Expiring => "expiring",
+        Expired => "expired",
+    }
+);
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Certification {
+    pub id: String,
+    pub staff_id: String,
+    pub course_id: String,
+    #[serde(default)]
+    pub course_name: Option<String>,
+    pub issued_on: NaiveDate,
+    #[serde(default)]
+    pub expires_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub status: Option<CertificationStatus>,
+    #[serde(default)]
+    pub certificate_number: Option<String>,
+    #[serde(default)]
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn date(d: &NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|d| NaiveDate::parse_from_str(&d, "%Y-%m-%d").ok())
+}
+
+pub fn upsert_certification(tx: &Transaction<'_>, c: &Certification) -> Result<()> {
+    tx.execute(
+        "INSERT INTO certifications (id, staff_id, course_id, course_name, issued_on, expires_on,
+                                     status, certificate_number, created_at, updated_at, deleted_at)
+         VALUES (:id, :staff_id, :course_id, :course_name, :issued_on, :expires_on, :status,
+                 :number, :created_at, :updated_at, NULL)
+         ON CONFLICT (id) DO UPDATE SET staff_id = excluded.staff_id,
+             course_id = excluded.course_id, course_name = excluded.course_name,
+             issued_on = excluded.issued_on, expires_on = excluded.expires_on,
+             status = excluded.status, certificate_number = excluded.certificate_number,
+             created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL",
+        named_params! {
+            ":id": c.id, ":staff_id": c.staff_id, ":course_id": c.course_id,
+            ":course_name": c.course_name, ":issued_on": date(&c.issued_on),
+            ":expires_on": c.expires_on.as_ref().map(date), ":status": c.status,
+            ":number": c.certificate_number,
+            ":created_at": opt_ts(&c.created_at), ":updated_at": Ts(c.updated_at),
+        },
+    )?;
+    Ok(())
+}
+
+fn certification_from_row(r: &Row<'_>) -> rusqlite::Result<Certification> {
+    Ok(Certification {
+        id: r.get("id")?,
+        staff_id: r.get("staff_id")?,
+        course_id: r.get("course_id")?,
+        course_name: r.get("course_name")?,
+        issued_on: parse_date(r.get("issued_on")?).unwrap_or_default(),
+        expires_on: parse_date(r.get("expires_on")?),
+        status: r.get("status")?,
+        certificate_number: r.get("certificate_number")?,
+        created_at: get_opt_ts(r, "created_at")?,
+        updated_at: get_ts(r, "updated_at")?,
+    })
+}
+
+pub fn get_certification(conn: &Connection, id: &str) -> Result<Option<Certification>> {
+    Ok(conn
+        .query_row(
+            "SELECT * FROM certifications WHERE id = ?1 AND deleted_at IS NULL",
+            [id],
+            certification_from_row,
+        )
+        .optional()?)
+}
+
+pub fn certifications_for_staff(conn: &Connection, staff_id: &str) -> Result<Vec<Certification>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM certifications WHERE staff_id = ?1 AND deleted_at IS NULL
+         ORDER BY expires_on IS NULL, expires_on, course_name",
+    )?;
+    let rows = stmt.query_map([staff_id], certification_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Certifications expiring before `before` (already expired included), soonest first.
+pub fn certifications_expiring_before(
+    conn: &Connection,
+    before: NaiveDate,
+) -> Result<Vec<Certification>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM certifications WHERE deleted_at IS NULL AND expires_on < ?1
+         ORDER BY expires_on, staff_id",
+    )?;
+    let rows = stmt.query_map([date(&before)], certification_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn delete_certification(tx: &Transaction<'_>, id: &str) -> Result<bool> {
+    Ok(tx.execute("DELETE FROM certifications WHERE id = ?1", [id])? > 0)
+}

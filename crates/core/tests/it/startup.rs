@@ -1,0 +1,221 @@
+use std::fs;
+
+use loopdesk_core::store::{
+    latest_version, migrations_with_extra, open_for_startup, start_fresh, StartupState,
+    DB_FILE_NAME,
+};
+use loopdesk_core::{Store, StoreError};
+use rusqlite::Connection;
+
+#[test]
+fn a_new_folder_gets_a_migrated_database_with_the_durability_pragmas() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("nested/data");
+    let (store, state) = open_for_startup(&data);
+    assert_eq!(state, StartupState::Ready);
+    let store = store.unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    assert!(latest_version() >= 1);
+    store
+        .read(|c| {
+            let mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            let fk: i64 = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+            let sync: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+            assert_eq!(mode, "wal");
+            assert_eq!(fk, 1);
+            assert_eq!(sync, 2, "synchronous=FULL");
+            Ok(())
+        })
+        .unwrap();
+    assert!(data.join(DB_FILE_NAME).exists());
+}
+
+#[test]
+fn the_first_migration_holds_every_table_of_the_design() {
+    let ts = crate::test_store();
+    let tables: Vec<String> = ts
+        .store
+        .read(|c| {
+            let mut stmt = c.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+            let names = stmt.query_map([], |r| r.get(0))?;
+            Ok(names.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    for wanted in [
+        "locations",
+        "residents",
+        "resident_contacts",
+        "staff",
+        "courses",
+        "certifications",
+        "visits",
+        "incidents",
+        "incident_body_map",
+        "incident_witnesses",
+        "care_notes",
+        "visitor_sign_ins",
+        "outbox",
+        "alerts",
+        "bridge_events",
+        "sync_state",
+        "settings",
+        "audit_log",
+    ] {
+        assert!(tables.iter().any(|t| t == wanted), "missing table {wanted}");
+    }
+}
+
+#[test]
+fn reopening_keeps_data_and_does_not_migrate_again() {
+    let ts = crate::test_store();
+    let path = ts.store.path().to_path_buf();
+    ts.store
+        .write(|tx| {
+            Ok(loopdesk_core::store::repo::desk::set_setting(
+                tx,
+                "location_id",
+                "loc_1",
+            )?)
+        })
+        .unwrap();
+    drop(ts.store);
+    let again = Store::open(&path).unwrap();
+    let value = again
+        .read(|c| loopdesk_core::store::repo::desk::get_setting(c, "location_id"))
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("loc_1"));
+    assert_eq!(again.schema_version().unwrap(), latest_version());
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_the_file_is_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch("CREATE TABLE future (x); PRAGMA user_version = 999;")
+            .unwrap();
+    }
+    let before = fs::read(&path).unwrap();
+    let (store, state) = open_for_startup(dir.path());
+    assert!(store.is_none());
+    assert_eq!(
+        state,
+        StartupState::NewerSchema {
+            path: path.display().to_string(),
+            found_version: 999,
+            supported_version: latest_version(),
+        }
+    );
+    assert_eq!(
+        fs::read(&path).unwrap(),
+        before,
+        "the file must be unchanged"
+    );
+    let names: Vec<_> = fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(names.len(), 1, "nothing else was created beside it");
+}
+
+#[rstest::rstest]
+#[case::random_bytes(b"this is a spreadsheet, not a database\n".repeat(200))]
+#[case::truncated_header(b"SQLite format".to_vec())]
+fn a_file_that_is_not_a_database_is_moved_aside_never_deleted(#[case] content: Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    fs::write(&path, &content).unwrap();
+
+    let (store, state) = open_for_startup(dir.path());
+    assert!(
+        store.is_none(),
+        "no database may be opened without confirmation"
+    );
+    let StartupState::Corrupt { moved_to, .. } = state else {
+        panic!("expected corrupt, got {state:?}");
+    };
+    let moved_to = moved_to.expect("the file was moved");
+    assert!(moved_to.contains(".corrupt-"), "{moved_to}");
+    assert_eq!(fs::read(&moved_to).unwrap(), content, "kept byte for byte");
+    assert!(!path.exists(), "no fresh file before the person confirms");
+
+    let fresh = start_fresh(dir.path()).unwrap();
+    assert_eq!(fresh.schema_version().unwrap(), latest_version());
+    assert_eq!(fs::read(&moved_to).unwrap(), content, "still kept");
+}
+
+#[test]
+fn a_damaged_database_page_is_detected_as_corrupt() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    {
+        let c = Connection::open(&path).unwrap();
+        c.execute_batch(
+            "PRAGMA journal_mode = DELETE; CREATE TABLE t (x TEXT);
+             WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+             INSERT INTO t SELECT printf('row %d with some text to fill pages', i) FROM n;
+             CREATE INDEX t_x ON t (x);",
+        )
+        .unwrap();
+    }
+    let mut bytes = fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 4 * page);
+    for b in &mut bytes[2 * page..3 * page] {
+        *b = 0x5a;
+    }
+    fs::write(&path, &bytes).unwrap();
+    let (store, state) = open_for_startup(dir.path());
+    assert!(store.is_none());
+    assert!(matches!(state, StartupState::Corrupt { .. }), "{state:?}");
+}
+
+#[test]
+fn start_fresh_never_replaces_an_existing_file() {
+    let ts = crate::test_store();
+    let err = start_fresh(ts.dir.path()).unwrap_err();
+    assert!(matches!(err, StoreError::Invalid(_)), "{err}");
+}
+
+#[test]
+fn a_failed_migration_rolls_back_and_leaves_the_file_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    {
+        let store = Store::open(&path).unwrap();
+        store
+            .write(|tx| {
+                Ok(loopdesk_core::store::repo::desk::set_setting(
+                    tx,
+                    "home",
+                    "Avery Park",
+                )?)
+            })
+            .unwrap();
+    }
+    // Two new steps: the first succeeds on its own, the second fails. Neither may remain.
+    let broken = migrations_with_extra(&[
+        "CREATE TABLE new_feature (id INTEGER PRIMARY KEY);",
+        "ALTER TABLE no_such_table ADD COLUMN oops TEXT;",
+    ]);
+    let err = Store::open_with(&path, &broken).unwrap_err();
+    assert!(matches!(err, StoreError::Migration(_)), "{err}");
+
+    let c = Connection::open(&path).unwrap();
+    let version: u32 = c
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, latest_version());
+    let has_new: bool = c
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'new_feature')",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!has_new, "the successful step was rolled back too");
+    let home: String = c
+        .query_row("SELECT value FROM settings WHERE key = 'home'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(home, "Avery Park");
+}
