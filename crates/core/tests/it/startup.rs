@@ -70,13 +70,7 @@ fn reopening_keeps_data_and_does_not_migrate_again() {
     let ts = crate::test_store();
     let path = ts.store.path().to_path_buf();
     ts.store
-        .write(|tx| {
-            Ok(loopdesk_core::store::repo::desk::set_setting(
-                tx,
-                "location_id",
-                "loc_1",
-            )?)
-        })
+        .write(|tx| loopdesk_core::store::repo::desk::set_setting(tx, "location_id", "loc_1"))
         .unwrap();
     drop(ts.store);
     let again = Store::open(&path).unwrap();
@@ -182,13 +176,7 @@ fn a_failed_migration_rolls_back_and_leaves_the_file_as_it_was() {
     {
         let store = Store::open(&path).unwrap();
         store
-            .write(|tx| {
-                Ok(loopdesk_core::store::repo::desk::set_setting(
-                    tx,
-                    "home",
-                    "Avery Park",
-                )?)
-            })
+            .write(|tx| loopdesk_core::store::repo::desk::set_setting(tx, "home", "Avery Park"))
             .unwrap();
     }
     // Two new steps: the first succeeds on its own, the second fails. Neither may remain.
