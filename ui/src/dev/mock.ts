@@ -4,6 +4,8 @@
 //   ?mock=ready (default) | newer_schema | corrupt | corrupt_unmoved | migration_failed
 //        | unavailable | failed | app_info_error
 //   &area=reception (default) | console
+//   &click=<data-testid>   clicks that element once it appears (to screenshot a later step)
+//   &focus=<data-testid>   focuses that element once it appears (to screenshot focus styles)
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AppInfo } from '../bindings/AppInfo';
 import type { CommandError } from '../bindings/CommandError';
@@ -72,8 +74,29 @@ export function installMock(params: URLSearchParams): { initialArea: AreaId } {
         }
         return info;
       default:
-        throw { code: 'unknown_command', message: `No mock for ${cmd}` } satisfies CommandError;
+        throw { code: 'not_found', message: `No mock for ${cmd}` } satisfies CommandError;
     }
   });
+  const click = params.get('click');
+  if (click) whenPresent(`[data-testid="${CSS.escape(click)}"]`, (el) => el.click());
+  const focus = params.get('focus');
+  if (focus) whenPresent(`[data-testid="${CSS.escape(focus)}"]`, (el) => el.focus());
   return { initialArea: params.get('area') === 'console' ? 'console' : 'reception' };
+}
+
+function whenPresent(selector: string, action: (element: HTMLElement) => void): void {
+  const found = () => document.querySelector<HTMLElement>(selector);
+  const now = found();
+  if (now) {
+    action(now);
+    return;
+  }
+  const observer = new MutationObserver(() => {
+    const element = found();
+    if (element) {
+      observer.disconnect();
+      action(element);
+    }
+  });
+  observer.observe(document.body, { childList: true, subtree: true });
 }

@@ -18,17 +18,17 @@ describe('api', () => {
 
   it('passes a CommandError from the backend through unchanged', async () => {
     mockCommands({
-      app_info: () => new CommandFailure({ code: 'db_locked', message: 'database is locked' }),
+      app_info: () => new CommandFailure({ code: 'store_unavailable', message: 'database is locked' }),
     });
 
-    await expect(appInfo()).rejects.toEqual({ code: 'db_locked', message: 'database is locked' });
+    await expect(appInfo()).rejects.toEqual({ code: 'store_unavailable', message: 'database is locked' });
   });
 
   it.each([
-    ['a plain string from Tauri', 'command app_info not found', 'unknown', 'command app_info not found'],
-    ['an Error', new Error('boom'), 'unknown', 'boom'],
-    ['an object with extra fields', { code: 'x', message: 'y', detail: 1 }, 'x', 'y'],
-    ['something else', 42, 'unknown', 'An unexpected error happened.'],
+    ['a plain string from Tauri', 'command app_info not found', 'internal', 'command app_info not found'],
+    ['an Error', new Error('boom'), 'internal', 'boom'],
+    ['an object with extra fields', { code: 'not_found', message: 'y', detail: 1 }, 'not_found', 'y'],
+    ['something else', 42, 'internal', 'An unexpected error happened.'],
   ])('turns %s into a CommandError', (_name, error, code, message) => {
     mockCommands({});
     expect(toCommandError(error)).toEqual({ code, message });
@@ -37,7 +37,7 @@ describe('api', () => {
   it('outside the desktop app says so instead of failing obscurely', () => {
     // No mockIPC: there is no Tauri IPC in this window.
     expect(toCommandError(new TypeError("Cannot read properties of undefined"))).toEqual({
-      code: 'no_backend',
+      code: 'internal',
       message: 'Loopdesk was opened outside the desktop app, so it cannot reach its data.',
     });
   });

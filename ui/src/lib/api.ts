@@ -3,6 +3,7 @@
 import { invoke } from '@tauri-apps/api/core';
 import type { AppInfo } from '../bindings/AppInfo';
 import type { CommandError } from '../bindings/CommandError';
+import type { Code } from '../bindings/ErrorCode';
 import type { StartupState } from '../bindings/StartupState';
 
 /** Command names as registered in src-tauri (`tauri::generate_handler!`). */
@@ -24,19 +25,19 @@ export function isCommandError(value: unknown): value is CommandError {
 /**
  * Turns whatever a rejected invoke gave us into a CommandError. Our commands reject with
  * `{ code, message }`; Tauri itself rejects with a plain string (e.g. an unknown command),
- * and outside the desktop app there is no IPC at all.
+ * and outside the desktop app there is no IPC at all: those become code `internal`.
  */
 export function toCommandError(error: unknown): CommandError {
-  if (isCommandError(error)) return { code: error.code, message: error.message };
+  if (isCommandError(error)) return { code: error.code as Code, message: error.message };
   if (!hasIpc()) {
     return {
-      code: 'no_backend',
+      code: 'internal',
       message: 'Loopdesk was opened outside the desktop app, so it cannot reach its data.',
     };
   }
-  if (typeof error === 'string') return { code: 'unknown', message: error };
-  if (error instanceof Error) return { code: 'unknown', message: error.message };
-  return { code: 'unknown', message: 'An unexpected error happened.' };
+  if (typeof error === 'string') return { code: 'internal', message: error };
+  if (error instanceof Error) return { code: 'internal', message: error.message };
+  return { code: 'internal', message: 'An unexpected error happened.' };
 }
 
 function hasIpc(): boolean {

@@ -26,7 +26,7 @@ export function mockCommands(answers: Record<string, Answer>): { calls: string[]
   mockIPC((cmd) => {
     calls.push(cmd);
     if (!(cmd in answers)) {
-      throw { code: 'unknown_command', message: `unexpected command ${cmd}` } satisfies CommandError;
+      throw { code: 'not_found', message: `unexpected command ${cmd}` } satisfies CommandError;
     }
     const answer = answers[cmd];
     const value = typeof answer === 'function' ? (answer as () => unknown)() : answer;

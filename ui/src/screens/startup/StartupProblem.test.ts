@@ -151,7 +151,7 @@ describe('corrupt data file', () => {
     const user = userEvent.setup();
     const { backend } = await startWith(corrupt, {
       create_fresh_database: () =>
-        new CommandFailure({ code: 'io', message: 'No space left on device' }),
+        new CommandFailure({ code: 'store_unavailable', message: 'No space left on device' }),
     });
 
     await user.click(screen.getByRole('button', { name: 'Start with an empty data file' }));
