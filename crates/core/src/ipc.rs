@@ -38,6 +38,10 @@ pub enum Code {
 pub struct CommandError {
     pub code: Code,
     pub message: String,
+    /// Per-field messages for a form, shown beside each field (with `invalid_input`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub fields: Option<std::collections::BTreeMap<String, String>>,
 }
 
 impl CommandError {
@@ -45,6 +49,19 @@ impl CommandError {
         Self {
             code,
             message: message.into(),
+            fields: None,
+        }
+    }
+
+    /// A form error: a summary and a message per field.
+    pub fn invalid_fields(
+        message: impl Into<String>,
+        fields: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        Self {
+            code: Code::InvalidInput,
+            message: message.into(),
+            fields: Some(fields.into_iter().collect()),
         }
     }
 }
@@ -78,6 +95,23 @@ mod tests {
         {
           "code": "store_unavailable",
           "message": "The data file is not open."
+        }
+        "###);
+    }
+
+    #[test]
+    fn field_errors_are_pinned() {
+        let err = CommandError::invalid_fields(
+            "Check the visit times",
+            [("ends_at".to_owned(), "The end must be after the start".to_owned())],
+        );
+        insta::assert_json_snapshot!(err, @r###"
+        {
+          "code": "invalid_input",
+          "message": "Check the visit times",
+          "fields": {
+            "ends_at": "The end must be after the start"
+          }
         }
         "###);
     }

@@ -5,4 +5,8 @@ import type { Code } from "./ErrorCode";
  * The one error every command returns: `{"code": ..., "message": ...}`. The message is written
  * for the person at the desk and never carries secrets or internals.
  */
-export type CommandError = { code: Code, message: string, };
+export type CommandError = { code: Code, message: string, 
+/**
+ * Per-field messages for a form, shown beside each field (with `invalid_input`).
+ */
+fields?: { [key in string]: string }, };
