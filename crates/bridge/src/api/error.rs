@@ -1,0 +1,100 @@
+//! The HTTP error type: a JSON envelope `{"error": {"code", "message"}}` that never leaks internals.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Serialize;
+
+use crate::schemes::Refusal;
+
+/// The error envelope's body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// What went wrong.
+    pub error: ErrorDetail,
+}
+
+/// The error itself.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// A stable machine-readable code, e.g. `invalid_signature`, `invalid_parameter`.
+    pub code: String,
+    /// A human-readable explanation.
+    pub message: String,
+}
+
+/// An error answered to a client.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 401: missing, unknown or revoked device token.
+    Unauthorized,
+    /// 401: the webhook failed verification.
+    Refused(Refusal),
+    /// 404: unknown endpoint.
+    NotFound(&'static str),
+    /// 413: the body is over the limit.
+    TooLarge(usize),
+    /// 400: a bad query parameter or body.
+    BadRequest(&'static str, String),
+    /// 500: logged here, answered without details.
+    Internal(crate::Error),
+}
+
+impl From<crate::Error> for ApiError {
+    fn from(e: crate::Error) -> Self {
+        ApiError::Internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, message) = match self {
+            ApiError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "a valid device token is required (Authorization: Bearer <token>)".to_owned(),
+            ),
+            ApiError::Refused(r) => {
+                let status = match r {
+                    Refusal::NotJson | Refusal::InvalidEvent(_) => StatusCode::BAD_REQUEST,
+                    _ => StatusCode::UNAUTHORIZED,
+                };
+                (status, r.code(), r.to_string())
+            }
+            ApiError::NotFound(what) => (
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} not found"),
+            ),
+            ApiError::TooLarge(limit) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the body is over the limit of {limit} bytes"),
+            ),
+            ApiError::BadRequest(code, message) => (StatusCode::BAD_REQUEST, code, message),
+            ApiError::Internal(e) => {
+                tracing::error!(error = %e, "internal error");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal_error",
+                    "the bridge could not complete the request; retry later".to_owned(),
+                )
+            }
+        };
+        let mut resp = (
+            status,
+            Json(ErrorBody {
+                error: ErrorDetail {
+                    code: code.to_owned(),
+                    message,
+                },
+            }),
+        )
+            .into_response();
+        if status == StatusCode::UNAUTHORIZED && code == "unauthorized" {
+            resp.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}

@@ -1,0 +1,131 @@
+//! `loopdesk-bridge`: receives signed webhooks on a public URL, verifies and stores them durably,
+//! and lets desks behind NAT fetch their organisation's events with a long-poll.
+//!
+//! In-process use (the desk demo, end-to-end tests):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), loopdesk_bridge::Error> {
+//! use loopdesk_bridge::{Config, Scheme, Store};
+//! let store = Store::open("bridge.db")?;
+//! let endpoint = store.add_endpoint("org_1", Scheme::CareLoop, None)?;
+//! let device = store.add_device("org_1", "front desk")?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let shutdown = tokio_util::sync::CancellationToken::new();
+//! tokio::spawn(loopdesk_bridge::run(Config::new("bridge.db"), listener, shutdown.clone()));
+//! // POST webhooks to endpoint.path signed with endpoint.secret;
+//! // GET /v1/events with `Authorization: Bearer {device.token}`.
+//! # Ok(()) }
+//! ```
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+pub mod api;
+mod error;
+pub mod metrics;
+pub mod schemes;
+pub mod store;
+
+pub use api::openapi;
+pub use error::{Error, Result};
+pub use schemes::Scheme;
+pub use store::{
+    DeviceCreated, DeviceInfo, EndpointCreated, EndpointInfo, EndpointRotated, EventStore, Store,
+};
+
+/// Default largest webhook body, in bytes.
+pub const DEFAULT_MAX_BODY: usize = 262_144;
+/// Default signature timestamp tolerance.
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+/// Default retention of events.
+pub const DEFAULT_RETENTION_DAYS: u64 = 7;
+
+/// How a bridge server runs.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The SQLite database file (created if missing).
+    pub db: PathBuf,
+    /// Largest accepted webhook body in bytes; larger ones get 413.
+    pub max_body: usize,
+    /// How far a signed timestamp may be from now, either way.
+    pub tolerance: Duration,
+    /// Events received longer ago than this are purged.
+    pub retention: Duration,
+    /// How often the purge runs (it also runs at start-up).
+    pub purge_interval: Duration,
+}
+
+impl Config {
+    /// The defaults: 256 KiB bodies, 300 s tolerance, 7 days retention, hourly purge.
+    pub fn new(db: impl Into<PathBuf>) -> Self {
+        Config {
+            db: db.into(),
+            max_body: DEFAULT_MAX_BODY,
+            tolerance: DEFAULT_TOLERANCE,
+            retention: Duration::from_secs(DEFAULT_RETENTION_DAYS * 24 * 60 * 60),
+            purge_interval: Duration::from_secs(60 * 60),
+        }
+    }
+}
+
+/// Opens the SQLite store at `config.db` and serves on `listener` until `shutdown` is cancelled.
+///
+/// On shutdown, waiting long-polls answer with what they have, in-flight deliveries finish
+/// (an acknowledged webhook is always committed), and the store's writer drains.
+pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<()> {
+    let store = Store::open(&config.db)?;
+    serve(config, Arc::new(store), listener, shutdown).await
+}
+
+/// Like [`run`], with any [`EventStore`] (`config.db` is not used).
+pub async fn serve(
+    config: Config,
+    store: Arc<dyn EventStore>,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    let metrics = metrics::Metrics::new()?;
+    let config = Arc::new(config);
+    let app = api::router(config.clone(), store.clone(), metrics, shutdown.clone())?;
+    let purge_stop = shutdown.child_token();
+    let purge = tokio::spawn(purge_loop(
+        store,
+        config.retention,
+        config.purge_interval,
+        purge_stop.clone(),
+    ));
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown.cancelled_owned())
+        .await;
+    purge_stop.cancel();
+    let _ = purge.await;
+    served.map_err(Error::Io)
+}
+
+async fn purge_loop(
+    store: Arc<dyn EventStore>,
+    retention: Duration,
+    every: Duration,
+    stop: CancellationToken,
+) {
+    let every = every.max(Duration::from_millis(10));
+    loop {
+        let retention = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        let cutoff = chrono::Utc::now()
+            .checked_sub_signed(retention)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        match store.purge_received_before(cutoff).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(events = n, "purged events past retention"),
+            Err(e) => tracing::error!(error = %e, "retention purge failed"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => return,
+            _ = tokio::time::sleep(every) => {}
+        }
+    }
+}

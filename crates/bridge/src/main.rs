@@ -1,0 +1,256 @@
+//! The `loopdesk-bridge` command: `serve`, and admin of endpoints and devices.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use loopdesk_bridge::{Config, Scheme, Store};
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "loopdesk-bridge", version, about = "Loopdesk polling bridge")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args)]
+struct Db {
+    /// The SQLite database file.
+    #[arg(long, env = "LOOPDESK_BRIDGE_DB")]
+    db: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        /// Address to listen on (port 0 picks a free port; the address is printed as JSON).
+        #[arg(long, default_value = "127.0.0.1:8788")]
+        listen: SocketAddr,
+        /// Largest webhook body in bytes.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_BODY)]
+        max_body: usize,
+        /// Signature timestamp tolerance in seconds.
+        #[arg(long, default_value_t = 300)]
+        tolerance: u64,
+        /// Days to keep events.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_RETENTION_DAYS)]
+        retention_days: u64,
+    },
+    /// Manage webhook endpoints.
+    #[command(subcommand)]
+    Endpoint(EndpointCmd),
+    /// Manage desk devices.
+    #[command(subcommand)]
+    Device(DeviceCmd),
+}
+
+#[derive(Subcommand)]
+enum EndpointCmd {
+    /// Add an endpoint; prints {"endpoint_id","secret","path"}.
+    Add {
+        #[command(flatten)]
+        db: Db,
+        /// The organisation its events belong to.
+        #[arg(long)]
+        org: String,
+        /// How deliveries are signed.
+        #[arg(long, value_enum)]
+        scheme: Scheme,
+        /// The provider's signing secret (generated when absent).
+        #[arg(long, env = "LOOPDESK_BRIDGE_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+    },
+    /// Replace an endpoint's secret; the old one stays valid for 24 hours.
+    Rotate {
+        #[command(flatten)]
+        db: Db,
+        /// The endpoint id.
+        #[arg(long)]
+        id: String,
+        /// The new secret (generated when absent).
+        #[arg(long, env = "LOOPDESK_BRIDGE_SECRET", hide_env_values = true)]
+        secret: Option<String>,
+    },
+    /// List endpoints, one JSON line each (no secrets).
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// Only this organisation's.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Remove an endpoint (its stored events stay until purged).
+    Remove {
+        #[command(flatten)]
+        db: Db,
+        /// The endpoint id.
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DeviceCmd {
+    /// Add a device; prints {"device_id","token"} (the token is shown only here).
+    Add {
+        #[command(flatten)]
+        db: Db,
+        /// Its organisation.
+        #[arg(long)]
+        org: String,
+        /// A name to recognise it by.
+        #[arg(long)]
+        name: String,
+    },
+    /// List devices, one JSON line each (no tokens).
+    List {
+        #[command(flatten)]
+        db: Db,
+        /// Only this organisation's.
+        #[arg(long)]
+        org: Option<String>,
+    },
+    /// Revoke a device's token.
+    Revoke {
+        #[command(flatten)]
+        db: Db,
+        /// The device id.
+        #[arg(long)]
+        id: String,
+    },
+}
+
+#[derive(Serialize)]
+struct Done<'a> {
+    id: &'a str,
+    status: &'static str,
+}
+
+fn print_json(value: &impl Serialize) -> Result<(), loopdesk_bridge::Error> {
+    let line = serde_json::to_string(value).map_err(|e| std::io::Error::other(e.to_string()))?;
+    println!("{line}");
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
+    match cmd {
+        Command::Serve {
+            db,
+            listen,
+            max_body,
+            tolerance,
+            retention_days,
+        } => {
+            let mut config = Config::new(db.db);
+            config.max_body = max_body;
+            config.tolerance = Duration::from_secs(tolerance);
+            config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
+            serve(config, listen)
+        }
+        Command::Endpoint(EndpointCmd::Add {
+            db,
+            org,
+            scheme,
+            secret,
+        }) => print_json(&Store::open(db.db)?.add_endpoint(&org, scheme, secret)?),
+        Command::Endpoint(EndpointCmd::Rotate { db, id, secret }) => {
+            print_json(&Store::open(db.db)?.rotate_endpoint(&id, secret)?)
+        }
+        Command::Endpoint(EndpointCmd::List { db, org }) => {
+            for e in Store::open(db.db)?.list_endpoints(org.as_deref())? {
+                print_json(&e)?;
+            }
+            Ok(())
+        }
+        Command::Endpoint(EndpointCmd::Remove { db, id }) => {
+            Store::open(db.db)?.remove_endpoint(&id)?;
+            print_json(&Done {
+                id: &id,
+                status: "removed",
+            })
+        }
+        Command::Device(DeviceCmd::Add { db, org, name }) => {
+            print_json(&Store::open(db.db)?.add_device(&org, &name)?)
+        }
+        Command::Device(DeviceCmd::List { db, org }) => {
+            for d in Store::open(db.db)?.list_devices(org.as_deref())? {
+                print_json(&d)?;
+            }
+            Ok(())
+        }
+        Command::Device(DeviceCmd::Revoke { db, id }) => {
+            Store::open(db.db)?.revoke_device(&id)?;
+            print_json(&Done {
+                id: &id,
+                status: "revoked",
+            })
+        }
+    }
+}
+
+fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Error> {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        let addr = listener.local_addr()?;
+        print_json(&serde_json::json!({ "listening": addr.to_string() }))?;
+        let shutdown = CancellationToken::new();
+        let on_signal = shutdown.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            tracing::info!("shutting down");
+            on_signal.cancel();
+        });
+        tracing::info!(%addr, db = %config.db.display(), "bridge listening");
+        loopdesk_bridge::run(config, listener, shutdown).await
+    })
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

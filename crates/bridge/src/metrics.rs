@@ -1,0 +1,93 @@
+//! Prometheus metrics of one bridge instance (its own registry, so several can run in-process).
+
+use prometheus::{
+    Encoder as _, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, Opts, Registry,
+    TextEncoder,
+};
+
+/// The bridge's metrics.
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Registry,
+    /// Every request to `POST /hooks/{endpoint_id}`.
+    pub webhooks_received: IntCounter,
+    /// Acknowledged deliveries, by `result` = `stored` | `duplicate`.
+    pub webhooks_accepted: IntCounterVec,
+    /// Refused deliveries, by `reason`.
+    pub webhooks_refused: IntCounterVec,
+    /// Events returned to devices.
+    pub events_served: IntCounter,
+    /// Long-polls currently waiting for an event.
+    pub long_polls_open: IntGauge,
+    /// Time spent in the store, by `op`.
+    pub store_latency: HistogramVec,
+}
+
+impl Metrics {
+    /// Creates and registers the metrics.
+    pub fn new() -> Result<Self, prometheus::Error> {
+        let registry = Registry::new();
+        let webhooks_received = IntCounter::new(
+            "bridge_webhooks_received_total",
+            "Webhook deliveries received (all outcomes)",
+        )?;
+        let webhooks_accepted = IntCounterVec::new(
+            Opts::new(
+                "bridge_webhooks_accepted_total",
+                "Webhook deliveries acknowledged with 2xx, by result (stored or duplicate)",
+            ),
+            &["result"],
+        )?;
+        let webhooks_refused = IntCounterVec::new(
+            Opts::new(
+                "bridge_webhooks_refused_total",
+                "Webhook deliveries refused, by reason",
+            ),
+            &["reason"],
+        )?;
+        let events_served =
+            IntCounter::new("bridge_events_served_total", "Events returned to devices")?;
+        let long_polls_open = IntGauge::new(
+            "bridge_long_polls_open",
+            "Long-polls currently waiting for an event",
+        )?;
+        let store_latency = HistogramVec::new(
+            HistogramOpts::new("bridge_store_latency_seconds", "Store operation latency").buckets(
+                vec![
+                    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+                ],
+            ),
+            &["op"],
+        )?;
+        registry.register(Box::new(webhooks_received.clone()))?;
+        registry.register(Box::new(webhooks_accepted.clone()))?;
+        registry.register(Box::new(webhooks_refused.clone()))?;
+        registry.register(Box::new(events_served.clone()))?;
+        registry.register(Box::new(long_polls_open.clone()))?;
+        registry.register(Box::new(store_latency.clone()))?;
+        Ok(Metrics {
+            registry,
+            webhooks_received,
+            webhooks_accepted,
+            webhooks_refused,
+            events_served,
+            long_polls_open,
+            store_latency,
+        })
+    }
+
+    /// The Prometheus text exposition of all metrics.
+    pub fn render(&self) -> Result<String, prometheus::Error> {
+        let mut buf = Vec::new();
+        TextEncoder::new().encode(&self.registry.gather(), &mut buf)?;
+        String::from_utf8(buf).map_err(|e| prometheus::Error::Msg(e.to_string()))
+    }
+
+    /// Times a store operation.
+    pub async fn time<T>(&self, op: &str, fut: impl std::future::Future<Output = T>) -> T {
+        let timer = self.store_latency.with_label_values(&[op]).start_timer();
+        let out = fut.await;
+        timer.observe_duration();
+        out
+    }
+}

@@ -1,0 +1,268 @@
+//! Test fixtures: a real bridge on 127.0.0.1:0 over a SQLite file in a temp dir, and signed
+//! deliveries for each scheme.
+
+// Fixtures are shared by every test module; not each uses all of them.
+#![allow(dead_code)]
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use loopdesk_bridge::schemes::{sign_careloop, sign_hex, sign_standard};
+use loopdesk_bridge::{Config, Scheme, Store};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(64)
+        .build()
+        .expect("http client")
+}
+
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+pub struct TestServer {
+    pub base: String,
+    pub addr: SocketAddr,
+    pub store: Store,
+    pub shutdown: CancellationToken,
+    pub client: reqwest::Client,
+    pub handle: Option<JoinHandle<loopdesk_bridge::Result<()>>>,
+    pub dir: TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(f: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("bridge.db");
+        let store = Store::open(&db).expect("open store");
+        let mut config = Config::new(&db);
+        f(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let handle = tokio::spawn(loopdesk_bridge::run(config, listener, shutdown.clone()));
+        TestServer {
+            base: format!("http://{addr}"),
+            addr,
+            store,
+            shutdown,
+            client: client(),
+            handle: Some(handle),
+            dir,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn deliver(&self, path: &str, d: &Delivery) -> (StatusCode, Value) {
+        let mut req = self.client.post(self.url(path)).body(d.body.clone());
+        for (k, v) in &d.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        let resp = req.send().await.expect("deliver");
+        let status = resp.status();
+        let body = resp.json::<Value>().await.unwrap_or(Value::Null);
+        (status, body)
+    }
+
+    pub async fn poll(&self, token: &str, query: &str) -> (StatusCode, Value) {
+        let resp = self
+            .client
+            .get(self.url(&format!("/v1/events{query}")))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("poll");
+        let status = resp.status();
+        (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+    }
+
+    /// The value of an unlabelled metric (or a labelled one: `name{label="x"}`), 0 if absent.
+    pub async fn metric(&self, series: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        metric_value(&text, series)
+    }
+
+    /// Waits until `n` long-polls are held open by the server.
+    pub async fn wait_for_open_polls(&self, n: f64) {
+        for _ in 0..10_000 {
+            if self.metric("bridge_long_polls_open").await >= n {
+                return;
+            }
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        panic!("the server never held {n} long-polls open");
+    }
+
+    /// Stops the server and returns what `run` returned.
+    pub async fn stop(mut self) -> loopdesk_bridge::Result<()> {
+        self.shutdown.cancel();
+        let handle = self.handle.take().expect("running");
+        handle.await.expect("server task")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.shutdown.cancel();
+    }
+}
+
+pub fn metric_value(text: &str, series: &str) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .find_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            (name == series).then(|| value.parse().ok()).flatten()
+        })
+        .unwrap_or(0.0)
+}
+
+/// A webhook delivery as a provider would send it.
+#[derive(Clone, Debug)]
+pub struct Delivery {
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Delivery {
+    pub fn without(mut self, header: &str) -> Self {
+        self.headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case(header));
+        self
+    }
+
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The same headers over a body that differs by one trailing space (still valid JSON).
+    pub fn tampered(mut self) -> Self {
+        self.body.push(b' ');
+        self
+    }
+}
+
+fn h(k: &str, v: impl Into<String>) -> (String, String) {
+    (k.to_owned(), v.into())
+}
+
+/// A signed delivery of event `id` of type `ty`, sent at unix time `ts`.
+pub fn delivery(scheme: Scheme, secret: &str, id: &str, ty: &str, ts: i64) -> Delivery {
+    let occurred = "2026-05-22T08:14:55Z";
+    match scheme {
+        Scheme::CareLoop => {
+            let body = json!({
+                "id": id, "type": ty, "occurred_at": occurred, "organization_id": "org_cl",
+                "data": {"incident_id": format!("inc_{id}"), "severity": "critical",
+                         "resident_id": "res_1", "title": "Witnessed fall in lounge"}
+            })
+            .to_string()
+            .into_bytes();
+            let sig = sign_careloop(secret, ts, &body);
+            Delivery {
+                headers: vec![
+                    h("content-type", "application/json"),
+                    h("X-CareLoop-Event", ty),
+                    h("X-CareLoop-Signature", sig),
+                    h("X-CareLoop-Delivery", format!("dlv_{id}")),
+                ],
+                body,
+            }
+        }
+        Scheme::Standard => {
+            let body =
+                json!({"type": ty, "timestamp": occurred, "data": {"id": format!("cus_{id}")}})
+                    .to_string()
+                    .into_bytes();
+            let sig = sign_standard(secret, id, ts, &body).expect("standard secret");
+            Delivery {
+                headers: vec![
+                    h("content-type", "application/json"),
+                    h("webhook-id", id),
+                    h("webhook-timestamp", ts.to_string()),
+                    h("webhook-signature", sig),
+                ],
+                body,
+            }
+        }
+        Scheme::LifeLoop => {
+            let body = json!({"eventId": id, "eventType": ty, "tenant": "sunrise-001",
+                              "occurredAt": occurred, "resourceId": format!("res_{id}")})
+            .to_string()
+            .into_bytes();
+            let sig = sign_hex(secret, &body);
+            Delivery {
+                headers: vec![
+                    h("content-type", "application/json"),
+                    h("X-LifeLoop-Signature", sig),
+                ],
+                body,
+            }
+        }
+        Scheme::Loop => {
+            let body = json!({"id": id, "type": ty, "user_id": "user_1", "client_id": "client_1",
+                              "occurred_at": occurred, "data": {"id": format!("bm_{id}")}})
+            .to_string()
+            .into_bytes();
+            let sig = sign_hex(secret, &body);
+            Delivery {
+                headers: vec![
+                    h("content-type", "application/json"),
+                    h("X-Loop-Event-Id", id),
+                    h("X-Loop-Event-Type", ty),
+                    h("X-Loop-Signature", sig),
+                    h("X-Loop-Delivery-Attempt", "1"),
+                ],
+                body,
+            }
+        }
+    }
+}
+
+/// The headers without which a scheme's delivery cannot be verified.
+pub fn signature_headers(scheme: Scheme) -> &'static [&'static str] {
+    match scheme {
+        Scheme::CareLoop => &["X-CareLoop-Signature"],
+        Scheme::Standard => &["webhook-id", "webhook-timestamp", "webhook-signature"],
+        Scheme::LifeLoop => &["X-LifeLoop-Signature"],
+        Scheme::Loop => &["X-Loop-Signature"],
+    }
+}
+
+/// The ids of a feed page's events.
+pub fn ids(page: &Value) -> Vec<String> {
+    page["data"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|e| e["id"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
