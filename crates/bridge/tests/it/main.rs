@@ -1,4 +1,5 @@
 //! Integration tests of loopdesk-bridge: a real server on 127.0.0.1:0, a real SQLite file.
 
 mod common;
+mod feed;
 mod intake;

@@ -1,0 +1,326 @@
+//! `GET /v1/events`: order, cursors, long-poll wake-up, filters, tenant isolation, auth.
+
+use loopdesk_bridge::Scheme;
+use reqwest::StatusCode;
+use rstest::rstest;
+use serde_json::Value;
+
+use crate::common::{delivery, ids, now, TestServer};
+
+struct Org {
+    path: String,
+    secret: String,
+    token: String,
+}
+
+async fn org(server: &TestServer, name: &str) -> Org {
+    let ep = server
+        .store
+        .add_endpoint(name, Scheme::CareLoop, None)
+        .unwrap();
+    let dev = server.store.add_device(name, "desk").unwrap();
+    Org {
+        path: ep.path,
+        secret: ep.secret,
+        token: dev.token,
+    }
+}
+
+async fn post(server: &TestServer, o: &Org, id: &str, ty: &str) {
+    let d = delivery(Scheme::CareLoop, &o.secret, id, ty, now());
+    let (status, body) = server.deliver(&o.path, &d).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+fn cursors(page: &Value) -> Vec<i64> {
+    page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["cursor"].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn events_come_in_the_order_received_with_increasing_cursors() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let names = ["evt_5", "evt_1", "evt_4", "evt_2", "evt_3"];
+    for (i, id) in names.iter().enumerate() {
+        let ty = if i % 2 == 0 {
+            "incident.critical"
+        } else {
+            "visit.no_show"
+        };
+        post(&server, &a, id, ty).await;
+    }
+    let (status, page) = server.poll(&a.token, "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&page), names);
+    let cs = cursors(&page);
+    assert!(cs.windows(2).all(|w| w[0] < w[1]), "{cs:?}");
+    assert_eq!(page["next_cursor"], cs[4].to_string());
+
+    // after a cursor: only what came later.
+    let (_, later) = server.poll(&a.token, &format!("?after={}", cs[1])).await;
+    assert_eq!(ids(&later), names[2..]);
+    // after the last: nothing, and the cursor stays.
+    let (_, none) = server
+        .poll(&a.token, &format!("?after={}&wait=0", cs[4]))
+        .await;
+    assert_eq!(none["data"], serde_json::json!([]));
+    assert_eq!(none["next_cursor"], cs[4].to_string());
+    assert_eq!(server.metric("bridge_events_served_total").await, 8.0);
+}
+
+#[tokio::test]
+async fn limit_pages_through_everything_exactly_once() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    for i in 0..7 {
+        post(&server, &a, &format!("evt_{i}"), "incident.created").await;
+    }
+    let mut seen = Vec::new();
+    let mut after = String::from("0");
+    loop {
+        let (_, page) = server
+            .poll(&a.token, &format!("?after={after}&limit=3"))
+            .await;
+        let got = ids(&page);
+        assert!(got.len() <= 3);
+        if got.is_empty() {
+            break;
+        }
+        seen.extend(got);
+        after = page["next_cursor"].as_str().unwrap().to_owned();
+    }
+    let expected: Vec<String> = (0..7).map(|i| format!("evt_{i}")).collect();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test]
+async fn types_filter_returns_only_those_types() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    post(&server, &a, "e1", "incident.critical").await;
+    post(&server, &a, "e2", "cert.expiring").await;
+    post(&server, &a, "e3", "visit.no_show").await;
+    post(&server, &a, "e4", "resident.admitted").await;
+    let (_, page) = server
+        .poll(&a.token, "?types=incident.critical,visit.no_show")
+        .await;
+    assert_eq!(ids(&page), vec!["e1", "e3"]);
+    let (_, page) = server.poll(&a.token, "?types=cert.expiring").await;
+    assert_eq!(ids(&page), vec!["e2"]);
+    let (_, page) = server.poll(&a.token, "?types=no.such.type").await;
+    assert!(ids(&page).is_empty());
+}
+
+#[tokio::test]
+async fn a_waiting_poll_is_woken_by_a_new_event() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    post(&server, &a, "evt_before", "cert.expiring").await;
+    let (_, first) = server.poll(&a.token, "").await;
+    let after = first["next_cursor"].as_str().unwrap().to_owned();
+
+    let poll = {
+        let client = server.client.clone();
+        let url = server.url(&format!("/v1/events?after={after}&wait=30"));
+        let token = a.token.clone();
+        tokio::spawn(async move {
+            let resp = client.get(url).bearer_auth(token).send().await.unwrap();
+            (resp.status(), resp.json::<Value>().await.unwrap())
+        })
+    };
+    // The poll is held (nothing is newer) before the event is posted.
+    server.wait_for_open_polls(1.0).await;
+    post(&server, &a, "evt_alert", "incident.critical").await;
+    let (status, page) = poll.await.unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(ids(&page), vec!["evt_alert"]);
+    assert_eq!(server.metric("bridge_long_polls_open").await, 0.0);
+}
+
+#[tokio::test]
+async fn a_waiting_poll_with_a_types_filter_ignores_other_types() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let poll = {
+        let client = server.client.clone();
+        let url = server.url("/v1/events?wait=30&types=visit.no_show");
+        let token = a.token.clone();
+        tokio::spawn(async move {
+            let resp = client.get(url).bearer_auth(token).send().await.unwrap();
+            resp.json::<Value>().await.unwrap()
+        })
+    };
+    server.wait_for_open_polls(1.0).await;
+    post(&server, &a, "evt_other", "cert.expired").await;
+    post(&server, &a, "evt_noshow", "visit.no_show").await;
+    let page = poll.await.unwrap();
+    assert_eq!(ids(&page), vec!["evt_noshow"]);
+}
+
+#[tokio::test]
+async fn wait_ends_with_an_empty_page_and_the_same_cursor() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let (status, page) = server.poll(&a.token, "?after=41&wait=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "41"}));
+    let (_, page) = server.poll(&a.token, "").await;
+    assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "0"}));
+}
+
+#[tokio::test]
+async fn a_device_never_sees_another_orgs_events_through_any_parameter() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let b = org(&server, "org_b").await;
+    post(&server, &b, "b1", "incident.critical").await;
+    post(&server, &a, "a1", "visit.no_show").await;
+    post(&server, &b, "b2", "incident.critical").await;
+    post(&server, &b, "b3", "visit.no_show").await;
+
+    let (_, b_page) = server.poll(&b.token, "").await;
+    assert_eq!(ids(&b_page), vec!["b1", "b2", "b3"]);
+    let b_cursors = cursors(&b_page);
+
+    let queries = [
+        String::new(),
+        "?after=0".into(),
+        format!("?after={}", b_cursors[0]),
+        format!("?after={}", b_cursors[1]),
+        format!("?after={}", b_cursors[0] - 1),
+        "?types=incident.critical".into(),
+        "?types=incident.critical,visit.no_show".into(),
+        "?limit=1000".into(),
+        "?limit=1".into(),
+        format!(
+            "?after={}&types=incident.critical&limit=1000",
+            b_cursors[0] - 1
+        ),
+    ];
+    for q in &queries {
+        let (status, page) = server.poll(&a.token, q).await;
+        assert_eq!(status, StatusCode::OK, "{q}");
+        for e in page["data"].as_array().unwrap() {
+            assert_eq!(e["org"], "org_a", "{q}: {e}");
+            assert!(e["id"].as_str().unwrap().starts_with('a'), "{q}: {e}");
+        }
+    }
+    // Past B's newest cursor there is nothing for A.
+    let (_, page) = server
+        .poll(&a.token, &format!("?after={}", b_cursors[2]))
+        .await;
+    assert!(ids(&page).is_empty());
+
+    // A waiting poll of A is not answered with B's event, only with A's next one.
+    let (_, a_page) = server.poll(&a.token, "").await;
+    let a_next = a_page["next_cursor"].as_str().unwrap().to_owned();
+    let poll = {
+        let client = server.client.clone();
+        let url = server.url(&format!("/v1/events?after={a_next}&wait=30"));
+        let token = a.token.clone();
+        tokio::spawn(async move {
+            let resp = client.get(url).bearer_auth(token).send().await.unwrap();
+            resp.json::<Value>().await.unwrap()
+        })
+    };
+    server.wait_for_open_polls(1.0).await;
+    post(&server, &b, "b4", "incident.critical").await;
+    post(&server, &a, "a2", "incident.critical").await;
+    let page = poll.await.unwrap();
+    assert_eq!(ids(&page), vec!["a2"]);
+}
+
+#[tokio::test]
+async fn missing_unknown_and_revoked_tokens_are_401() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    post(&server, &a, "a1", "incident.critical").await;
+    assert_eq!(server.poll(&a.token, "").await.0, StatusCode::OK);
+
+    let url = server.url("/v1/events");
+    let no_auth = server.client.get(&url).send().await.unwrap();
+    assert_eq!(no_auth.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(no_auth.headers()["www-authenticate"], "Bearer");
+    let basic = server
+        .client
+        .get(&url)
+        .header("authorization", format!("Basic {}", a.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(basic.status(), StatusCode::UNAUTHORIZED);
+    let (status, body) = server.poll("ldb_not-a-real-token", "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+
+    let device = &server.store.list_devices(Some("org_a")).unwrap()[0];
+    server.store.revoke_device(&device.device_id).unwrap();
+    let (status, body) = server.poll(&a.token, "").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body.get("data").is_none());
+}
+
+#[rstest]
+#[case::negative_after("?after=-1")]
+#[case::text_after("?after=abc")]
+#[case::plus_after("?after=+5")]
+#[case::wait_too_long("?wait=31")]
+#[case::wait_not_a_number("?wait=soon")]
+#[case::zero_limit("?limit=0")]
+#[case::limit_too_big("?limit=1001")]
+#[case::empty_types("?types=")]
+#[case::empty_type_in_list("?types=a,,b")]
+#[case::unknown_parameter("?since=3")]
+#[tokio::test]
+async fn bad_parameters_are_400_with_the_error_envelope(#[case] query: &str) {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let (status, body) = server.poll(&a.token, query).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
+    assert_eq!(body["error"]["code"], "invalid_parameter");
+    assert!(body["error"]["message"].as_str().unwrap().len() > 5);
+}
+
+#[tokio::test]
+async fn error_envelope_shape() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let (_, body) = server.poll(&a.token, "?wait=31").await;
+    insta::assert_json_snapshot!(body, @r#"
+    {
+      "error": {
+        "code": "invalid_parameter",
+        "message": "wait must be a whole number of seconds, 0 to 30"
+      }
+    }
+    "#);
+}
+
+#[tokio::test]
+async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let polls: Vec<_> = (0..3)
+        .map(|_| {
+            let client = server.client.clone();
+            let url = server.url("/v1/events?after=7&wait=30");
+            let token = a.token.clone();
+            tokio::spawn(async move {
+                let resp = client.get(url).bearer_auth(token).send().await.unwrap();
+                (resp.status(), resp.json::<Value>().await.unwrap())
+            })
+        })
+        .collect();
+    server.wait_for_open_polls(3.0).await;
+    server.stop().await.expect("clean stop");
+    for p in polls {
+        let (status, page) = p.await.unwrap();
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "7"}));
+    }
+}
