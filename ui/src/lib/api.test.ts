@@ -24,6 +24,23 @@ describe('api', () => {
     await expect(appInfo()).rejects.toEqual({ code: 'store_unavailable', message: 'database is locked' });
   });
 
+  it('keeps the per-field messages of an invalid_input error', async () => {
+    mockCommands({
+      app_info: () =>
+        new CommandFailure({
+          code: 'invalid_input',
+          message: 'Check the highlighted fields.',
+          fields: { name: 'Enter a name' },
+        }),
+    });
+
+    await expect(appInfo()).rejects.toEqual({
+      code: 'invalid_input',
+      message: 'Check the highlighted fields.',
+      fields: { name: 'Enter a name' },
+    });
+  });
+
   it.each([
     ['a plain string from Tauri', 'command app_info not found', 'internal', 'command app_info not found'],
     ['an Error', new Error('boom'), 'internal', 'boom'],

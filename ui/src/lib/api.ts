@@ -28,7 +28,12 @@ export function isCommandError(value: unknown): value is CommandError {
  * and outside the desktop app there is no IPC at all: those become code `internal`.
  */
 export function toCommandError(error: unknown): CommandError {
-  if (isCommandError(error)) return { code: error.code as Code, message: error.message };
+  if (isCommandError(error)) {
+    const result: CommandError = { code: error.code as Code, message: error.message };
+    const fields = stringFields((error as { fields?: unknown }).fields);
+    if (fields) result.fields = fields;
+    return result;
+  }
   if (!hasIpc()) {
     return {
       code: 'internal',
@@ -38,6 +43,15 @@ export function toCommandError(error: unknown): CommandError {
   if (typeof error === 'string') return { code: 'internal', message: error };
   if (error instanceof Error) return { code: 'internal', message: error.message };
   return { code: 'internal', message: 'An unexpected error happened.' };
+}
+
+/** The per-field messages of an `invalid_input` error, if there are any. */
+function stringFields(value: unknown): Record<string, string> | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entries = Object.entries(value).filter(
+    (entry): entry is [string, string] => typeof entry[1] === 'string',
+  );
+  return entries.length > 0 ? Object.fromEntries(entries) : undefined;
 }
 
 function hasIpc(): boolean {
