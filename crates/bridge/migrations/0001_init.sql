@@ -1,6 +1,6 @@
 -- Endpoints receive webhooks; each belongs to one organisation and one signature scheme.
 -- The secret must be kept to verify signatures. On rotation the previous secret stays valid
--- until previous_expires_at (unix seconds).
+-- until previous_expires_at (unix milliseconds).
 CREATE TABLE endpoints (
     id                  TEXT PRIMARY KEY,
     org                 TEXT NOT NULL,

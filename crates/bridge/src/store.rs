@@ -557,7 +557,7 @@ impl Store {
             tx.execute(
                 "UPDATE endpoints SET previous_secret = secret, previous_expires_at = ?2,
                      secret = ?3, rotated_at = ?4 WHERE id = ?1",
-                params![id, until.timestamp(), secret, now_rfc3339(now)],
+                params![id, until.timestamp_millis(), secret, now_rfc3339(now)],
             )?;
             tx.commit()?;
             Ok(EndpointRotated {
@@ -571,7 +571,7 @@ impl Store {
 
     /// All endpoints (of `org`, when given), without secrets.
     pub fn list_endpoints(&self, org: Option<&str>) -> Result<Vec<EndpointInfo>> {
-        let now = Utc::now().timestamp();
+        let now = Utc::now().timestamp_millis();
         self.with_conn(|c| {
             let mut stmt = c.prepare(
                 "SELECT id, org, scheme, created_at, rotated_at, previous_expires_at
@@ -602,7 +602,7 @@ impl Store {
                     rotated_at,
                     previous_valid_until: prev
                         .filter(|p| *p > now)
-                        .and_then(|p| DateTime::from_timestamp(p, 0))
+                        .and_then(DateTime::from_timestamp_millis)
                         .map(now_rfc3339),
                 });
             }
@@ -712,7 +712,7 @@ impl EventStore for Store {
                 tracing::error!(endpoint = %id, "endpoint has an unknown scheme");
                 return Ok(None);
             };
-            let now = Utc::now().timestamp();
+            let now = Utc::now().timestamp_millis();
             let mut keys = Vec::with_capacity(2);
             let mut secrets = vec![secret];
             if let (Some(p), Some(e)) = (previous, expires) {
