@@ -5,3 +5,4 @@ mod common;
 mod durability;
 mod feed;
 mod intake;
+mod ops;
