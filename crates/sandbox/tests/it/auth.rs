@@ -1,0 +1,140 @@
+//! Bearer keys and scopes.
+
+use reqwest::Method;
+use rstest::rstest;
+use serde_json::json;
+
+use crate::common::*;
+
+async fn scoped() -> T {
+    let mut cfg = config();
+    cfg.keys.push(key("k_res", &["read:residents"]));
+    cfg.keys.push(key("k_visits", &["write:visits"]));
+    cfg.keys.push(key("k_staff", &["read:staff"]));
+    cfg.keys.push(key("k_wres", &["write:residents"]));
+    start_with(cfg).await
+}
+
+#[rstest]
+#[case(None)]
+#[case(Some("cl_live_unknown"))]
+#[tokio::test]
+async fn missing_or_unknown_key_is_401(#[case] token: Option<&str>) {
+    let t = start().await;
+    let r = t.req(Method::GET, "/v1/residents", token, None).await;
+    assert_error(&r, 401, "unauthorized");
+}
+
+#[tokio::test]
+async fn malformed_authorization_header_is_401() {
+    let t = start().await;
+    for h in ["Basic abc", "Bearer", "", "cl_test_admin"] {
+        let r = into_resp(
+            t.http
+                .get(t.url("/v1/residents"))
+                .header("authorization", h)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_error(&r, 401, "unauthorized");
+    }
+}
+
+#[rstest]
+#[case("k_res", "GET", "/v1/staff", "read:staff")]
+#[case("k_res", "GET", "/v1/incidents", "read:incidents")]
+#[case("k_res", "POST", "/v1/visits", "write:visits")]
+#[case("k_res", "PATCH", "/v1/residents/res_x", "write:residents")]
+#[case("k_staff", "GET", "/v1/residents", "read:residents")]
+#[case(
+    "k_staff",
+    "POST",
+    "/v1/staff/stf_x/certifications",
+    "write:certifications"
+)]
+#[case("k_staff", "GET", "/v1/courses", "read:courses")]
+#[case("k_staff", "GET", "/v1/audit-log", "read:audit")]
+#[case("k_visits", "POST", "/v1/incidents", "write:incidents")]
+#[case("k_visits", "GET", "/v1/visitor-sign-ins", "read:visitors")]
+#[case("k_visits", "POST", "/v1/visitor-sign-ins", "write:visitors")]
+#[case("k_visits", "GET", "/v1/webhook-deliveries", "read:webhooks")]
+#[case(
+    "k_visits",
+    "POST",
+    "/v1/webhook-deliveries/dlv_x/resend",
+    "write:webhooks"
+)]
+#[case(
+    "k_visits",
+    "POST",
+    "/v1/residents/res_x/care-notes",
+    "write:care-notes"
+)]
+#[tokio::test]
+async fn missing_scope_is_403_naming_it(
+    #[case] token: &str,
+    #[case] method: &str,
+    #[case] path: &str,
+    #[case] scope: &str,
+) {
+    let t = scoped().await;
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let body = (method != Method::GET).then(|| json!({}));
+    let r = t.req(method, path, Some(token), body).await;
+    assert_error(&r, 403, "insufficient_scope");
+    assert_eq!(r.body["error"]["fields"]["scope"], scope);
+    assert!(r.body["error"]["message"].as_str().unwrap().contains(scope));
+}
+
+#[rstest]
+#[case("k_res", "/v1/residents")]
+#[case("k_staff", "/v1/staff")]
+#[case("k_staff", "/v1/certifications")]
+#[case("k_visits", "/v1/visits")] // write:visits implies read:visits
+#[case("k_wres", "/v1/residents")] // write:residents implies read:residents
+#[case("k_res", "/v1/locations")] // any key
+#[case(ADMIN, "/v1/audit-log")]
+#[tokio::test]
+async fn granted_scopes_pass(#[case] token: &str, #[case] path: &str) {
+    let t = scoped().await;
+    let r = t.req(Method::GET, path, Some(token), None).await;
+    assert_eq!(r.status, 200, "{path}: {}", r.body);
+}
+
+#[tokio::test]
+async fn write_residents_may_add_care_notes_and_the_check_comes_before_validation() {
+    let t = scoped().await;
+    let res = t.first("/v1/residents").await;
+    let path = format!("/v1/residents/{}/care-notes", res["id"].as_str().unwrap());
+    let r = t
+        .req(
+            Method::POST,
+            &path,
+            Some("k_wres"),
+            Some(
+                json!({"category": "general", "body": "Had a good day", "author_name": "A Carer"}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // A key without the scope gets 403 even for an invalid body.
+    let r = t
+        .req(
+            Method::POST,
+            &path,
+            Some("k_staff"),
+            Some(json!({"nonsense": true})),
+        )
+        .await;
+    assert_error(&r, 403, "insufficient_scope");
+}
+
+#[tokio::test]
+async fn openapi_needs_no_key() {
+    let t = start().await;
+    let r = t.req(Method::GET, "/v1/openapi.json", None, None).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["openapi"], "3.1.0");
+}

@@ -1,0 +1,106 @@
+//! The `loopdesk-sandbox` binary starts and prints its JSON line.
+
+use std::process::Stdio;
+
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Command;
+
+#[tokio::test]
+async fn prints_base_url_and_keys_then_serves() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--seed",
+            "7",
+            "--size",
+            "small",
+            "--key",
+            "tok_a=read:residents,read:staff",
+            "--key",
+            "tok_b=admin",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = lines.next_line().await.unwrap().expect("a JSON line");
+    let v: Value = serde_json::from_str(&line).unwrap();
+    let base = v["base_url"].as_str().unwrap();
+    assert!(base.starts_with("http://127.0.0.1:"));
+    assert_eq!(
+        v["keys"],
+        serde_json::json!([
+            {"token": "tok_a", "scopes": ["read:residents", "read:staff"]},
+            {"token": "tok_b", "scopes": ["admin"]}
+        ])
+    );
+    let r = reqwest::Client::new()
+        .get(format!("{base}/v1/residents"))
+        .bearer_auth("tok_a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // No test controls unless asked for.
+    let r = reqwest::Client::new()
+        .get(format!("{base}/v1/_test/clock"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn without_keys_it_creates_an_admin_key() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
+        .args(["--listen", "127.0.0.1:0", "--test-controls"])
+        .stdout(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let v: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
+    let keys = v["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 1);
+    assert_eq!(keys[0]["scopes"], serde_json::json!(["admin"]));
+    let base = v["base_url"].as_str().unwrap();
+    let r = reqwest::Client::new()
+        .get(format!("{base}/v1/audit-log"))
+        .bearer_auth(keys[0]["token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = reqwest::Client::new()
+        .get(format!("{base}/v1/_test/clock"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn bad_arguments_fail_with_a_message() {
+    for args in [
+        vec!["--size", "huge"],
+        vec!["--key", "tok=read:everything"],
+        vec!["--webhook-url", "http://127.0.0.1:1/h"],
+        vec!["--time-scale", "0"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
+            .args(["--listen", "127.0.0.1:0"])
+            .args(&args)
+            .output()
+            .await
+            .unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+}

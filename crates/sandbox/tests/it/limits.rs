@@ -1,0 +1,88 @@
+//! 120 requests per minute per key and 30 in any 5 seconds; 429 with a truthful Retry-After.
+//! The sandbox clock is advanced instead of waiting.
+
+use reqwest::Method;
+
+use crate::common::*;
+
+fn retry_after(r: &Resp) -> u64 {
+    r.headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After in whole seconds")
+}
+
+async fn burst(t: &T, token: &str, n: usize) {
+    for i in 0..n {
+        let r = t.req(Method::GET, "/v1/locations", Some(token), None).await;
+        assert_eq!(r.status, 200, "request {i} of the burst: {}", r.body);
+    }
+}
+
+#[tokio::test]
+async fn thirty_in_five_seconds_then_429_until_retry_after_has_passed() {
+    let mut cfg = config();
+    cfg.keys.push(key("other", &["admin"]));
+    let t = start_with(cfg).await;
+    burst(&t, ADMIN, 30).await;
+    let r = t.get("/v1/locations").await;
+    assert_error(&r, 429, "rate_limited");
+    let wait = retry_after(&r);
+    assert!((1..=5).contains(&wait), "Retry-After {wait}");
+    // Rate limits are per key.
+    assert_eq!(
+        t.req(Method::GET, "/v1/locations", Some("other"), None)
+            .await
+            .status,
+        200
+    );
+    // Test controls are not counted.
+    for _ in 0..5 {
+        t.control(Method::GET, "/v1/_test/clock", None).await;
+    }
+    // Still limited (rejected requests do not extend the wait), and free after Retry-After.
+    assert_eq!(t.get("/v1/locations").await.status, 429);
+    t.advance(wait).await;
+    assert_eq!(t.get("/v1/locations").await.status, 200);
+}
+
+#[tokio::test]
+async fn one_hundred_twenty_per_minute() {
+    let t = start().await;
+    for _ in 0..4 {
+        burst(&t, ADMIN, 30).await;
+        t.advance(5).await;
+    }
+    // The 5 s window is clear now, the minute window is full.
+    let r = t.get("/v1/locations").await;
+    assert_error(&r, 429, "rate_limited");
+    let wait = retry_after(&r);
+    assert!(
+        wait > 5 && wait <= 60,
+        "Retry-After {wait} should point at the minute window"
+    );
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("minute"));
+    t.advance(wait).await;
+    let r = t.get("/v1/locations").await;
+    assert_eq!(
+        r.status, 200,
+        "a client waiting Retry-After succeeds: {}",
+        r.body
+    );
+}
+
+#[tokio::test]
+async fn rejected_requests_are_audited_as_429() {
+    let t = start().await;
+    burst(&t, ADMIN, 30).await;
+    assert_eq!(t.get("/v1/locations").await.status, 429);
+    t.control(Method::POST, "/v1/_test/rate-limits/reset", None)
+        .await;
+    let r = t.get("/v1/audit-log?q=/v1/locations&page_size=1").await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body["data"][0]["status"], 429);
+}
