@@ -71,51 +71,19 @@ const RESIDENT_MALE: &[(&str, &[&str])] = &[
     ("Edward", &["Ted", "Eddie"]),
 ];
 
-const STAFF_FIRST: &[&str] = &[
-    "Emma",
-    "Sophie",
-    "Chloe",
-    "Jessica",
-    "Olivia",
-    "Hannah",
-    "Amy",
-    "Lauren",
-    "Rebecca",
-    "Charlotte",
-    "Priya",
-    "Aisha",
-    "Grace",
-    "Megan",
-    "Zainab",
-    "Ngozi",
-    "Maria",
-    "Agnieszka",
-    "Katarzyna",
-    "Joy",
-    "Blessing",
-    "Sarah",
-    "Laura",
-    "Gemma",
-    "Kirsty",
-    "Stacey",
-    "Leanne",
-    "James",
-    "Daniel",
-    "Oliver",
-    "Jack",
-    "Mohammed",
-    "Ryan",
-    "Adam",
-    "Samuel",
-    "Kwame",
-    "Tomasz",
-    "Joseph",
-    "Liam",
-    "Connor",
-    "Imran",
-    "Rajesh",
-    "Chidi",
-    "Marcus",
+#[rustfmt::skip]
+const FEMALE_FIRST: &[&str] = &[
+    "Emma", "Sophie", "Chloe", "Jessica", "Olivia", "Hannah", "Amy", "Lauren", "Rebecca",
+    "Charlotte", "Priya", "Aisha", "Grace", "Megan", "Zainab", "Ngozi", "Maria", "Agnieszka",
+    "Katarzyna", "Joy", "Blessing", "Sarah", "Laura", "Gemma", "Kirsty", "Stacey", "Leanne",
+    "Claire", "Helen", "Karen", "Julie", "Nicola", "Susan",
+];
+
+#[rustfmt::skip]
+const MALE_FIRST: &[&str] = &[
+    "James", "Daniel", "Oliver", "Jack", "Mohammed", "Ryan", "Adam", "Samuel", "Kwame", "Tomasz",
+    "Joseph", "Liam", "Connor", "Imran", "Rajesh", "Chidi", "Marcus", "Paul", "Mark", "Stephen",
+    "David", "Andrew", "Gary",
 ];
 
 const SURNAMES: &[&str] = &[
@@ -532,7 +500,11 @@ pub fn generate(seed: u64, size: DataSize, now: Ts) -> Db {
                     StaffRole::Kitchen,
                 ]),
             };
-            let first = *g.pick(STAFF_FIRST);
+            let first = if g.chance(0.8) {
+                *g.pick(FEMALE_FIRST)
+            } else {
+                *g.pick(MALE_FIRST)
+            };
             let last = *g.pick(SURNAMES);
             let full_name = format!("{first} {last}");
             let created = g.ago_days(30, 800);
@@ -671,7 +643,16 @@ pub fn generate(seed: u64, size: DataSize, now: Ts) -> Db {
             let mut contacts = Vec::new();
             for c in 0..g.rng.gen_range(1..=3) {
                 let rel = *g.pick(RELATIONSHIPS);
-                let cfirst = *g.pick(STAFF_FIRST);
+                let female = match rel {
+                    "daughter" | "niece" | "granddaughter" | "wife" => true,
+                    "son" | "nephew" | "grandson" | "husband" => false,
+                    _ => g.chance(0.5),
+                };
+                let cfirst = if female {
+                    *g.pick(FEMALE_FIRST)
+                } else {
+                    *g.pick(MALE_FIRST)
+                };
                 let clast = if matches!(rel, "daughter" | "niece" | "granddaughter" | "friend")
                     && g.chance(0.5)
                 {
@@ -998,7 +979,7 @@ pub fn generate(seed: u64, size: DataSize, now: Ts) -> Db {
         db.visitor_sign_ins.insert(VisitorSignIn {
             id: g.id("vsi"),
             location_id: loc_id.clone(),
-            visitor_name: format!("{} {}", g.pick(STAFF_FIRST), g.pick(SURNAMES)),
+            visitor_name: format!("{} {}", g.pick(FEMALE_FIRST), g.pick(SURNAMES)),
             visiting_resident_id: Some(res_id.clone()),
             purpose: "Family visit".into(),
             phone: Some(g.phone()),

@@ -690,3 +690,78 @@ pub fn new_id(prefix: &str) -> String {
         &uuid::Uuid::new_v4().simple().to_string()[..16]
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+    use rstest::rstest;
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    #[rstest]
+    #[case(&[], 0, Ok(()))]
+    #[case(&[0; 29], 0, Ok(()))]
+    #[case(&[0; 30], 0, Err(5))]
+    #[case(&[0; 30], 4_000, Err(1))]
+    #[case(&[0; 30], 4_500, Err(1))]
+    #[case(&[0; 30], 5_000, Ok(()))]
+    #[case(&[1_000; 30], 2_200, Err(4))]
+    fn burst_window(#[case] before: &[u64], #[case] at: u64, #[case] expect: Result<(), u64>) {
+        let mut l = Limiter::default();
+        for t in before {
+            assert!(l.check("k", ms(*t)).is_ok());
+        }
+        assert_eq!(l.check("k", ms(at)).map_err(|e| e.0), expect);
+    }
+
+    #[test]
+    fn minute_window_and_keys_are_separate() {
+        let mut l = Limiter::default();
+        for i in 0..120u64 {
+            // 30 per 5 seconds, never tripping the burst limit.
+            assert!(l.check("k", ms(i / 30 * 5_000)).is_ok(), "request {i}");
+        }
+        assert_eq!(
+            l.check("k", ms(20_000)),
+            Err((40, "120 requests per minute"))
+        );
+        assert!(l.check("other", ms(20_000)).is_ok());
+        assert!(l.check("k", ms(60_000)).is_ok());
+    }
+
+    proptest! {
+        /// Whatever the arrival pattern, a rejected client that waits Retry-After succeeds.
+        #[test]
+        fn retry_after_is_truthful(gaps in prop::collection::vec(0u64..400, 1..400)) {
+            let mut l = Limiter::default();
+            let mut now = 0u64;
+            for g in gaps {
+                now += g;
+                if let Err((secs, _)) = l.check("k", ms(now)) {
+                    prop_assert!(secs >= 1);
+                    prop_assert!(secs <= 60);
+                    now += secs * 1_000;
+                    prop_assert!(l.check("k", ms(now)).is_ok(), "still limited after Retry-After");
+                }
+            }
+        }
+    }
+
+    #[rstest]
+    #[case(&["admin"], "write:webhooks", true)]
+    #[case(&["read:residents"], "read:residents", true)]
+    #[case(&["read:residents"], "write:residents", false)]
+    #[case(&["write:visits"], "read:visits", true)]
+    #[case(&["read:visits"], "write:visits", false)]
+    #[case(&["write:residents"], "write:care-notes", true)]
+    #[case(&["write:care-notes"], "write:residents", false)]
+    #[case(&["write:care-notes"], "read:care-notes", true)]
+    #[case(&[], "read:staff", false)]
+    fn scopes(#[case] have: &[&str], #[case] need: &str, #[case] ok: bool) {
+        let have: Vec<String> = have.iter().map(|s| s.to_string()).collect();
+        assert_eq!(scope_allows(&have, need), ok);
+    }
+}

@@ -182,3 +182,25 @@ async fn rejected_writes_change_nothing() {
     assert_error(&r, 422, "validation_failed");
     assert_eq!(t.get(&path).await.body, res);
 }
+
+#[tokio::test]
+async fn envelope_shapes_are_pinned() {
+    let t = start().await;
+    let mut body = visit_body(&t).await;
+    body["ends_at"] = json!("2030-05-12T08:00:00Z");
+    insta::assert_json_snapshot!("validation_failed", t.post("/v1/visits", body).await.body);
+    insta::assert_json_snapshot!("not_found", t.get("/v1/residents/res_nope").await.body);
+    let mut cfg = config();
+    cfg.keys.push(key("ro", &["read:residents"]));
+    let t2 = start_with(cfg).await;
+    insta::assert_json_snapshot!(
+        "insufficient_scope",
+        t2.req(Method::GET, "/v1/staff", Some("ro"), None)
+            .await
+            .body
+    );
+    insta::assert_json_snapshot!(
+        "unauthorized",
+        t.req(Method::GET, "/v1/staff", None, None).await.body
+    );
+}

@@ -90,3 +90,18 @@ fn realistic_mix() {
         .any(|i| i.incident_type == IncidentType::Fall && i.fall.is_some()));
     assert!(db.care_notes.len_live() > 0);
 }
+
+#[test]
+fn generated_shapes_are_pinned() {
+    let db = generate(42, DataSize::Small, now());
+    let resident = db.residents.live().next().unwrap();
+    let staff = db.staff.live().next().unwrap();
+    let visit = db.visits.live().next().unwrap();
+    let incident = db.incidents.live().find(|i| i.fall.is_some()).unwrap();
+    let cert = db.certifications.live().next().unwrap();
+    insta::assert_json_snapshot!("resident", resident);
+    insta::assert_json_snapshot!("staff", staff);
+    insta::assert_json_snapshot!("visit", visit);
+    insta::assert_json_snapshot!("fall_incident", incident);
+    insta::assert_json_snapshot!("certification", cert);
+}
