@@ -302,8 +302,10 @@ fn record_attempt(s: &AppState, id: &str, outcome: Result<u16, String>) {
                 d.next_attempt_at = None;
             } else if let Some(secs) = RETRY_SCHEDULE.get(d.attempts as usize - 1) {
                 let delay = s.scaled(Duration::from_secs(*secs));
+                // Counted from the recorded attempt time, so next_attempt_at - updated_at is
+                // exactly the scheduled delay.
                 d.next_attempt_at =
-                    Some(now + TimeDelta::from_std(delay).unwrap_or(TimeDelta::seconds(1)));
+                    Some(at + TimeDelta::from_std(delay).unwrap_or(TimeDelta::seconds(1)));
             } else {
                 d.status = DeliveryStatus::Failed;
                 d.next_attempt_at = None;
