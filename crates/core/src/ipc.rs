@@ -27,6 +27,12 @@ pub enum Code {
     /// What the person entered cannot be used; `message` says why.
     InvalidInput,
     NotFound,
+    /// The CareLoop connection is not set up (API address or key missing).
+    NotConfigured,
+    /// CareLoop does not accept the API key, or the key lacks a scope.
+    AuthFailed,
+    /// CareLoop cannot be reached or answers with errors; local work is kept and retried.
+    Unavailable,
     Internal,
 }
 
@@ -103,7 +109,10 @@ mod tests {
     fn field_errors_are_pinned() {
         let err = CommandError::invalid_fields(
             "Check the visit times",
-            [("ends_at".to_owned(), "The end must be after the start".to_owned())],
+            [(
+                "ends_at".to_owned(),
+                "The end must be after the start".to_owned(),
+            )],
         );
         insta::assert_json_snapshot!(err, @r###"
         {

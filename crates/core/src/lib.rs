@@ -2,10 +2,14 @@
 //!
 //! The Tauri app (`src-tauri`) only maps commands to the functions here and forwards events.
 
+pub mod api;
+pub mod desk;
 pub mod ipc;
 pub mod logging;
 pub mod secret;
+pub mod secrets;
 pub mod store;
+pub mod sync;
 
 pub use store::{Store, StoreError};
 

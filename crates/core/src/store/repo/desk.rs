@@ -51,7 +51,16 @@ pub struct NewOutboxEntry<'a> {
 
 /// Adds a write to the outbox; returns the stored entry with its fresh client UUID.
 pub fn enqueue(tx: &Transaction<'_>, entry: &NewOutboxEntry<'_>) -> Result<OutboxEntry> {
-    let client_id = uuid::Uuid::new_v4().to_string();
+    enqueue_with_client_id(tx, entry, &uuid::Uuid::new_v4().to_string())
+}
+
+/// As [`enqueue`], with a client UUID chosen by the caller (a create uses the UUID it gave the
+/// new row as the row's temporary id, so that both carry the same one).
+pub fn enqueue_with_client_id(
+    tx: &Transaction<'_>,
+    entry: &NewOutboxEntry<'_>,
+    client_id: &str,
+) -> Result<OutboxEntry> {
     let at = now();
     tx.execute(
         "INSERT INTO outbox (client_id, op, entity, entity_id, payload, status, created_at,

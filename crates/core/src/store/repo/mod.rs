@@ -7,6 +7,7 @@
 pub mod care;
 pub mod desk;
 pub mod people;
+pub mod sync;
 pub mod training;
 
 use chrono::{DateTime, SecondsFormat, Utc};

@@ -1,0 +1,140 @@
+//! The client-side rate limiter: keeps this desk within CareLoop's documented limits (120
+//! requests per minute, at most 30 in any 5 seconds) on its own, and holds every request back
+//! after a 429 until the server's `Retry-After` has passed.
+//!
+//! `governor` limits with GCRA (a steady rate plus a burst allowance). A GCRA limiter with
+//! burst `b` and one cell per `t` admits at most `b + w / t` requests in any window `w`, so the
+//! quotas below are chosen to stay under both sliding windows with a margin for network jitter:
+//! per minute `10 + 60 s / 0.6 s = 110 < 120`; per 5 s `8 + 5 s / 0.25 s = 28 < 30`.
+
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota};
+use tokio::time::Instant;
+
+/// One quota: a burst allowance and the time it takes to earn one more request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rate {
+    pub burst: u32,
+    pub per_request: Duration,
+}
+
+/// The two quotas checked together before every request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Keeps within 120 requests per minute.
+    pub sustained: Rate,
+    /// Keeps within 30 requests in any 5 seconds.
+    pub burst: Rate,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            sustained: Rate {
+                burst: 10,
+                per_request: Duration::from_millis(600),
+            },
+            burst: Rate {
+                burst: 8,
+                per_request: Duration::from_millis(250),
+            },
+        }
+    }
+}
+
+fn quota(rate: Rate) -> Quota {
+    let burst = NonZeroU32::new(rate.burst.max(1)).unwrap_or(NonZeroU32::MIN);
+    Quota::with_period(rate.per_request.max(Duration::from_millis(1)))
+        .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+        .allow_burst(burst)
+}
+
+/// Shared by every request of one desk (clone the `Arc`), so that a new API client after a
+/// settings change does not start with a fresh allowance.
+#[derive(Debug)]
+pub struct RateGate {
+    sustained: DefaultDirectRateLimiter,
+    burst: DefaultDirectRateLimiter,
+    /// No request before this instant (set from a 429's `Retry-After`).
+    not_before: Mutex<Option<Instant>>,
+}
+
+impl RateGate {
+    pub fn new(limits: Limits) -> Self {
+        Self {
+            sustained: governor::RateLimiter::direct(quota(limits.sustained)),
+            burst: governor::RateLimiter::direct(quota(limits.burst)),
+            not_before: Mutex::new(None),
+        }
+    }
+
+    /// Waits until a request may be sent, and counts it.
+    pub async fn acquire(&self) {
+        loop {
+            let hold = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some(at) = hold {
+                if at > Instant::now() {
+                    tokio::time::sleep_until(at).await;
+                    continue;
+                }
+            }
+            // The burst cell is taken first; if the per-minute quota then says "wait", that cell
+            // is simply lost, which only makes the limiter stricter. The per-minute quota counts
+            // exactly the requests that are sent.
+            self.burst.until_ready().await;
+            match self.sustained.check() {
+                Ok(()) => return,
+                Err(not_until) => {
+                    let wait = not_until.wait_time_from(governor::clock::Clock::now(
+                        &governor::clock::DefaultClock::default(),
+                    ));
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// The server said "not before `after`": hold every request until then (never earlier).
+    pub fn hold_for(&self, after: Duration) {
+        let until = Instant::now() + after;
+        let mut hold = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+        if hold.is_none_or(|h| h < until) {
+            *hold = Some(until);
+        }
+    }
+}
+
+impl Default for RateGate {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The documented bound `b + w / t` of each default quota stays below CareLoop's limits.
+    #[test]
+    fn default_quotas_stay_under_the_documented_limits() {
+        let l = Limits::default();
+        let most = |r: Rate, window: Duration| {
+            u128::from(r.burst) + window.as_millis() / r.per_request.as_millis()
+        };
+        assert!(most(l.sustained, Duration::from_secs(60)) < 120);
+        assert!(most(l.burst, Duration::from_secs(5)) < 30);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_delays_the_next_request_by_at_least_the_hold() {
+        let gate = RateGate::default();
+        gate.acquire().await;
+        let start = Instant::now();
+        gate.hold_for(Duration::from_secs(7));
+        gate.acquire().await;
+        assert!(Instant::now() - start >= Duration::from_secs(7));
+    }
+}

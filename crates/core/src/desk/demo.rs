@@ -1,0 +1,53 @@
+//! The demo backend (`LOOPDESK_DEMO=1`): an in-process CareLoop sandbox (medium size) with a
+//! generated admin key that lives only in memory, so that a new user sees real data on first
+//! start without configuring anything. Real settings, once saved, replace it.
+
+use std::sync::Arc;
+
+use loopdesk_sandbox::{DataSize, KeySpec, Sandbox, SandboxConfig};
+
+use super::{settings, DemoBackend};
+use crate::secret::Secret;
+use crate::store::repo::desk as drepo;
+use crate::Store;
+
+/// Whether the person asked for the demo (`LOOPDESK_DEMO=1`).
+pub fn requested() -> bool {
+    std::env::var("LOOPDESK_DEMO").is_ok_and(|v| v.trim() == "1")
+}
+
+/// Starts the demo sandbox when the demo was requested and no real API address is saved.
+/// The key is generated here and never written anywhere (not to the keyring, not to SQLite).
+pub async fn backend_if_requested(
+    store: &Arc<Store>,
+) -> Result<Option<DemoBackend>, loopdesk_sandbox::Error> {
+    let configured = store
+        .read(|c| drepo::get_setting(c, settings::API_BASE_URL))
+        .ok()
+        .flatten()
+        .is_some();
+    if !requested() || configured {
+        return Ok(None);
+    }
+    start(DataSize::Medium).await.map(Some)
+}
+
+/// Starts a sandbox of `size` on 127.0.0.1 (any free port) with a fresh admin key.
+pub async fn start(size: DataSize) -> Result<DemoBackend, loopdesk_sandbox::Error> {
+    let token = format!("cl_demo_{}", uuid::Uuid::new_v4().simple());
+    let sandbox = Sandbox::start(SandboxConfig {
+        size,
+        keys: vec![KeySpec {
+            token: token.clone(),
+            scopes: vec!["admin".into()],
+        }],
+        ..SandboxConfig::default()
+    })
+    .await?;
+    tracing::info!(base_url = sandbox.base_url(), "demo backend started");
+    Ok(DemoBackend {
+        base_url: sandbox.base_url().to_owned(),
+        key: Secret::new(token),
+        guard: Some(Box::new(sandbox)),
+    })
+}

@@ -1,0 +1,138 @@
+//! Where secrets live: the OS keyring (`keyring` crate; on Linux the Secret Service, which
+//! keeps them across reboots), behind a small trait so that tests that are not about the
+//! keyring, and the demo, can keep a key in memory instead.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::secret::Secret;
+
+/// The keyring service name Loopdesk's entries are filed under.
+pub const SERVICE: &str = "loopdesk";
+/// The entry holding the CareLoop API key.
+pub const API_KEY: &str = "careloop-api-key";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    /// The OS keyring is missing, locked or refused (message for the person at the desk).
+    #[error("the system keyring is not available: {0}")]
+    Unavailable(String),
+}
+
+/// A place to keep secrets by name. Implementations may block (D-Bus): call them from a
+/// blocking context (`spawn_blocking`).
+pub trait SecretStore: Send + Sync + std::fmt::Debug {
+    fn get(&self, name: &str) -> Result<Option<Secret>, SecretError>;
+    fn set(&self, name: &str, value: &Secret) -> Result<(), SecretError>;
+    /// Removes the secret; removing an absent one is not an error.
+    fn delete(&self, name: &str) -> Result<(), SecretError>;
+}
+
+/// The OS keyring.
+#[derive(Debug, Clone)]
+pub struct KeyringStore {
+    service: String,
+}
+
+impl KeyringStore {
+    pub fn new(service: impl Into<String>) -> Self {
+        Self {
+            service: service.into(),
+        }
+    }
+
+    fn entry(&self, name: &str) -> Result<keyring::Entry, SecretError> {
+        keyring::Entry::new(&self.service, name).map_err(unavailable)
+    }
+}
+
+impl Default for KeyringStore {
+    fn default() -> Self {
+        Self::new(SERVICE)
+    }
+}
+
+fn unavailable(e: keyring::Error) -> SecretError {
+    // keyring's messages name the platform problem, never the secret.
+    SecretError::Unavailable(e.to_string())
+}
+
+impl SecretStore for KeyringStore {
+    fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
+        match self.entry(name)?.get_password() {
+            Ok(v) => Ok(Some(Secret::new(v))),
+            Err(keyring::Error::NoEntry) => Ok(None),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    fn set(&self, name: &str, value: &Secret) -> Result<(), SecretError> {
+        self.entry(name)?
+            .set_password(value.expose())
+            .map_err(unavailable)
+    }
+
+    fn delete(&self, name: &str) -> Result<(), SecretError> {
+        match self.entry(name)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
+/// Secrets in memory, gone when the process ends: for the demo backend and for tests that are
+/// not about the keyring.
+#[derive(Debug, Default)]
+pub struct MemorySecretStore {
+    values: Mutex<HashMap<String, Secret>>,
+}
+
+impl MemorySecretStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A store already holding the API key.
+    pub fn with_api_key(key: Secret) -> Self {
+        let store = Self::default();
+        store.lock().insert(API_KEY.to_owned(), key);
+        store
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
+        self.values.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl SecretStore for MemorySecretStore {
+    fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
+        Ok(self.lock().get(name).cloned())
+    }
+
+    fn set(&self, name: &str, value: &Secret) -> Result<(), SecretError> {
+        self.lock().insert(name.to_owned(), value.clone());
+        Ok(())
+    }
+
+    fn delete(&self, name: &str) -> Result<(), SecretError> {
+        self.lock().remove(name);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn memory_store_round_trips_and_deletes() {
+        let s = MemorySecretStore::new();
+        assert!(s.get(API_KEY).unwrap().is_none());
+        s.set(API_KEY, &Secret::new("cl_test_abcdefghijkl4f9e"))
+            .unwrap();
+        assert_eq!(s.get(API_KEY).unwrap().unwrap().hint(), "…4f9e");
+        s.delete(API_KEY).unwrap();
+        s.delete(API_KEY).unwrap();
+        assert!(s.get(API_KEY).unwrap().is_none());
+    }
+}

@@ -1,0 +1,370 @@
+//! The sync engine task: one at a time, it pushes the outbox and pulls resources —
+//! periodically while the desk runs, on demand, and per resource when asked — and publishes the
+//! resulting [`SyncStatus`].
+
+use std::sync::{Arc, RwLock};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use super::pull::{self, ProgressSink, PullCtx};
+use super::push;
+use super::status::{Connection, Progress, SyncEvent, SyncStatus};
+use super::{db, Resource, SyncError, SyncOptions};
+use crate::api::{ApiClient, ApiError, ClientOptions, RateGate};
+use crate::secret::Secret;
+use crate::store::repo::desk;
+use crate::Store;
+
+/// Where the desk talks to: set from settings (or the demo backend).
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub base_url: String,
+    pub key: Secret,
+}
+
+/// What the engine is asked to do.
+#[derive(Debug)]
+enum Command {
+    /// Push, then pull everything; answer when done.
+    SyncNow(oneshot::Sender<Result<(), SyncError>>),
+    /// Push (a local write was made).
+    Push,
+    /// Pull one resource.
+    Refresh(Resource),
+    /// Pull one resident's care notes.
+    RefreshCareNotes(String),
+    /// The backend changed: use it from now on and sync at once.
+    Reconfigure,
+}
+
+/// State shared by the engine and the desk.
+#[derive(Debug)]
+pub struct Shared {
+    pub store: Arc<Store>,
+    pub backend: RwLock<Option<Backend>>,
+    pub gate: Arc<RateGate>,
+    pub client_options: ClientOptions,
+    pub status: watch::Sender<SyncStatus>,
+    pub events: broadcast::Sender<SyncEvent>,
+}
+
+impl Shared {
+    pub fn new(store: Arc<Store>, gate: Arc<RateGate>, client_options: ClientOptions) -> Self {
+        let (status, _) = watch::channel(SyncStatus::default());
+        let (events, _) = broadcast::channel(256);
+        Self {
+            store,
+            backend: RwLock::new(None),
+            gate,
+            client_options,
+            status,
+            events,
+        }
+    }
+
+    pub fn backend(&self) -> Option<Backend> {
+        self.backend
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub fn set_backend(&self, backend: Option<Backend>) {
+        *self.backend.write().unwrap_or_else(|p| p.into_inner()) = backend;
+    }
+
+    pub fn client(&self) -> Result<ApiClient, SyncError> {
+        let backend = self.backend().ok_or(SyncError::NotConfigured)?;
+        if backend.key.is_empty() || backend.base_url.trim().is_empty() {
+            return Err(SyncError::NotConfigured);
+        }
+        Ok(ApiClient::new(
+            &backend.base_url,
+            backend.key,
+            self.gate.clone(),
+            self.client_options.clone(),
+        )?)
+    }
+
+    /// Changes the status with `f`, refreshes the counts from the store, and tells
+    /// subscribers when anything changed.
+    pub async fn update_status(&self, f: impl FnOnce(&mut SyncStatus)) {
+        let counts = db(&self.store, |s| {
+            s.read(|c| Ok((desk::outbox_counts(c)?, desk::all_sync_states(c)?)))
+        })
+        .await;
+        let mut changed = false;
+        self.status.send_if_modified(|st| {
+            let before = st.clone();
+            f(st);
+            if let Ok(((queued, attention), resources)) = &counts {
+                st.queued = *queued;
+                st.needs_attention = *attention;
+                st.resources = resources.clone();
+            }
+            changed = *st != before;
+            changed
+        });
+        if changed {
+            let _ = self
+                .events
+                .send(SyncEvent::Status(self.status.borrow().clone()));
+        }
+    }
+}
+
+impl ProgressSink for Shared {
+    fn progress(&self, resource: &str, done: u32, total: u32) {
+        let p = Progress {
+            resource: resource.to_owned(),
+            done,
+            total,
+        };
+        self.status.send_modify(|st| st.progress = Some(p.clone()));
+        let _ = self.events.send(SyncEvent::Progress(p));
+    }
+}
+
+/// The desk's way to talk to the running engine.
+#[derive(Debug, Clone)]
+pub struct EngineHandle {
+    commands: mpsc::UnboundedSender<Command>,
+}
+
+impl EngineHandle {
+    /// Push then pull everything; returns when done or failed.
+    pub async fn sync_now(&self) -> Result<(), SyncError> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::SyncNow(tx))
+            .map_err(|_| SyncError::Stopped)?;
+        rx.await.map_err(|_| SyncError::Stopped)?
+    }
+
+    /// Asks for a push soon (after a local write).
+    pub fn push_soon(&self) {
+        let _ = self.commands.send(Command::Push);
+    }
+
+    /// Asks for one resource to be pulled soon (e.g. the alerts poller saw an event).
+    pub fn request_refresh(&self, resource: Resource) {
+        let _ = self.commands.send(Command::Refresh(resource));
+    }
+
+    pub fn refresh_care_notes(&self, resident_id: &str) {
+        let _ = self
+            .commands
+            .send(Command::RefreshCareNotes(resident_id.to_owned()));
+    }
+
+    /// The backend changed.
+    pub fn reconfigure(&self) {
+        let _ = self.commands.send(Command::Reconfigure);
+    }
+}
+
+/// The engine task.
+pub struct Engine {
+    shared: Arc<Shared>,
+    options: SyncOptions,
+    commands: mpsc::UnboundedReceiver<Command>,
+}
+
+impl Engine {
+    pub fn new(shared: Arc<Shared>, options: SyncOptions) -> (Self, EngineHandle) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        (
+            Self {
+                shared,
+                options,
+                commands: rx,
+            },
+            EngineHandle { commands: tx },
+        )
+    }
+
+    /// Runs until `shutdown` is cancelled. Work in progress is abandoned safely: every page
+    /// and every acknowledgement is its own transaction, and an unacknowledged entry is simply
+    /// sent again (with the same Idempotency-Key) next time.
+    pub async fn run(mut self, shutdown: CancellationToken) {
+        let mut backoff = self.backoff();
+        let mut next_tick = self.options.interval.map(|_| Instant::now());
+        self.shared.update_status(|_| {}).await;
+        loop {
+            let tick = async {
+                match next_tick {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let command = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                c = self.commands.recv() => match c {
+                    Some(c) => Some(c),
+                    None => break,
+                },
+                _ = tick => None,
+            };
+            let work = async {
+                match command {
+                    None | Some(Command::Reconfigure) => {
+                        let r = self.cycle().await;
+                        (r, None)
+                    }
+                    Some(Command::SyncNow(reply)) => {
+                        let r = self.cycle().await;
+                        (r, Some(reply))
+                    }
+                    Some(Command::Push) => (self.push_only().await, None),
+                    Some(Command::Refresh(resource)) => (self.pull_only(resource).await, None),
+                    Some(Command::RefreshCareNotes(id)) => (self.care_notes(&id).await, None),
+                }
+            };
+            let (result, reply) = tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => break,
+                r = work => r,
+            };
+            let failed = result.is_err();
+            self.report(&result).await;
+            if let Some(reply) = reply {
+                let _ = reply.send(result.clone());
+            }
+            if let Some(interval) = self.options.interval {
+                let wait = match &result {
+                    Ok(()) => {
+                        backoff = self.backoff();
+                        interval
+                    }
+                    // Nothing will change until a person fixes the settings or the key's
+                    // scopes: try again at the normal pace, not faster.
+                    Err(e) if e.is_auth() => interval,
+                    Err(SyncError::NotConfigured) => interval,
+                    Err(_) => backoff.next().unwrap_or(interval).min(interval),
+                };
+                if failed || next_tick.is_none_or(|t| t <= Instant::now()) {
+                    next_tick = Some(Instant::now() + wait);
+                }
+            }
+        }
+        tracing::info!("sync engine stopped");
+    }
+
+    fn backoff(&self) -> backon::ExponentialBackoff {
+        ExponentialBuilder::default()
+            .with_min_delay(self.options.retry_min)
+            .with_max_delay(self.options.retry_max)
+            .with_jitter()
+            .without_max_times()
+            .build()
+    }
+
+    fn ctx<'a>(&'a self, client: &'a ApiClient) -> PullCtx<'a> {
+        PullCtx {
+            store: &self.shared.store,
+            client,
+            options: &self.options,
+            progress: self.shared.as_ref(),
+        }
+    }
+
+    /// Push, then pull every resource.
+    async fn cycle(&self) -> Result<(), SyncError> {
+        let client = self.shared.client()?;
+        let pushed = push::push(&self.shared, &client).await;
+        self.shared.update_status(|_| {}).await;
+        match &pushed {
+            Ok(_) => {}
+            // A key that cannot write may still read: pull, then report the push problem.
+            Err(SyncError::Api(ApiError::Forbidden { .. })) => {}
+            Err(_) => return pushed.map(|_| ()),
+        }
+        let mut first_error: Option<SyncError> = pushed.err();
+        for resource in Resource::ALL {
+            match pull::pull(&self.ctx(&client), resource, false).await {
+                Ok(_) => {}
+                Err(e) => {
+                    let name = resource.name();
+                    let text = e.to_string();
+                    let _ = db(&self.shared.store, move |s| {
+                        s.write(|tx| desk::record_sync_error(tx, name, &text))
+                    })
+                    .await;
+                    tracing::warn!(resource = name, error = %e, "pull failed");
+                    let stop = !matches!(e, SyncError::Api(ApiError::Forbidden { .. }));
+                    first_error.get_or_insert(e);
+                    if stop {
+                        break;
+                    }
+                }
+            }
+        }
+        self.shared.status.send_modify(|st| st.progress = None);
+        match first_error {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    async fn push_only(&self) -> Result<(), SyncError> {
+        let client = self.shared.client()?;
+        push::push(&self.shared, &client).await.map(|_| ())
+    }
+
+    async fn pull_only(&self, resource: Resource) -> Result<(), SyncError> {
+        let client = self.shared.client()?;
+        let r = pull::pull(&self.ctx(&client), resource, false)
+            .await
+            .map(|_| ());
+        self.shared.status.send_modify(|st| st.progress = None);
+        r
+    }
+
+    async fn care_notes(&self, resident_id: &str) -> Result<(), SyncError> {
+        let client = self.shared.client()?;
+        pull::refresh_care_notes(&self.ctx(&client), resident_id)
+            .await
+            .map(|_| ())
+    }
+
+    /// Turns a result into the connection state.
+    async fn report(&self, result: &Result<(), SyncError>) {
+        let (connection, message) = describe(result);
+        self.shared
+            .update_status(|st| {
+                st.connection = connection;
+                st.message = message;
+                st.progress = None;
+            })
+            .await;
+    }
+}
+
+/// The connection state and message for the outcome of a step.
+pub fn describe(result: &Result<(), SyncError>) -> (Connection, Option<String>) {
+    match result {
+        Ok(()) => (Connection::Online, None),
+        Err(SyncError::NotConfigured) => (
+            Connection::NotConfigured,
+            Some("Enter the CareLoop API address and key in Settings.".into()),
+        ),
+        Err(SyncError::Api(e)) => match e {
+            ApiError::Network(_) => (Connection::Offline, Some(e.to_string())),
+            ApiError::Unauthorized { .. } => (
+                Connection::AuthFailed,
+                Some(
+                    "API key invalid: CareLoop does not accept it. Enter a valid key in Settings."
+                        .into(),
+                ),
+            ),
+            ApiError::Forbidden { .. } => (Connection::AuthFailed, Some(e.to_string())),
+            ApiError::BadUrl(_) => (Connection::NotConfigured, Some(e.to_string())),
+            _ => (Connection::Degraded, Some(e.to_string())),
+        },
+        Err(e) => (Connection::Degraded, Some(e.to_string())),
+    }
+}
