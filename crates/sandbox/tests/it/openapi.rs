@@ -326,3 +326,15 @@ async fn sample_request_bodies_validate_against_the_request_schemas() {
         "visit patch",
     );
 }
+
+/// The public document (no test controls) is pinned, so any change to the contract shows up in
+/// review (`tests/it/snapshots/it__openapi__openapi.snap` is also the readable copy).
+#[tokio::test]
+async fn the_public_document_is_pinned() {
+    let mut cfg = config();
+    cfg.test_controls = false;
+    let t = start_with(cfg).await;
+    let doc = t.get("/v1/openapi.json").await.body;
+    assert_eq!(doc, loopdesk_sandbox::http::openapi::document(false));
+    insta::assert_json_snapshot!("openapi", doc);
+}
