@@ -141,6 +141,9 @@ pub trait EventStore: Send + Sync + 'static {
     fn subscribe(&self, org: &str) -> watch::Receiver<i64>;
     /// Deletes events received before `cutoff`; returns how many.
     fn purge_received_before(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
+    /// The highest cursor ever issued (0 when none), across all organisations. A device's
+    /// cursor above it comes from another (reset or replaced) store.
+    fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>>;
     /// Checks that the store answers.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
 }
@@ -796,6 +799,16 @@ impl EventStore for Store {
         Box::pin(self.blocking(move |c| {
             let n = c.execute("DELETE FROM events WHERE received_unix_ms < ?1", [ms])?;
             Ok(n as u64)
+        }))
+    }
+
+    fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>> {
+        Box::pin(self.blocking(|c| {
+            Ok(c.query_row(
+                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
+                [],
+                |r| r.get(0),
+            )?)
         }))
     }
 

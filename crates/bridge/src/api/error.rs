@@ -34,6 +34,8 @@ pub enum ApiError {
     NotFound(&'static str),
     /// 413: the body is over the limit.
     TooLarge(usize),
+    /// 409: the request conflicts with the bridge's state (e.g. a cursor from a reset store).
+    Conflict(&'static str, String),
     /// 400: a bad query parameter or body.
     BadRequest(&'static str, String),
     /// 500: logged here, answered without details.
@@ -72,6 +74,7 @@ impl IntoResponse for ApiError {
                 format!("the body is over the limit of {limit} bytes"),
             ),
             ApiError::BadRequest(code, message) => (StatusCode::BAD_REQUEST, code, message),
+            ApiError::Conflict(code, message) => (StatusCode::CONFLICT, code, message),
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 (

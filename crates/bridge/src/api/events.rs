@@ -202,6 +202,8 @@ fn to_feed_event(e: StoredEvent) -> Result<FeedEvent, ApiError> {
         (status = 200, description = "Events in the order received", body = FeedPage),
         (status = 400, description = "A bad parameter", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked device token", body = ErrorBody),
+        (status = 409, description = "`after` is beyond any cursor this bridge issued (its store \
+            was reset or replaced): restart from the beginning without `after`", body = ErrorBody),
         (status = 500, description = "Storage failed; retry", body = ErrorBody),
     )
 )]
@@ -213,6 +215,22 @@ pub(crate) async fn feed(
     let device = authenticate(&st, &headers).await?;
     let Query(params) = params.map_err(|e| bad(e.body_text()))?;
     let p = parse(params)?;
+    if p.after > 0 {
+        let latest = st
+            .metrics
+            .time("latest_cursor", st.store.latest_cursor())
+            .await?;
+        if p.after > latest {
+            // Never hold such a poll quietly: the desk would wait for cursors that may not come
+            // for a long time and miss every alert until then.
+            return Err(ApiError::Conflict(
+                "cursor_ahead",
+                "after is beyond every cursor this bridge has issued (its store was reset or \
+                 replaced); restart without after"
+                    .into(),
+            ));
+        }
+    }
     let deadline = Instant::now() + p.wait;
     let query = FeedQuery {
         org: device.org.clone(),

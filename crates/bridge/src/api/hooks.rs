@@ -67,7 +67,7 @@ pub(crate) async fn intake(
                 ApiError::NotFound(_) => "unknown_endpoint",
                 ApiError::TooLarge(_) => "payload_too_large",
                 ApiError::Refused(r) => r.code(),
-                ApiError::BadRequest(code, _) => code,
+                ApiError::BadRequest(code, _) | ApiError::Conflict(code, _) => code,
                 ApiError::Unauthorized => "unauthorized",
                 ApiError::Internal(_) => "internal_error",
             };

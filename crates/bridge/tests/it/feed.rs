@@ -166,11 +166,16 @@ async fn a_waiting_poll_with_a_types_filter_ignores_other_types() {
 async fn wait_ends_with_an_empty_page_and_the_same_cursor() {
     let server = TestServer::start().await;
     let a = org(&server, "org_a").await;
-    let (status, page) = server.poll(&a.token, "?after=41&wait=1").await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "41"}));
     let (_, page) = server.poll(&a.token, "").await;
     assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "0"}));
+    post(&server, &a, "e1", "cert.expiring").await;
+    let (_, page) = server.poll(&a.token, "").await;
+    let after = page["next_cursor"].as_str().unwrap().to_owned();
+    let (status, page) = server
+        .poll(&a.token, &format!("?after={after}&wait=1"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page, serde_json::json!({"data": [], "next_cursor": after}));
 }
 
 #[tokio::test]
@@ -265,6 +270,28 @@ async fn missing_unknown_and_revoked_tokens_are_401() {
     assert!(body.get("data").is_none());
 }
 
+#[tokio::test]
+async fn a_cursor_from_a_reset_store_is_409_not_silence() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let (status, body) = server.poll(&a.token, "?after=5000&wait=30").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "cursor_ahead");
+    post(&server, &a, "e1", "incident.critical").await;
+    let (_, page) = server.poll(&a.token, "").await;
+    let last = page["next_cursor"]
+        .as_str()
+        .unwrap()
+        .parse::<i64>()
+        .unwrap();
+    assert_eq!(
+        server.poll(&a.token, &format!("?after={last}")).await.0,
+        StatusCode::OK
+    );
+    let (status, _) = server.poll(&a.token, &format!("?after={}", last + 1)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
 #[rstest]
 #[case::negative_after("?after=-1")]
 #[case::text_after("?after=abc")]
@@ -308,7 +335,7 @@ async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
     let polls: Vec<_> = (0..3)
         .map(|_| {
             let client = server.client.clone();
-            let url = server.url("/v1/events?after=7&wait=30");
+            let url = server.url("/v1/events?after=0&wait=30");
             let token = a.token.clone();
             tokio::spawn(async move {
                 let resp = client.get(url).bearer_auth(token).send().await.unwrap();
@@ -321,6 +348,6 @@ async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
     for p in polls {
         let (status, page) = p.await.unwrap();
         assert_eq!(status, StatusCode::OK);
-        assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "7"}));
+        assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "0"}));
     }
 }
