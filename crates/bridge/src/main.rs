@@ -217,6 +217,8 @@ fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Erro
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
+    // Open the store first: a bad database is reported before anything listens.
+    let store = Store::open(&config.db)?;
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
@@ -229,7 +231,7 @@ fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Erro
             on_signal.cancel();
         });
         tracing::info!(%addr, db = %config.db.display(), "bridge listening");
-        loopdesk_bridge::run(config, listener, shutdown).await
+        loopdesk_bridge::serve(config, std::sync::Arc::new(store), listener, shutdown).await
     })
 }
 

@@ -447,6 +447,13 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         let mut writer_conn = open_connection(&path)?;
+        // The file holds endpoint secrets: readable by its owner only (SQLite gives the -wal
+        // and -shm files the same permissions).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
         migrations().to_latest(&mut writer_conn)?;
         let notifier = Arc::new(Notifier::default());
         let (tx, rx) = mpsc::channel();

@@ -223,6 +223,17 @@ fn device_add_list_revoke_and_the_token_is_only_stored_hashed() {
         assert!(!bytes.windows(token.len()).any(|w| w == token.as_bytes()));
     }
 
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&db).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "the database holds secrets: owner-only"
+        );
+    }
+
     let id = d["device_id"].as_str().unwrap();
     let r = one(&bridge(&["device", "revoke", "--db", &db, "--id", id]));
     assert_eq!(r["status"], "revoked");
@@ -239,4 +250,50 @@ fn device_add_list_revoke_and_the_token_is_only_stored_hashed() {
         "device", "add", "--db", &db, "--org", "org_a", "--name", " ",
     ]);
     assert_eq!(empty_name.status.code(), Some(1));
+}
+
+#[test]
+fn a_database_from_a_newer_bridge_is_refused_and_left_untouched() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = db_in(dir.path());
+    one(&bridge(&[
+        "device", "add", "--db", &db, "--org", "org_a", "--name", "desk",
+    ]));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.pragma_update(None, "user_version", 99).unwrap();
+    drop(conn);
+    let out = bridge(&["device", "list", "--db", &db]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("migration"));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let version: i64 = conn
+        .pragma_query_value(None, "user_version", |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 99);
+    let devices: i64 = conn
+        .query_row("SELECT count(*) FROM devices", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(devices, 1);
+}
+
+#[test]
+fn serve_refuses_an_unusable_database_with_a_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_db = dir.path().join("bridge.db");
+    std::fs::write(
+        &not_a_db,
+        b"this is not a sqlite database, just some text. ".repeat(100),
+    )
+    .unwrap();
+    let out = bridge(&[
+        "serve",
+        "--db",
+        not_a_db.to_str().unwrap(),
+        "--listen",
+        "127.0.0.1:0",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.starts_with("error:"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing listened");
 }
