@@ -26,6 +26,14 @@ pub fn routes() -> Vec<RouteDef> {
             .summary("Test control: advance the sandbox clock (runs the no-show and certification scanners and due webhook retries)")
             .body("TestAdvance")
             .returns(200, "TestClock"),
+        RouteDef::new(Method::POST, "/v1/_test/clock/freeze", post(freeze))
+            .ext()
+            .summary("Test control: stop the sandbox clock (only advance moves it until resumed)")
+            .returns(200, "TestClock"),
+        RouteDef::new(Method::POST, "/v1/_test/clock/resume", post(resume))
+            .ext()
+            .summary("Test control: let the sandbox clock run again")
+            .returns(200, "TestClock"),
         RouteDef::new(Method::POST, "/v1/_test/events", post(trigger))
             .ext()
             .summary("Test control: emit any documented event (data defaults to a real resource's)")
@@ -56,8 +64,23 @@ pub fn routes() -> Vec<RouteDef> {
     ]
 }
 
+fn clock_json(s: &S) -> Value {
+    json!({"now": now(s), "frozen": s.clock.is_frozen()})
+}
+
 async fn clock(State(s): State<S>) -> Response {
-    Json200(json!({"now": now(&s)})).into_response()
+    Json200(clock_json(&s)).into_response()
+}
+
+async fn freeze(State(s): State<S>, OptionalJsonBody(_): OptionalJsonBody) -> Response {
+    s.clock.set_frozen(true);
+    Json200(clock_json(&s)).into_response()
+}
+
+async fn resume(State(s): State<S>, OptionalJsonBody(_): OptionalJsonBody) -> Response {
+    s.clock.set_frozen(false);
+    s.wake.notify_one();
+    Json200(clock_json(&s)).into_response()
 }
 
 struct Json200(Value);
@@ -87,7 +110,7 @@ async fn advance(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Respons
     s.clock.advance(Duration::from_secs(secs));
     webhooks::scan(&s);
     s.wake.notify_one();
-    Ok(Json200(json!({"now": now(&s)})).into_response())
+    Ok(Json200(clock_json(&s)).into_response())
 }
 
 async fn trigger(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
