@@ -15,6 +15,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::Sha256;
+use subtle::ConstantTimeEq as _;
 
 type HmacSha256 = Hmac<Sha256>;
 
@@ -172,6 +173,21 @@ fn verify_parts(key: &[u8], parts: &[&[u8]], signature: &[u8]) -> bool {
     m.verify_slice(signature).is_ok()
 }
 
+/// Whether any of `signatures` is the HMAC of `parts` under any of `keys`. The HMAC is computed
+/// once per key (however many signatures a header lists) and compared in constant time.
+fn any_matches(keys: &[Vec<u8>], parts: &[&[u8]], signatures: &[Vec<u8>]) -> bool {
+    let mut found = subtle::Choice::from(0);
+    for key in keys {
+        let expected = hmac_parts(key, parts);
+        for sig in signatures {
+            if sig.len() == expected.len() {
+                found |= expected.as_slice().ct_eq(sig.as_slice());
+            }
+        }
+    }
+    found.into()
+}
+
 /// `X-CareLoop-Signature` value for a body sent at unix time `t`: `t=<t>,v1=<hex>`.
 pub fn sign_careloop(secret: &str, t: i64, body: &[u8]) -> String {
     let ts = t.to_string();
@@ -308,9 +324,7 @@ pub fn verify_signature(
             let sig = parse_careloop_signature(raw).ok_or(Refusal::BadSignature)?;
             check_timestamp(sig.timestamp, now, tolerance)?;
             let parts: [&[u8]; 3] = [sig.t.as_bytes(), b".", body];
-            let ok = keys
-                .iter()
-                .any(|k| sig.v1.iter().any(|s| verify_parts(k, &parts, s)));
+            let ok = any_matches(keys, &parts, &sig.v1);
             if ok {
                 Ok(None)
             } else {
@@ -329,9 +343,7 @@ pub fn verify_signature(
             let sigs = parse_standard_signatures(sig_raw);
             let ts_str = ts.to_string();
             let parts: [&[u8]; 5] = [id.as_bytes(), b".", ts_str.as_bytes(), b".", body];
-            let ok = keys
-                .iter()
-                .any(|k| sigs.iter().any(|s| verify_parts(k, &parts, s)));
+            let ok = any_matches(keys, &parts, &sigs);
             if ok {
                 Ok(Some(id.to_owned()))
             } else {
@@ -559,6 +571,31 @@ mod tests {
             Scheme::Standard,
             &sw_key(),
             &sw_headers("webhook", &multi),
+            SW_PAYLOAD,
+            SW_TS,
+            300,
+        );
+        assert_eq!(got, Ok(Some(SW_MSG_ID.to_owned())));
+    }
+
+    #[test]
+    fn a_long_signature_list_is_checked_entry_by_entry() {
+        let mut list = vec![SW_OTHER_SIGS[0]; 2000].join(" ");
+        let got = verify_signature(
+            Scheme::Standard,
+            &sw_key(),
+            &sw_headers("webhook", &list),
+            SW_PAYLOAD,
+            SW_TS,
+            300,
+        );
+        assert_eq!(got, Err(Refusal::BadSignature));
+        list.push(' ');
+        list.push_str(SW_SIGNATURE);
+        let got = verify_signature(
+            Scheme::Standard,
+            &sw_key(),
+            &sw_headers("webhook", &list),
             SW_PAYLOAD,
             SW_TS,
             300,

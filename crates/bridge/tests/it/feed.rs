@@ -351,3 +351,17 @@ async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
         assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "0"}));
     }
 }
+
+#[tokio::test]
+async fn the_bearer_scheme_is_case_insensitive() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let resp = server
+        .client
+        .get(server.url("/v1/events"))
+        .header("authorization", format!("bearer {}", a.token))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+}
