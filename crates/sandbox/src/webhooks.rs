@@ -158,19 +158,22 @@ pub fn scan(s: &AppState) {
                 emit(s, db, "visit.no_show", visit_data(&v));
             }
         }
+        // A concurrent scan may have announced some of these already: insert() says.
         for id in expiring {
             if let Some(c) = db.certifications.get(&id).cloned() {
-                db.meta.expiring_sent.insert(id);
-                db.touch_meta();
-                emit(s, db, "cert.expiring", cert_data(&c));
+                if db.meta.expiring_sent.insert(id) {
+                    db.touch_meta();
+                    emit(s, db, "cert.expiring", cert_data(&c));
+                }
             }
         }
         for id in expired {
             if let Some(c) = db.certifications.get(&id).cloned() {
                 db.meta.expiring_sent.insert(id.clone());
-                db.meta.expired_sent.insert(id);
-                db.touch_meta();
-                emit(s, db, "cert.expired", cert_data(&c));
+                if db.meta.expired_sent.insert(id) {
+                    db.touch_meta();
+                    emit(s, db, "cert.expired", cert_data(&c));
+                }
             }
         }
     });
