@@ -423,7 +423,7 @@ async fn faults(State(s): State<S>, req: Request, next: Next) -> Response {
         *req.method(),
         Method::POST | Method::PATCH | Method::PUT | Method::DELETE
     );
-    let (latency, fail, drop) = {
+    let (latency, fail) = {
         let mut f = s.faults();
         let fail = if f.fail_next > 0 {
             f.fail_next -= 1;
@@ -431,11 +431,7 @@ async fn faults(State(s): State<S>, req: Request, next: Next) -> Response {
         } else {
             None
         };
-        let drop = fail.is_none() && is_write && f.drop_after_commit_next > 0;
-        if drop {
-            f.drop_after_commit_next -= 1;
-        }
-        (f.latency_ms, fail, drop)
+        (f.latency_ms, fail)
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
@@ -464,8 +460,17 @@ async fn faults(State(s): State<S>, req: Request, next: Next) -> Response {
         .get::<ConnectInfo<ConnInfo>>()
         .map(|c| c.0.clone());
     let resp = envelope(next.run(req).await);
-    if drop {
-        if let Some(conn) = conn {
+    // "Committed, then the connection is lost": only writes that succeeded.
+    if is_write && resp.status().is_success() {
+        let drop = {
+            let mut f = s.faults();
+            let drop = f.drop_after_commit_next > 0;
+            if drop {
+                f.drop_after_commit_next -= 1;
+            }
+            drop
+        };
+        if let (true, Some(conn)) = (drop, conn) {
             conn.kill();
         }
     }

@@ -182,7 +182,8 @@ pub struct TestFailNext {
 pub struct TestFaults {
     latency_ms: Option<u64>,
     fail_next: Option<TestFailNext>,
-    /// The next N writes are committed, then the connection is closed before any response.
+    /// The next N successful writes are committed, then their connection is closed before any
+    /// response byte is sent.
     drop_after_commit_next: Option<u32>,
 }
 

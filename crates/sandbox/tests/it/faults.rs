@@ -138,8 +138,10 @@ async fn dropped_after_commit_then_idempotent_retry_creates_exactly_one() {
 }
 
 #[tokio::test]
-async fn drop_applies_to_writes_only() {
+async fn drop_applies_to_successful_writes_only() {
     let t = start().await;
+    let v = t.post("/v1/visits", visit_body(&t).await).await.body;
+    let path = format!("/v1/visits/{}", v["id"].as_str().unwrap());
     t.control(
         Method::POST,
         "/v1/_test/faults",
@@ -151,15 +153,26 @@ async fn drop_applies_to_writes_only() {
         200,
         "reads are not dropped"
     );
+    let rejected = t.patch(&path, json!({"status": "no_show"})).await;
+    assert_eq!(
+        rejected.status, 422,
+        "a rejected write commits nothing and is answered"
+    );
     let r = t
         .http
-        .patch(t.url("/v1/visits/vis_nope"))
+        .patch(t.url(&path))
         .bearer_auth(ADMIN)
-        .json(&json!({}))
+        .json(&json!({"status": "confirmed"}))
         .send()
         .await;
-    assert!(r.is_err());
-    assert_eq!(t.get("/v1/residents").await.status, 200);
+    assert!(r.is_err(), "the committed write loses its response");
+    assert_eq!(
+        t.get(&path).await.body["status"],
+        "confirmed",
+        "but it was committed"
+    );
+    let r = t.patch(&path, json!({"status": "completed"})).await;
+    assert_eq!(r.status, 200, "only the next one was dropped");
 }
 
 #[tokio::test]
