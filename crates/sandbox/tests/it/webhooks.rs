@@ -295,8 +295,10 @@ async fn failed_deliveries_follow_the_retry_schedule_then_give_up() {
 
 #[tokio::test]
 async fn time_scale_divides_the_retry_schedule() {
-    let policy: Policy = Arc::new(|event, n| {
-        if event == "family.message.sent" && n == 0 {
+    // The first family.message.sent delivery fails; everything else succeeds.
+    let failed_once = Arc::new(AtomicUsize::new(0));
+    let policy: Policy = Arc::new(move |event, _| {
+        if event == "family.message.sent" && failed_once.fetch_add(1, Ordering::SeqCst) == 0 {
             503
         } else {
             200
