@@ -28,6 +28,8 @@ use crate::schemes::{signing_key, Scheme, STANDARD_SECRET_PREFIX};
 
 /// How long the previous secret keeps verifying after `endpoint rotate`.
 pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
+/// The most events deleted in one transaction by the retention purge.
+const PURGE_CHUNK: i64 = 2000;
 /// The most events written in one transaction.
 const MAX_BATCH: usize = 512;
 const MAX_ORG_LEN: usize = 128;
@@ -804,8 +806,20 @@ impl EventStore for Store {
     fn purge_received_before(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64>> {
         let ms = cutoff.timestamp_millis();
         Box::pin(self.blocking(move |c| {
-            let n = c.execute("DELETE FROM events WHERE received_unix_ms < ?1", [ms])?;
-            Ok(n as u64)
+            // In chunks, so a large purge never holds the write lock for long: deliveries
+            // keep being committed in between.
+            let mut total = 0u64;
+            loop {
+                let n = c.execute(
+                    "DELETE FROM events WHERE seq IN
+                        (SELECT seq FROM events WHERE received_unix_ms < ?1 LIMIT ?2)",
+                    params![ms, PURGE_CHUNK],
+                )?;
+                total += n as u64;
+                if (n as i64) < PURGE_CHUNK {
+                    return Ok(total);
+                }
+            }
         }))
     }
 

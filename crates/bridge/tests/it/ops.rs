@@ -304,3 +304,35 @@ async fn events_within_retention_are_kept_by_the_periodic_purge() {
     assert!(ids(&page).is_empty());
     assert_eq!(ids(&server.poll(&dev.token, "").await.1), vec!["e1"]);
 }
+
+#[tokio::test]
+async fn a_purge_larger_than_one_chunk_removes_everything_due() {
+    let server = TestServer::start().await;
+    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let inserts = (0..4500).map(|i| {
+        server.store.insert_event(loopdesk_bridge::store::NewEvent {
+            org: "org_a".into(),
+            source: "careloop".into(),
+            id: format!("evt_{i}"),
+            endpoint_id: "ep_x".into(),
+            event_type: "incident.created".into(),
+            occurred_at: None,
+            resource_id: None,
+            data: "{}".into(),
+        })
+    });
+    for r in futures::future::join_all(inserts).await {
+        assert!(matches!(
+            r.unwrap(),
+            loopdesk_bridge::store::Inserted::Stored(_)
+        ));
+    }
+    let hour = chrono::Duration::hours(1);
+    let purged = server
+        .store
+        .purge_received_before(chrono::Utc::now() + hour)
+        .await
+        .unwrap();
+    assert_eq!(purged, 4500);
+    assert!(ids(&server.poll(&dev.token, "").await.1).is_empty());
+}
