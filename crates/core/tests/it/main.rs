@@ -1,8 +1,11 @@
 //! loopdesk-core integration tests, against real SQLite files in temporary folders.
 
 mod logging;
+mod peer;
+mod push;
 mod repo;
 mod startup;
+mod sync;
 
 use loopdesk_core::Store;
 
