@@ -80,12 +80,16 @@ impl<T: Resource> Collection<T> {
         }
         let mut stmt =
             tx.prepare_cached("INSERT OR REPLACE INTO rows (kind, id, json) VALUES (?1, ?2, ?3)")?;
-        for id in std::mem::take(&mut self.dirty) {
-            if let Some(item) = self.items.get(&id) {
+        for id in &self.dirty {
+            if let Some(item) = self.items.get(id) {
                 stmt.execute(params![T::KIND, id, serde_json::to_string(item)?])?;
             }
         }
         Ok(())
+    }
+
+    fn clear_dirty(&mut self) {
+        self.dirty.clear();
     }
 
     fn load(conn: &Connection) -> Result<Self, Error> {
@@ -298,10 +302,12 @@ impl Db {
                 "INSERT OR REPLACE INTO meta (name, json) VALUES ('meta', ?1)",
                 [serde_json::to_string(&self.meta)?],
             )?;
-            self.meta_dirty = false;
         }
         each_collection!(self, c => c.flush(&tx)?);
         tx.commit()?;
+        // Only now: if anything failed, the changes stay marked and go with the next write.
+        self.meta_dirty = false;
+        each_collection!(self, c => c.clear_dirty());
         Ok(())
     }
 
