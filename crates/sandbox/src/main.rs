@@ -41,6 +41,9 @@ struct Args {
     /// Serve the /v1/_test/* controls (clock, events, faults).
     #[arg(long)]
     test_controls: bool,
+    /// Print the OpenAPI 3.1 document (with --test-controls: including them) and exit.
+    #[arg(long)]
+    print_openapi: bool,
 }
 
 fn config(args: Args) -> Result<SandboxConfig, String> {
@@ -79,7 +82,15 @@ async fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let cfg = match config(Args::parse()) {
+    let args = Args::parse();
+    if args.print_openapi {
+        println!(
+            "{:#}",
+            loopdesk_sandbox::http::openapi::document(args.test_controls)
+        );
+        return ExitCode::SUCCESS;
+    }
+    let cfg = match config(args) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("loopdesk-sandbox: {e}");

@@ -104,3 +104,15 @@ async fn bad_arguments_fail_with_a_message() {
         assert!(!out.stderr.is_empty(), "{args:?}");
     }
 }
+
+#[tokio::test]
+async fn prints_the_openapi_document() {
+    let out = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
+        .arg("--print-openapi")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success());
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc, loopdesk_sandbox::http::openapi::document(false));
+}
