@@ -1,0 +1,57 @@
+# Loopdesk: `make demo` runs the app, `make test` runs every test. Both install what they need.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Build outside the clone so that a fresh clone on the same machine reuses earlier builds.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/loopdesk/target
+export CARGO_TERM_COLOR ?= never
+
+.PHONY: help deps ui demo test lint test-rust test-ui app bench icons clean
+
+help:
+	@echo "make demo   run Loopdesk on an embedded demo backend"
+	@echo "make test   lint and run every test (Rust, UI, and the real window under Xvfb)"
+	@echo "make bench  run the benchmarks"
+	@echo "make deps   install system packages, tauri-driver and the UI's packages (idempotent)"
+
+deps:
+	@bash scripts/deps.sh
+
+ui: deps
+	cd ui && npm run build
+
+# The real app, built the same way for the demo and for the window tests.
+app: ui
+	cargo build -p loopdesk
+
+demo: app
+	LOOPDESK_DEMO=$${LOOPDESK_DEMO:-1} "$(CARGO_TARGET_DIR)/debug/loopdesk"
+
+lint: ui
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cd ui && npm run check
+
+test-rust: app
+	cargo test --workspace --no-fail-fast
+	@# The TypeScript bindings that `cargo test` writes must match the committed ones.
+	@if [ -n "$$(git status --porcelain -- ui/src/bindings 2>/dev/null)" ]; then \
+	  echo "ui/src/bindings is out of date: commit the files cargo test generated"; \
+	  git status --short -- ui/src/bindings; exit 1; fi
+
+test-ui: deps
+	cd ui && npm test
+
+test: deps lint test-ui test-rust
+	@echo "make test: all passed"
+
+bench: deps
+	cargo bench -p loopdesk-bridge
+
+# Regenerates the platform icons from the one source image.
+icons: deps
+	cd ui && npx tauri icon ../icons/loopdesk.svg -o ../icons && rm -rf ../icons/android ../icons/ios
+
+clean:
+	cargo clean
+	rm -rf ui/dist ui/node_modules .artifacts

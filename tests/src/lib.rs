@@ -1,0 +1,7 @@
+//! Shared helpers for Loopdesk's cross-component tests.
+//!
+//! [`window`] drives the real app window through WebDriver (tauri-driver → WebKitWebDriver)
+//! under Xvfb, with a temporary data folder per test.
+
+pub mod webdriver;
+pub mod window;

@@ -1,0 +1,257 @@
+//! The real Loopdesk window under test: the debug app binary, started by tauri-driver (which runs
+//! WebKitWebDriver) on an X display, with its own temporary data folder.
+//!
+//! Adding a window test is a few lines:
+//!
+//! ```no_run
+//! # async fn t() {
+//! let app = loopdesk_e2e::window::AppWindow::launch().await;
+//! app.click_on("[data-testid=nav-console]").await;
+//! assert_eq!(app.text_of("[data-testid=schema-version]").await, "1");
+//! app.close().await;
+//! # }
+//! ```
+//!
+//! Without `DISPLAY` the harness starts its own Xvfb; without a session bus it wraps the driver
+//! in `dbus-run-session`. Everything it starts is killed when the window is dropped.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use serde_json::json;
+
+use crate::webdriver::Session;
+
+/// How long the app may take to show something: generous, a cold WebKit start on a busy
+/// 2-core machine takes seconds. Waits end as soon as the thing appears.
+pub const APPEAR: Duration = Duration::from_secs(60);
+
+/// Extra set-up for a launch.
+#[derive(Debug, Default, Clone)]
+pub struct LaunchOptions {
+    /// Use this data folder instead of a fresh temporary one (to prepare files in it first).
+    pub data_dir: Option<PathBuf>,
+    /// More environment for the app.
+    pub env: Vec<(String, String)>,
+}
+
+/// One app window at a time: each test starts the whole app, and on two cores several at once
+/// would only make them all slow.
+static ONE_AT_A_TIME: std::sync::LazyLock<std::sync::Arc<tokio::sync::Mutex<()>>> =
+    std::sync::LazyLock::new(Default::default);
+
+pub struct AppWindow {
+    pub session: Session,
+    pub data_dir: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    driver: Child,
+    xvfb: Option<Child>,
+    _turn: tokio::sync::OwnedMutexGuard<()>,
+}
+
+/// The workspace root (this crate lives in `tests/`).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The debug app binary: `LOOPDESK_APP_BIN`, else `<target>/debug/loopdesk`.
+pub fn app_binary() -> PathBuf {
+    if let Some(bin) = std::env::var_os("LOOPDESK_APP_BIN") {
+        return bin.into();
+    }
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let target = if target.is_absolute() {
+        target
+    } else {
+        workspace_root().join(target)
+    };
+    target.join("debug").join("loopdesk")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Starts Xvfb on the first free display number; returns it and its display name.
+fn start_xvfb() -> (Child, String) {
+    for n in 90..200 {
+        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+        let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+        if socket.exists() || lock.exists() {
+            continue;
+        }
+        let display = format!(":{n}");
+        let child = Command::new("Xvfb")
+            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("Xvfb is installed (make deps)");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "Xvfb did not start on {display}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        return (child, display);
+    }
+    panic!("no free X display number");
+}
+
+impl AppWindow {
+    /// The app with a fresh, empty data folder.
+    pub async fn launch() -> Self {
+        Self::launch_with(LaunchOptions::default()).await
+    }
+
+    pub async fn launch_with(options: LaunchOptions) -> Self {
+        let turn = ONE_AT_A_TIME.clone().lock_owned().await;
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let app = app_binary();
+        assert!(
+            app.exists(),
+            "the app binary {} is missing: build it first (make test does)",
+            app.display()
+        );
+        let (temp, data_dir) = match options.data_dir {
+            Some(dir) => (None, dir),
+            None => {
+                let t = tempfile::tempdir().expect("temp dir");
+                let dir = t.path().to_path_buf();
+                (Some(t), dir)
+            }
+        };
+
+        let (xvfb, display) = match std::env::var("DISPLAY") {
+            Ok(d) if !d.is_empty() => (None, d),
+            _ => {
+                let (child, d) = start_xvfb();
+                (Some(child), d)
+            }
+        };
+
+        let port = free_port();
+        let native_port = free_port();
+        let mut cmd = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
+            Command::new("tauri-driver")
+        } else {
+            let mut c = Command::new("dbus-run-session");
+            c.args(["--", "tauri-driver"]);
+            c
+        };
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--native-port",
+            &native_port.to_string(),
+        ])
+        .env("DISPLAY", &display)
+        .env("LOOPDESK_DATA_DIR", &data_dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit());
+        for (k, v) in &options.env {
+            cmd.env(k, v);
+        }
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let driver = cmd.spawn().expect("tauri-driver is installed (make deps)");
+
+        let base = format!("http://127.0.0.1:{port}");
+        wait_for_driver(&base).await;
+        let session = Session::new(
+            &base,
+            json!({
+                "browserName": "wry",
+                "tauri:options": { "application": app },
+            }),
+        )
+        .await
+        .expect("a WebDriver session on the app");
+        Self {
+            session,
+            data_dir,
+            _temp: temp,
+            driver,
+            xvfb,
+            _turn: turn,
+        }
+    }
+
+    /// Waits for an element and clicks it.
+    pub async fn click_on(&self, css: &str) {
+        let el = self.session.wait_for(css, APPEAR).await.unwrap();
+        self.session.click(&el).await.unwrap();
+    }
+
+    /// Waits for an element and returns its visible text.
+    pub async fn text_of(&self, css: &str) -> String {
+        self.session
+            .wait_for_text(css, APPEAR, |t| !t.trim().is_empty())
+            .await
+            .unwrap()
+    }
+
+    /// Waits for an element to exist.
+    pub async fn wait_for(&self, css: &str) -> String {
+        self.session.wait_for(css, APPEAR).await.unwrap()
+    }
+
+    /// Saves a screenshot under `<workspace>/.artifacts/screenshots/<name>.png` for a person to
+    /// look at; returns its path.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let dir = workspace_root().join(".artifacts/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, self.session.screenshot().await.unwrap()).unwrap();
+        path
+    }
+
+    /// Ends the session (closing the app) and stops the driver.
+    pub async fn close(self) {
+        let _ = self.session.close().await;
+    }
+}
+
+async fn wait_for_driver(base: &str) {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Ok(res) = http.get(format!("{base}/status")).send().await {
+            if res.status().is_success() {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "tauri-driver did not start on {base}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+impl Drop for AppWindow {
+    fn drop(&mut self) {
+        // The driver runs in its own process group with WebKitWebDriver and the app: end them all.
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.driver.id())])
+            .status();
+        let _ = self.driver.wait();
+        if let Some(x) = &mut self.xvfb {
+            let _ = x.kill();
+            let _ = x.wait();
+        }
+    }
+}
