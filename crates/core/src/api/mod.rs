@@ -17,6 +17,11 @@ use serde::Deserialize;
 use crate::secret::Secret;
 pub use limit::{Limits, RateGate};
 
+/// Added to every `Retry-After` wait: the server measures the window with its own clock, and
+/// timers and timestamps round to the millisecond, so a wait of exactly `Retry-After` could
+/// arrive a hair early by the server's reckoning.
+pub const RETRY_AFTER_MARGIN: Duration = Duration::from_millis(100);
+
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u32 = 100;
 
@@ -299,7 +304,7 @@ impl ApiClient {
             .when(|f: &Failure| f.error.is_transient())
             // 429 and 503 say how long to wait: never retry earlier than that.
             .adjust(|f: &Failure, next| match (f.retry_after, next) {
-                (Some(after), Some(next)) => Some(after.max(next)),
+                (Some(after), Some(next)) => Some((after + RETRY_AFTER_MARGIN).max(next)),
                 (_, next) => next,
             })
             .notify(|f: &Failure, wait| {
@@ -370,7 +375,7 @@ impl ApiClient {
         if status == StatusCode::TOO_MANY_REQUESTS {
             // Everyone waits, not just this request.
             self.gate
-                .hold_for(retry_after.unwrap_or(Duration::from_secs(1)));
+                .hold_for(retry_after.unwrap_or(Duration::from_secs(1)) + RETRY_AFTER_MARGIN);
         }
         Err(Failure {
             error: error_from(status, &bytes, retry_after),

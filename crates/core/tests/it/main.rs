@@ -1,5 +1,7 @@
 //! loopdesk-core integration tests, against real SQLite files in temporary folders.
 
+mod api;
+mod desk;
 mod logging;
 mod peer;
 mod push;
