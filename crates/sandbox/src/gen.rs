@@ -519,10 +519,10 @@ pub fn generate(seed: u64, size: DataSize, now: Ts) -> Db {
             let st = Staff {
                 id: id.clone(),
                 full_name: full_name.clone(),
-                preferred_name: None,
+                preferred_name: first.to_string(),
                 role,
                 email,
-                phone: Some(g.phone()),
+                phone: g.phone(),
                 location_id: loc.id.clone(),
                 status: if g.chance(0.05) {
                     StaffStatus::Inactive
@@ -686,7 +686,7 @@ pub fn generate(seed: u64, size: DataSize, now: Ts) -> Db {
             let r = Resident {
                 id: g.id("res"),
                 full_name: format!("{first} {last}"),
-                preferred_name: preferred,
+                preferred_name: preferred.unwrap_or_else(|| first.to_string()),
                 room_number: format!(
                     "{}{:02}",
                     if floor == 0 {

@@ -101,7 +101,7 @@ pub struct Resident {
     #[schema(example = "Margaret Wilson")]
     pub full_name: String,
     #[schema(example = "Maggie")]
-    pub preferred_name: Option<String>,
+    pub preferred_name: String,
     #[schema(example = "12")]
     pub room_number: String,
     pub date_of_birth: NaiveDate,
@@ -161,10 +161,10 @@ pub struct Staff {
     #[schema(example = "stf_1a2b3c4d5e6f7a8b")]
     pub id: String,
     pub full_name: String,
-    pub preferred_name: Option<String>,
+    pub preferred_name: String,
     pub role: StaffRole,
     pub email: String,
-    pub phone: Option<String>,
+    pub phone: String,
     pub location_id: String,
     pub status: StaffStatus,
     pub certification_summary: CertificationSummary,

@@ -44,6 +44,7 @@ pub struct ContactInput {
 #[derive(ToSchema)]
 pub struct CreateResident {
     full_name: String,
+    /// Defaults to the first word of full_name.
     preferred_name: Option<String>,
     room_number: String,
     date_of_birth: NaiveDate,
@@ -54,7 +55,7 @@ pub struct CreateResident {
     admitted_at: Option<DateTime<Utc>>,
 }
 
-/// Every field optional; `contacts` replaces the whole list.
+/// Every field optional; `contacts` replaces the whole list. Only `keyworker_id` may be null.
 #[derive(ToSchema)]
 pub struct UpdateResident {
     full_name: Option<String>,

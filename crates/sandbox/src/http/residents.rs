@@ -66,9 +66,7 @@ async fn list(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
                     && location_id.as_ref().is_none_or(|l| &r.location_id == l)
                     && needle.as_ref().is_none_or(|n| {
                         r.full_name.to_lowercase().contains(n)
-                            || r.preferred_name
-                                .as_ref()
-                                .is_some_and(|p| p.to_lowercase().contains(n))
+                            || r.preferred_name.to_lowercase().contains(n)
                             || r.room_number.to_lowercase().contains(n)
                     })
             },
@@ -157,6 +155,13 @@ async fn create(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response
     let r = s.store.write(|db| -> Result<Resident, ApiError> {
         let full_name = inp.req_str("full_name", 200);
         let preferred_name = inp.opt_str("preferred_name", 100).flatten();
+        // Defaults to the first name.
+        let preferred_name = preferred_name.or_else(|| {
+            full_name
+                .as_ref()
+                .and_then(|n| n.split_whitespace().next())
+                .map(str::to_string)
+        });
         let room_number = inp.req_str("room_number", 20);
         let dob = match inp.opt_date("date_of_birth") {
             Some(Some(d)) => Some(d),
@@ -192,7 +197,7 @@ async fn create(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response
         let r = Resident {
             id: new_id("res"),
             full_name,
-            preferred_name,
+            preferred_name: preferred_name.unwrap_or_default(),
             room_number,
             date_of_birth: dob,
             status: ResidentStatus::Current,
@@ -234,7 +239,7 @@ async fn update(
         if let Some(v) = inp.patch_str("full_name", 200) {
             r.full_name = v;
         }
-        if let Some(v) = inp.opt_str("preferred_name", 100) {
+        if let Some(v) = inp.patch_str("preferred_name", 100) {
             r.preferred_name = v;
         }
         if let Some(v) = inp.patch_str("room_number", 20) {

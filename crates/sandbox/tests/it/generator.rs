@@ -46,7 +46,11 @@ fn realistic_mix() {
     ] {
         assert!(rs.iter().any(|r| r.dnar_status == d), "{d:?}");
     }
-    assert!(rs.iter().any(|r| r.preferred_name.is_some()));
+    // A nickname for some, the first name for the others.
+    assert!(rs
+        .iter()
+        .any(|r| !r.full_name.starts_with(&r.preferred_name)));
+    assert!(rs.iter().all(|r| !r.preferred_name.is_empty()));
     assert!(rs
         .iter()
         .all(|r| !r.contacts.is_empty()

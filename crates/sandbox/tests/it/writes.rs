@@ -114,10 +114,13 @@ async fn patch_resident_and_discharge() {
         .unwrap()
         .starts_with("con_"));
     assert_eq!(t.get(&path).await.body, r.body);
-    let r = t
-        .patch(&path, json!({"keyworker_id": null, "preferred_name": null}))
-        .await;
-    assert!(r.body["keyworker"].is_null() && r.body["preferred_name"].is_null());
+    let r = t.patch(&path, json!({"keyworker_id": null})).await;
+    assert!(r.body["keyworker"].is_null());
+    let r = t.patch(&path, json!({"preferred_name": null})).await;
+    assert_eq!(
+        r.body["error"]["fields"]["preferred_name"],
+        "must_not_be_empty"
+    );
     let r = t.patch(&path, json!({"status": "discharged"})).await;
     assert_eq!(r.body["status"], "discharged");
     assert!(r.body["discharged_at"].is_string());
@@ -139,6 +142,7 @@ async fn admit_a_resident() {
     assert_eq!(r.status, 201, "{}", r.body);
     assert_eq!(r.body["status"], "current");
     assert_eq!(r.body["dnar_status"], "not_recorded");
+    assert_eq!(r.body["preferred_name"], "Edie");
     assert_eq!(r.body["location"]["name"], loc["name"]);
     let r = t.post("/v1/residents", json!({"full_name": "X", "room_number": "1", "date_of_birth": "2999-01-01", "location_id": loc["id"]})).await;
     assert_eq!(
