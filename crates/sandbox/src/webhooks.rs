@@ -19,6 +19,9 @@ use crate::store::{Db, EventRecord};
 /// scale): 1 min, 5 min, 30 min, 2 h, 6 h, then give up.
 pub const RETRY_SCHEDULE: [u64; 5] = [60, 300, 1800, 7200, 21_600];
 
+/// At most this many deliveries are in flight at once; the rest wait their turn.
+const MAX_IN_FLIGHT: usize = 32;
+
 /// `X-CareLoop-Signature` value for `body` signed at unix time `t`.
 pub fn sign(secret: &str, t: i64, body: &str) -> String {
     let mut mac = match Hmac::<Sha256>::new_from_slice(secret.as_bytes()) {
@@ -202,6 +205,7 @@ pub async fn worker(s: S, shutdown: CancellationToken) {
         let now = s.clock.now();
         let (due, next) = s.store.read(|db| {
             let busy = inflight.lock().unwrap_or_else(|e| e.into_inner());
+            let capacity = MAX_IN_FLIGHT.saturating_sub(busy.len());
             let mut due = Vec::new();
             let mut next: Option<Ts> = None;
             for d in db.deliveries.live() {
@@ -219,6 +223,15 @@ pub async fn worker(s: S, shutdown: CancellationToken) {
                     next = Some(next.map_or(at, |n: Ts| n.min(at)));
                 }
             }
+            // Oldest first, and no more at once than the receivers should have to take.
+            due.sort_by(|(a, _), (b, _)| {
+                (a.next_attempt_at, a.created_at, &a.id).cmp(&(
+                    b.next_attempt_at,
+                    b.created_at,
+                    &b.id,
+                ))
+            });
+            due.truncate(capacity);
             (due, next)
         });
         for (d, body) in due {
