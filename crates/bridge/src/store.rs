@@ -721,7 +721,7 @@ impl EventStore for Store {
                 return Ok(None);
             };
             let Ok(scheme) = scheme.parse::<Scheme>() else {
-                tracing::error!(endpoint = %id, "endpoint has an unknown scheme");
+                tracing::error!(endpoint = ?id, "endpoint has an unknown scheme");
                 return Ok(None);
             };
             let now = Utc::now().timestamp_millis();
@@ -735,7 +735,7 @@ impl EventStore for Store {
             for s in secrets {
                 match signing_key(scheme, &s) {
                     Ok(k) => keys.push(k),
-                    Err(_) => tracing::error!(endpoint = %id, "endpoint has an unusable secret"),
+                    Err(_) => tracing::error!(endpoint = ?id, "endpoint has an unusable secret"),
                 }
             }
             Ok(Some(EndpointAuth {

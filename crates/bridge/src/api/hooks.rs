@@ -75,7 +75,7 @@ pub(crate) async fn intake(
                 .webhooks_refused
                 .with_label_values(&[reason])
                 .inc();
-            tracing::info!(endpoint = %endpoint_id, reason, "webhook refused");
+            tracing::info!(endpoint = ?endpoint_id, reason, "webhook refused");
         }
     }
     result.map(Json)

@@ -15,6 +15,10 @@ struct Bridge {
 }
 
 fn start(db: &Path) -> Bridge {
+    start_logging(db, "warn", Stdio::null())
+}
+
+fn start_logging(db: &Path, level: &str, stderr: Stdio) -> Bridge {
     let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
         .args([
             "serve",
@@ -23,9 +27,9 @@ fn start(db: &Path) -> Bridge {
             "--listen",
             "127.0.0.1:0",
         ])
-        .env("RUST_LOG", "warn")
+        .env("RUST_LOG", level)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("spawn bridge");
     // The first stdout line says where it listens: wait for it, not for a fixed time.
@@ -152,4 +156,58 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_acknowledged() {
     assert_eq!(ids(&resp.json().await.unwrap()), vec!["evt_term"]);
     again.child.kill().unwrap();
     again.child.wait().unwrap();
+}
+
+#[tokio::test]
+async fn secrets_and_tokens_never_reach_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bridge.db");
+    let log = dir.path().join("stderr.log");
+    let (ep, dev) = {
+        let store = Store::open(&db).unwrap();
+        (
+            store.add_endpoint("org_a", Scheme::Standard, None).unwrap(),
+            store.add_device("org_a", "desk").unwrap(),
+        )
+    };
+    let stderr = std::fs::File::create(&log).unwrap();
+    let mut bridge = start_logging(&db, "trace", Stdio::from(stderr));
+    let http = client();
+    let url = format!("{}{}", bridge.base, ep.path);
+    let good = delivery(
+        Scheme::Standard,
+        &ep.secret,
+        "msg_1",
+        "incident.critical",
+        now(),
+    );
+    let bad = good.clone().tampered();
+    for (d, expected) in [(good, StatusCode::OK), (bad, StatusCode::UNAUTHORIZED)] {
+        let req = http.post(&url).body(d.body.clone());
+        let req = d.headers.iter().fold(req, |r, (k, v)| r.header(k, v));
+        assert_eq!(req.send().await.unwrap().status(), expected);
+    }
+    let resp = http
+        .get(format!("{}/v1/events", bridge.base))
+        .bearer_auth(&dev.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ids(&resp.json().await.unwrap()), vec!["msg_1"]);
+    let term = Command::new("kill")
+        .args(["-TERM", &bridge.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(bridge.child.wait().unwrap().success());
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains("webhook refused"),
+        "the log was captured: {text}"
+    );
+    let key_b64 = ep.secret.trim_start_matches("whsec_");
+    for secret in [ep.secret.as_str(), key_b64, dev.token.as_str()] {
+        assert!(!text.contains(secret), "a secret reached the log");
+    }
 }
