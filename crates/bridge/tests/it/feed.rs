@@ -365,3 +365,46 @@ async fn the_bearer_scheme_is_case_insensitive() {
         .unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn feed_page_shape() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    post(&server, &a, "evt_shape", "incident.critical").await;
+    let (_, mut page) = server.poll(&a.token, "").await;
+    // Volatile values: checked, then pinned for the snapshot.
+    assert_eq!(page["data"][0]["cursor"], page["next_cursor"]);
+    let ev = &mut page["data"][0];
+    let received = ev["received_at"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(received).is_ok());
+    ev["received_at"] = "[received_at]".into();
+    insta::assert_json_snapshot!(page, @r#"
+    {
+      "data": [
+        {
+          "cursor": "1",
+          "data": {
+            "data": {
+              "incident_id": "inc_evt_shape",
+              "resident_id": "res_1",
+              "severity": "critical",
+              "title": "Witnessed fall in lounge"
+            },
+            "id": "evt_shape",
+            "occurred_at": "2026-05-22T08:14:55Z",
+            "organization_id": "org_cl",
+            "type": "incident.critical"
+          },
+          "id": "evt_shape",
+          "occurred_at": "2026-05-22T08:14:55Z",
+          "org": "org_a",
+          "received_at": "[received_at]",
+          "resource_id": "inc_evt_shape",
+          "source": "careloop",
+          "type": "incident.critical"
+        }
+      ],
+      "next_cursor": "1"
+    }
+    "#);
+}
