@@ -1,7 +1,9 @@
 //! loopdesk-core integration tests, against real SQLite files in temporary folders.
 
 mod api;
+mod demo;
 mod desk;
+mod keyring;
 mod logging;
 mod peer;
 mod push;
