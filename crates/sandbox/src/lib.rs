@@ -216,6 +216,12 @@ fn prepare(config: &SandboxConfig) -> Result<Prepared> {
                 id: key_id(&k.token),
                 token: k.token.clone(),
                 scopes: k.scopes.clone(),
+                // A key keeps its age across restarts.
+                created_at: stored_keys
+                    .iter()
+                    .find(|s| s.token == k.token)
+                    .and_then(|s| s.created_at)
+                    .or(Some(now)),
             })
             .collect()
     } else if !stored_keys.is_empty() {
@@ -226,6 +232,7 @@ fn prepare(config: &SandboxConfig) -> Result<Prepared> {
             id: key_id(&token),
             token,
             scopes: vec!["admin".into()],
+            created_at: Some(now),
         }]
     };
     if keys != stored_keys {

@@ -117,6 +117,19 @@ pub struct ApiKey {
     pub id: String,
     pub token: String,
     pub scopes: Vec<String>,
+    /// Keys expire 365 days after this (sandbox clock), as documented.
+    #[serde(default)]
+    pub created_at: Option<Ts>,
+}
+
+/// How long a key is valid.
+pub const KEY_LIFETIME_DAYS: i64 = 365;
+
+impl ApiKey {
+    pub fn expired(&self, now: Ts) -> bool {
+        self.created_at
+            .is_some_and(|c| now >= c + TimeDelta::days(KEY_LIFETIME_DAYS))
+    }
 }
 
 /// A stored event and the exact body bytes sent for it.

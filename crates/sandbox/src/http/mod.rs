@@ -518,6 +518,10 @@ async fn auth(State(s): State<S>, mut req: Request, next: Next) -> Response {
     let Some(key) = s.store.read(|db| db.key_by_token(token).cloned()) else {
         return ApiError::unauthorized("unknown API key").into_response();
     };
+    if key.expired(s.clock.now()) {
+        return ApiError::unauthorized("this API key has expired (keys are valid for 365 days)")
+            .into_response();
+    }
     let ip = req
         .extensions()
         .get::<ConnectInfo<ConnInfo>>()

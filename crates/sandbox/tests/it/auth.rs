@@ -132,6 +132,20 @@ async fn write_residents_may_add_care_notes_and_the_check_comes_before_validatio
 }
 
 #[tokio::test]
+async fn keys_expire_after_365_days() {
+    let t = start().await;
+    t.advance(364 * 86_400).await;
+    assert_eq!(t.get("/v1/locations").await.status, 200);
+    t.advance(86_400).await;
+    let r = t.get("/v1/locations").await;
+    assert_error(&r, 401, "unauthorized");
+    assert!(r.body["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("expired"));
+}
+
+#[tokio::test]
 async fn openapi_needs_no_key() {
     let t = start().await;
     let r = t.req(Method::GET, "/v1/openapi.json", None, None).await;
