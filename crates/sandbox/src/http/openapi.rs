@@ -440,6 +440,17 @@ fn operation(d: &RouteDef) -> Value {
     op
 }
 
+/// Schemas of resources and requests that exist only as sandbox extensions.
+const EXTENSION_SCHEMAS: &[&str] = &[
+    "Location",
+    "VisitorSignIn",
+    "WebhookDelivery",
+    "DeliveryStatus",
+    "CreateResident",
+    "CreateVisitorSignIn",
+    "SignOut",
+];
+
 /// The whole document for a server with or without test controls.
 pub fn document(test_controls: bool) -> Value {
     let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_else(|_| json!({}));
@@ -476,9 +487,18 @@ pub fn document(test_controls: bool) -> Value {
     doc["components"]["schemas"]["TestTombstone"] = json!({"type": "object", "description": "The deleted resource's last shape with deleted_at", "required": ["id", "deleted_at"]});
     doc["components"]["schemas"]["TestModify"] = json!({"type": "object", "description": "Fields to overwrite (not id, created_at, updated_at, deleted_at)"});
     doc["components"]["schemas"]["TestModified"] = json!({"type": "object", "description": "The resource's new shape", "required": ["id", "updated_at"]});
-    if !test_controls {
-        if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+    if let Some(schemas) = doc["components"]["schemas"].as_object_mut() {
+        if !test_controls {
             schemas.retain(|name, _| !name.starts_with("Test"));
+        }
+        // Mark what the CareLoop document does not have.
+        for (name, schema) in schemas.iter_mut() {
+            if EXTENSION_SCHEMAS.contains(&name.as_str()) || name.starts_with("Test") {
+                schema["x-loopdesk-extension"] = json!(true);
+            }
+            if let Some(deleted) = schema.pointer_mut("/properties/deleted_at") {
+                deleted["x-loopdesk-extension"] = json!(true);
+            }
         }
     }
     let mut hooks = Map::new();

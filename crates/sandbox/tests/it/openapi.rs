@@ -197,6 +197,31 @@ async fn extensions_and_scopes_are_marked() {
             "admin"
         ]
     );
+    let schemas = &doc["components"]["schemas"];
+    for ext in [
+        "VisitorSignIn",
+        "WebhookDelivery",
+        "Location",
+        "CreateResident",
+    ] {
+        assert_eq!(schemas[ext]["x-loopdesk-extension"], true, "{ext}");
+    }
+    for documented in [
+        "Resident",
+        "Visit",
+        "Incident",
+        "ErrorEnvelope",
+        "WebhookEvent",
+    ] {
+        assert!(
+            schemas[documented].get("x-loopdesk-extension").is_none(),
+            "{documented}"
+        );
+    }
+    assert_eq!(
+        schemas["Resident"]["properties"]["deleted_at"]["x-loopdesk-extension"],
+        true
+    );
     let hooks: Vec<&String> = doc["webhooks"].as_object().unwrap().keys().collect();
     assert_eq!(hooks.len(), 12);
 }
