@@ -1,16 +1,53 @@
 // The one place the UI talks to the Rust side. Every command has one typed wrapper here;
 // screens and components never call `invoke` themselves.
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
+import type { Alert } from '../bindings/Alert';
 import type { AppInfo } from '../bindings/AppInfo';
+import type { AttentionEntry } from '../bindings/AttentionEntry';
+import type { CareNoteView } from '../bindings/CareNoteView';
 import type { CommandError } from '../bindings/CommandError';
+import type { ConnectionTest } from '../bindings/ConnectionTest';
 import type { Code } from '../bindings/ErrorCode';
+import type { Location } from '../bindings/Location';
+import type { Resident } from '../bindings/Resident';
+import type { ResidentDetail } from '../bindings/ResidentDetail';
+import type { ResidentStatus } from '../bindings/ResidentStatus';
+import type { Staff } from '../bindings/Staff';
 import type { StartupState } from '../bindings/StartupState';
+import type { SyncEvent } from '../bindings/SyncEvent';
+import type { SyncStatus } from '../bindings/SyncStatus';
+import type { VisitView } from '../bindings/VisitView';
+import type { AlertEvent, AlertFeedStatus, AlertsView, SettingsView } from './pending-types';
 
 /** Command names as registered in src-tauri (`tauri::generate_handler!`). */
 export const commands = {
   startupState: 'startup_state',
   appInfo: 'app_info',
   createFreshDatabase: 'create_fresh_database',
+  searchResidents: 'search_residents',
+  getResident: 'get_resident',
+  addCareNote: 'add_care_note',
+  listLocations: 'list_locations',
+  listStaff: 'list_staff',
+  listVisits: 'list_visits',
+  confirmVisit: 'confirm_visit',
+  completeVisit: 'complete_visit',
+  cancelVisit: 'cancel_visit',
+  scheduleVisit: 'schedule_visit',
+  syncStatus: 'sync_status',
+  watchSync: 'watch_sync',
+  syncNow: 'sync_now',
+  outboxAttention: 'outbox_attention',
+  resubmitOutboxEntry: 'resubmit_outbox_entry',
+  getSettings: 'get_settings',
+  saveSettings: 'save_settings',
+  testConnection: 'test_connection',
+  saveBridgeSettings: 'save_bridge_settings',
+  listAlerts: 'list_alerts',
+  acknowledgeAlert: 'acknowledge_alert',
+  alertFeedStatus: 'alert_feed_status',
+  watchAlerts: 'watch_alerts',
+  triggerDemoAlert: 'trigger_demo_alert',
 } as const;
 
 export function isCommandError(value: unknown): value is CommandError {
@@ -84,4 +121,177 @@ export function appInfo(): Promise<AppInfo> {
  */
 export function createFreshDatabase(): Promise<StartupState> {
   return call<StartupState>(commands.createFreshDatabase);
+}
+
+// ---- residents and care notes ------------------------------------------------------------
+
+export type ResidentSearch = {
+  text?: string;
+  locationId?: string;
+  status?: ResidentStatus;
+  limit?: number;
+};
+
+/** Residents by name, preferred name or room (contacts are left empty). */
+export function searchResidents(search: ResidentSearch): Promise<Resident[]> {
+  return call<Resident[]>(commands.searchResidents, compact(search));
+}
+
+/** A resident's page: details, contacts, keyworker and care notes (newest first). */
+export function getResident(id: string): Promise<ResidentDetail> {
+  return call<ResidentDetail>(commands.getResident, { id });
+}
+
+/** Works offline: the note is stored here and waits to sync (`pending`). */
+export function addCareNote(residentId: string, category: string, body: string): Promise<CareNoteView> {
+  return call<CareNoteView>(commands.addCareNote, { residentId, category, body });
+}
+
+// ---- locations and staff -------------------------------------------------------------------
+
+export function listLocations(): Promise<Location[]> {
+  return call<Location[]>(commands.listLocations);
+}
+
+export function listStaff(locationId?: string | null): Promise<Staff[]> {
+  return call<Staff[]>(commands.listStaff, compact({ locationId: locationId ?? undefined }));
+}
+
+// ---- visits --------------------------------------------------------------------------------
+
+/** Visits starting in [from, to) (RFC 3339), at one home or all. */
+export function listVisits(from: string, to: string, locationId?: string | null): Promise<VisitView[]> {
+  return call<VisitView[]>(commands.listVisits, compact({ from, to, locationId: locationId ?? undefined }));
+}
+
+export function confirmVisit(id: string): Promise<VisitView> {
+  return call<VisitView>(commands.confirmVisit, { id });
+}
+
+export function completeVisit(id: string): Promise<VisitView> {
+  return call<VisitView>(commands.completeVisit, { id });
+}
+
+export function cancelVisit(id: string, reason: string): Promise<VisitView> {
+  return call<VisitView>(commands.cancelVisit, { id, reason });
+}
+
+export type NewVisit = {
+  locationId: string;
+  staffUserId: string;
+  residentId?: string;
+  visitType: string;
+  /** RFC 3339 */
+  startsAt: string;
+  /** RFC 3339 */
+  endsAt: string;
+  notes?: string;
+};
+
+/** Validated here first (errors per field: location_id, staff_user_id, starts_at, ...). */
+export function scheduleVisit(visit: NewVisit): Promise<VisitView> {
+  // Required fields always go (empty ones come back as field errors); optional ones only
+  // when given.
+  return call<VisitView>(commands.scheduleVisit, {
+    ...compact({ residentId: visit.residentId, notes: visit.notes?.trim() }),
+    locationId: visit.locationId,
+    staffUserId: visit.staffUserId,
+    visitType: visit.visitType,
+    startsAt: visit.startsAt,
+    endsAt: visit.endsAt,
+  });
+}
+
+// ---- sync ----------------------------------------------------------------------------------
+
+export function syncStatus(): Promise<SyncStatus> {
+  return call<SyncStatus>(commands.syncStatus);
+}
+
+/** Streams the sync status and pull progress to `onEvent` for the life of the window. */
+export function watchSync(onEvent: (event: SyncEvent) => void): Promise<void> {
+  const channel = new Channel<SyncEvent>(onEvent);
+  return call<void>(commands.watchSync, { onEvent: channel });
+}
+
+/** Push then pull; resolves when the cycle is done (or rejects with why it failed). */
+export function syncNow(): Promise<void> {
+  return call<void>(commands.syncNow);
+}
+
+/** Writes CareLoop refused (422), oldest first, with the server's field errors. */
+export function outboxAttention(): Promise<AttentionEntry[]> {
+  return call<AttentionEntry[]>(commands.outboxAttention);
+}
+
+/** Sends a corrected write back into the queue at its place. */
+export function resubmitOutboxEntry(seq: number | bigint, payload: Record<string, unknown>): Promise<void> {
+  // ts-rs types the i64 `seq` as bigint, but it arrives (and must go back) as a JSON number.
+  return call<void>(commands.resubmitOutboxEntry, { seq: Number(seq), payload });
+}
+
+// ---- settings ------------------------------------------------------------------------------
+
+export function getSettings(): Promise<SettingsView> {
+  return call<SettingsView>(commands.getSettings);
+}
+
+export type ApiSettings = { apiBaseUrl: string; locationId?: string | null; apiKey?: string };
+
+/** The key goes only to the OS keyring; an empty key means "keep the saved one". */
+export function saveSettings(settings: ApiSettings): Promise<SettingsView> {
+  return call<SettingsView>(
+    commands.saveSettings,
+    {
+      ...compact({ locationId: settings.locationId, apiKey: settings.apiKey }),
+      apiBaseUrl: settings.apiBaseUrl,
+    },
+  );
+}
+
+export function testConnection(): Promise<ConnectionTest> {
+  return call<ConnectionTest>(commands.testConnection);
+}
+
+/** The token goes only to the OS keyring; an empty token means "keep the saved one". */
+export function saveBridgeSettings(bridgeUrl: string, deviceToken?: string): Promise<SettingsView> {
+  return call<SettingsView>(
+    commands.saveBridgeSettings,
+    { ...compact({ deviceToken }), bridgeUrl },
+  );
+}
+
+// ---- alerts --------------------------------------------------------------------------------
+
+export type DemoAlertKind = 'incident.critical' | 'visit.no_show';
+
+export function listAlerts(): Promise<AlertsView> {
+  return call<AlertsView>(commands.listAlerts);
+}
+
+/** `by` is the name of the staff member acknowledging (required). */
+export function acknowledgeAlert(id: number, by: string): Promise<Alert> {
+  return call<Alert>(commands.acknowledgeAlert, { id, by });
+}
+
+export function alertFeedStatus(): Promise<AlertFeedStatus> {
+  return call<AlertFeedStatus>(commands.alertFeedStatus);
+}
+
+/** Streams raised / acknowledged alerts and feed changes to `onEvent`. */
+export function watchAlerts(onEvent: (event: AlertEvent) => void): Promise<void> {
+  const channel = new Channel<AlertEvent>(onEvent);
+  return call<void>(commands.watchAlerts, { onEvent: channel });
+}
+
+/** Demo mode only: the demo CareLoop sends a webhook that raises an alert. */
+export function triggerDemoAlert(kind: DemoAlertKind): Promise<void> {
+  return call<void>(commands.triggerDemoAlert, { kind });
+}
+
+/** Leaves out arguments that are not given, so Rust sees `None` rather than an empty value. */
+function compact<T extends Record<string, unknown>>(args: T): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(args).filter(([, value]) => value !== undefined && value !== null && value !== ''),
+  );
 }

@@ -7,6 +7,8 @@ export type AreaId = 'reception' | 'console';
 export class Router {
   area: AreaId = $state('reception');
   consoleScreen: string = $state('');
+  /** What the screen shows inside itself, e.g. a resident's id on "Residents". */
+  consoleParam: string | null = $state(null);
 
   constructor(initial: { area?: AreaId; consoleScreen: string }) {
     this.area = initial.area ?? 'reception';
@@ -18,8 +20,9 @@ export class Router {
   }
 
   /** Opens a Staff console screen (switching to the console if needed). */
-  openConsoleScreen(id: string): void {
+  openConsoleScreen(id: string, param: string | null = null): void {
     this.consoleScreen = id;
+    this.consoleParam = param;
     this.area = 'console';
   }
 }

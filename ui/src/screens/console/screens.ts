@@ -1,6 +1,12 @@
 // The Staff console's screens, in navigation order. Adding a screen is one line here.
 import type { Component } from 'svelte';
+import AlertsCentre from './AlertsCentre.svelte';
+import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
+import Residents from './Residents.svelte';
+import Settings from './Settings.svelte';
+import StaffDirectory from './StaffDirectory.svelte';
+import Visits from './Visits.svelte';
 
 export type ConsoleScreen = {
   /** Stable id, also used for `data-testid="console-nav-<id>"`. */
@@ -12,6 +18,12 @@ export type ConsoleScreen = {
 
 export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'overview', label: 'This desk', component: Overview },
+  { id: 'residents', label: 'Residents', component: Residents },
+  { id: 'visits', label: 'Visits', component: Visits },
+  { id: 'staff', label: 'Staff', component: StaffDirectory },
+  { id: 'alerts', label: 'Alerts', component: AlertsCentre },
+  { id: 'attention', label: 'Needs attention', component: NeedsAttention },
+  { id: 'settings', label: 'Settings', component: Settings },
 ];
 
 export const defaultConsoleScreen = 'overview';

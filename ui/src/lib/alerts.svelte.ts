@@ -1,0 +1,100 @@
+// Open alerts and whether alerts are arriving, for the banner, the kiosk indicator and the
+// alerts centre. Watched through `watch_alerts`; read with `list_alerts` + `alert_feed_status`
+// on start, and polled whenever watching is not possible.
+import { getContext, setContext } from 'svelte';
+import type { Alert } from '../bindings/Alert';
+import type { CommandError } from '../bindings/CommandError';
+import { acknowledgeAlert, alertFeedStatus, listAlerts, watchAlerts } from './api';
+import type { AlertEvent, AlertFeedStatus } from './pending-types';
+
+const pollMs = 10_000;
+const recentLimit = 100;
+
+export class AlertsStore {
+  /** Oldest first. */
+  open: Alert[] = $state([]);
+  /** Newest first, open and acknowledged. */
+  recent: Alert[] = $state([]);
+  feed: AlertFeedStatus | null = $state(null);
+  /** Why the alerts or the feed state could not be read: treated as "not arriving". */
+  error: CommandError | null = $state(null);
+  loaded: boolean = $state(false);
+
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  /**
+   * Silence must never look like safety: anything but a confirmed "arriving" (or "not set up")
+   * shows the warning.
+   */
+  get notArriving(): boolean {
+    if (this.error) return true;
+    return this.feed?.state === 'not_arriving';
+  }
+
+  async start(): Promise<void> {
+    let watching = true;
+    try {
+      await watchAlerts((event) => this.apply(event));
+    } catch {
+      watching = false;
+    }
+    await this.refresh();
+    if (!watching) this.#timer = setInterval(() => void this.refresh(), pollMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const [view, feed] = await Promise.all([listAlerts(), alertFeedStatus()]);
+      this.open = view.open;
+      this.recent = view.recent;
+      this.feed = feed;
+      this.error = null;
+    } catch (error) {
+      this.error = error as CommandError;
+    } finally {
+      this.loaded = true;
+    }
+  }
+
+  apply(event: AlertEvent): void {
+    if (event.event === 'feed') {
+      this.feed = event.data;
+      this.error = null;
+      return;
+    }
+    const alert = event.data;
+    if (event.event === 'raised' && alert.acknowledged_at === null) {
+      if (!this.open.some((a) => a.id === alert.id)) {
+        this.open = [...this.open, alert].sort((a, b) => a.raised_at.localeCompare(b.raised_at));
+      }
+    } else {
+      this.open = this.open.filter((a) => a.id !== alert.id);
+    }
+    this.recent = [alert, ...this.recent.filter((a) => a.id !== alert.id)]
+      .sort((a, b) => b.raised_at.localeCompare(a.raised_at))
+      .slice(0, recentLimit);
+  }
+
+  /** Rejects with the CommandError (fields.by when the name is missing). */
+  async acknowledge(id: number, by: string): Promise<Alert> {
+    const alert = await acknowledgeAlert(id, by);
+    this.apply({ event: 'acknowledged', data: alert });
+    return alert;
+  }
+}
+
+const key = Symbol('alerts');
+
+export function setAlerts(store: AlertsStore): AlertsStore {
+  return setContext(key, store);
+}
+
+export function getAlerts(): AlertsStore {
+  const store = getContext<AlertsStore | undefined>(key);
+  if (!store) throw new Error('getAlerts() used outside the shell');
+  return store;
+}
