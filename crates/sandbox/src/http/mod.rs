@@ -65,7 +65,11 @@ pub const SCOPES: &[(&str, bool, &str)] = &[
         false,
         "issue or renew certifications",
     ),
-    ("read:courses", false, "training catalogue"),
+    (
+        "read:courses",
+        false,
+        "training catalogue (also granted by read:staff)",
+    ),
     ("read:audit", false, "audit log"),
     ("read:visitors", false, "visitor sign-ins"),
     (
@@ -83,7 +87,7 @@ pub const SCOPES: &[(&str, bool, &str)] = &[
 
 /// Whether a key with `scopes` may use an operation needing `needed`.
 /// `admin` grants everything; `write:X` grants `read:X`; `write:residents` grants
-/// `write:care-notes`.
+/// `write:care-notes`; `read:staff` (staff, roles, certifications) grants `read:courses`.
 pub fn scope_allows(scopes: &[String], needed: &str) -> bool {
     scopes.iter().any(|s| {
         s == "admin"
@@ -92,6 +96,7 @@ pub fn scope_allows(scopes: &[String], needed: &str) -> bool {
                 .strip_prefix("read:")
                 .is_some_and(|x| s.strip_prefix("write:") == Some(x))
             || (needed == "write:care-notes" && s == "write:residents")
+            || (needed == "read:courses" && s == "read:staff")
     })
 }
 
@@ -769,6 +774,8 @@ mod tests {
     #[case(&["write:care-notes"], "write:residents", false)]
     #[case(&["write:care-notes"], "read:care-notes", true)]
     #[case(&[], "read:staff", false)]
+    #[case(&["read:staff"], "read:courses", true)]
+    #[case(&["read:courses"], "read:staff", false)]
     fn scopes(#[case] have: &[&str], #[case] need: &str, #[case] ok: bool) {
         let have: Vec<String> = have.iter().map(|s| s.to_string()).collect();
         assert_eq!(scope_allows(&have, need), ok);

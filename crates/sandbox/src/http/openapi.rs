@@ -481,7 +481,7 @@ pub fn document(test_controls: bool) -> Value {
     doc["components"]["securitySchemes"] = json!({
         "bearerAuth": {
             "type": "http", "scheme": "bearer",
-            "description": format!("API key as a bearer token. The scope an operation needs is its security requirement's role (and x-loopdesk-scope). admin grants everything; write:X grants read:X; write:residents grants write:care-notes. Scopes: {}", scope_text.join("; "))
+            "description": format!("API key as a bearer token. The scope an operation needs is its security requirement's role (and x-loopdesk-scope). admin grants everything; write:X grants read:X; write:residents grants write:care-notes; read:staff grants read:courses. Scopes: {}", scope_text.join("; "))
         }
     });
     doc["components"]["schemas"]["TestTombstone"] = json!({"type": "object", "description": "The deleted resource's last shape with deleted_at", "required": ["id", "deleted_at"]});

@@ -45,6 +45,7 @@ async fn malformed_authorization_header_is_401() {
 #[rstest]
 #[case("k_res", "GET", "/v1/staff", "read:staff")]
 #[case("k_res", "GET", "/v1/incidents", "read:incidents")]
+#[case("k_res", "GET", "/v1/courses", "read:courses")]
 #[case("k_res", "POST", "/v1/visits", "write:visits")]
 #[case("k_res", "PATCH", "/v1/residents/res_x", "write:residents")]
 #[case("k_staff", "GET", "/v1/residents", "read:residents")]
@@ -54,7 +55,6 @@ async fn malformed_authorization_header_is_401() {
     "/v1/staff/stf_x/certifications",
     "write:certifications"
 )]
-#[case("k_staff", "GET", "/v1/courses", "read:courses")]
 #[case("k_staff", "GET", "/v1/audit-log", "read:audit")]
 #[case("k_visits", "POST", "/v1/incidents", "write:incidents")]
 #[case("k_visits", "GET", "/v1/visitor-sign-ins", "read:visitors")]
@@ -92,6 +92,7 @@ async fn missing_scope_is_403_naming_it(
 #[case("k_res", "/v1/residents")]
 #[case("k_staff", "/v1/staff")]
 #[case("k_staff", "/v1/certifications")]
+#[case("k_staff", "/v1/courses")] // read:staff implies read:courses
 #[case("k_visits", "/v1/visits")] // write:visits implies read:visits
 #[case("k_wres", "/v1/residents")] // write:residents implies read:residents
 #[case("k_res", "/v1/locations")] // any key
