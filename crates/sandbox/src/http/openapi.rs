@@ -404,13 +404,15 @@ fn operation(d: &RouteDef) -> Value {
             ),
         );
     }
-    let op_id = format!(
-        "{}{}",
-        d.method.as_str().to_lowercase(),
-        d.path
-            .replace("/v1", "")
-            .replace(['/', '-', '.', '{', '}'], "_")
-    );
+    // e.g. get_residents_id_care_notes
+    let words = d
+        .path
+        .trim_start_matches("/v1/")
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    let op_id = format!("{}_{words}", d.method.as_str().to_lowercase());
     let mut op = json!({
         "operationId": op_id,
         "summary": d.summary,

@@ -197,6 +197,12 @@ async fn extensions_and_scopes_are_marked() {
             "admin"
         ]
     );
+    let ids: BTreeSet<String> = operations(&doc)
+        .iter()
+        .map(|(_, _, op)| op["operationId"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), operations(&doc).len(), "operationIds are unique");
+    assert!(ids.contains("get_residents_id_care_notes"));
     let schemas = &doc["components"]["schemas"];
     for ext in [
         "VisitorSignIn",
