@@ -104,8 +104,23 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let line = serde_json::json!({"base_url": sandbox.base_url(), "keys": sandbox.keys()});
-    println!("{line}");
+    // A struct keeps the documented field order: {"base_url", "keys": [{"token", "scopes"}]}.
+    #[derive(serde::Serialize)]
+    struct StartLine<'a> {
+        base_url: &'a str,
+        keys: &'a [loopdesk_sandbox::KeyInfo],
+    }
+    let line = StartLine {
+        base_url: sandbox.base_url(),
+        keys: sandbox.keys(),
+    };
+    match serde_json::to_string(&line) {
+        Ok(line) => println!("{line}"),
+        Err(e) => {
+            eprintln!("loopdesk-sandbox: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let stop = async {
         #[cfg(unix)]
         {

@@ -28,6 +28,14 @@ async fn prints_base_url_and_keys_then_serves() {
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let line = lines.next_line().await.unwrap().expect("a JSON line");
+    assert!(
+        line.starts_with(r#"{"base_url":"http://127.0.0.1:"#),
+        "{line}"
+    );
+    assert!(
+        line.contains(r#"{"token":"tok_a","scopes":["read:residents","read:staff"]}"#),
+        "{line}"
+    );
     let v: Value = serde_json::from_str(&line).unwrap();
     let base = v["base_url"].as_str().unwrap();
     assert!(base.starts_with("http://127.0.0.1:"));
