@@ -11,4 +11,12 @@ api_key_hint: string | null,
 /**
  * The built-in demo backend is in use.
  */
-demo: boolean, };
+demo: boolean, 
+/**
+ * The alert bridge's address.
+ */
+bridge_url: string | null, 
+/**
+ * "…4f9e": the most that is ever shown of the device token.
+ */
+device_token_hint: string | null, };

@@ -4,13 +4,38 @@
 //   ?mock=ready (default) | newer_schema | corrupt | corrupt_unmoved | migration_failed
 //        | unavailable | failed | app_info_error
 //   &area=reception (default) | console
-//   &click=<data-testid>   clicks that element once it appears (to screenshot a later step)
+//   &sync=online (default) | offline | degraded | auth_failed | not_configured | pulling
+//   &alerts=none (default) | open | not_arriving | unknown
+//   &attention=1           two changes CareLoop refused, on the "Needs attention" screen
+//   &demo=1                the built-in demo CareLoop is in use
+//   &type=<data-testid>:<text>  types into that element once it appears
+//   &do=click:<id>;type:<id>:<text>;...  several steps in this order (each once its element appears)
+//   &click=<id>,<id>,...   clicks each element (by data-testid) in turn once it appears
 //   &focus=<data-testid>   focuses that element once it appears (to screenshot focus styles)
 import { mockIPC } from '@tauri-apps/api/mocks';
+import type { Alert } from '../bindings/Alert';
 import type { AppInfo } from '../bindings/AppInfo';
+import type { CareNoteView } from '../bindings/CareNoteView';
 import type { CommandError } from '../bindings/CommandError';
+import type { Resident } from '../bindings/Resident';
 import type { StartupState } from '../bindings/StartupState';
+import type { SyncEvent } from '../bindings/SyncEvent';
+import type { SyncStatus } from '../bindings/SyncStatus';
+import type { VisitStatus } from '../bindings/VisitStatus';
+import type { VisitView } from '../bindings/VisitView';
+import type { AlertEvent, AlertFeedStatus, SettingsView } from '../lib/pending-types';
 import type { AreaId } from '../lib/router.svelte';
+import {
+  acknowledgedAlerts,
+  attentionEntries,
+  contactsFor,
+  locations,
+  notesFor,
+  openAlerts,
+  residents,
+  staff,
+  visitsAround,
+} from './mock-data';
 
 const dataDir = '/home/reception/.local/share/uk.co.careloop.loopdesk';
 const dbPath = `${dataDir}/loopdesk.db`;
@@ -57,9 +82,315 @@ function startup(scenario: string): StartupState {
   }
 }
 
+type Args = Record<string, unknown>;
+type Listener<T> = { onmessage: (message: T) => void };
+
+function invalid(message: string, fields: Record<string, string>): never {
+  throw { code: 'invalid_input', message, fields } satisfies CommandError;
+}
+
+function desk(params: URLSearchParams) {
+  const now = new Date();
+  const syncScenario = params.get('sync') || 'online';
+  const alertScenario = params.get('alerts') || 'none';
+  const demo = params.get('demo') === '1';
+  let attention = params.get('attention') === '1' ? attentionEntries(now) : [];
+  const visits: VisitView[] = visitsAround(now);
+  const notes = new Map<string, CareNoteView[]>();
+  let open: Alert[] = alertScenario === 'open' ? openAlerts(now) : [];
+  let recent: Alert[] = [...open].reverse().concat(acknowledgedAlerts(now));
+  let settings: SettingsView = {
+    api_base_url: demo ? 'http://127.0.0.1:47110' : 'https://api.careloop.com',
+    location_id: syncScenario === 'not_configured' ? null : 'loc_rowan',
+    api_key_hint: syncScenario === 'not_configured' ? null : '…4f9e',
+    demo,
+    bridge_url: demo ? 'http://127.0.0.1:47111' : 'https://bridge.loopdesk.example',
+    device_token_hint: '…9c2a',
+  };
+  const syncWatchers: Listener<SyncEvent>[] = [];
+  const alertWatchers: Listener<AlertEvent>[] = [];
+
+  const lastSync = new Date(now.getTime() - 40_000).toISOString();
+  const status: SyncStatus = {
+    connection:
+      syncScenario === 'pulling' ? 'online' : (syncScenario as SyncStatus['connection']),
+    message:
+      syncScenario === 'degraded'
+        ? 'CareLoop answered 503 Service Unavailable (3 times in a row)'
+        : syncScenario === 'auth_failed'
+          ? 'API key lacks scope write:visits'
+          : null,
+    queued: syncScenario === 'offline' ? 3 : 0,
+    needs_attention: attention.length,
+    resources: ['locations', 'staff', 'residents', 'visits'].map((resource) => ({
+      resource,
+      cursor: null,
+      last_full_at: lastSync,
+      last_success_at: lastSync,
+      last_error: null,
+      last_error_at: null,
+    })),
+    progress: syncScenario === 'pulling' ? { resource: 'residents', done: 1200, total: 2000 } : null,
+    demo,
+  };
+
+  const feed: AlertFeedStatus = {
+    state: alertScenario === 'not_arriving' ? 'not_arriving' : 'arriving',
+    last_success_at: new Date(now.getTime() - (alertScenario === 'not_arriving' ? 6 * 60_000 : 8_000)).toISOString(),
+    message: alertScenario === 'not_arriving' ? 'The bridge did not answer: connection refused' : null,
+    open_count: open.length,
+  };
+
+  function pushStatus(): void {
+    status.needs_attention = attention.length;
+    status.queued = visits.filter((v) => v.pending).length + [...notes.values()].flat().filter((n) => n.pending).length;
+    if (syncScenario === 'offline') status.queued = Math.max(status.queued, 3);
+    for (const w of syncWatchers) w.onmessage({ event: 'status', data: { ...status } });
+  }
+
+  function pushAlert(event: AlertEvent): void {
+    for (const w of alertWatchers) w.onmessage(event);
+  }
+
+  function changeVisit(id: unknown, to: VisitStatus, reason?: string): VisitView {
+    const visit = visits.find((v) => v.id === id);
+    if (!visit) throw { code: 'not_found', message: 'This visit is not on this desk.' } satisfies CommandError;
+    if (visit.status === 'cancelled' || visit.status === 'completed') {
+      throw { code: 'invalid_input', message: `This visit is already ${visit.status}.` } satisfies CommandError;
+    }
+    visit.status = to;
+    visit.pending = true;
+    if (to === 'cancelled') visit.cancel_reason = reason ?? null;
+    setTimeout(pushStatus, 0);
+    return { ...visit };
+  }
+
+  function residentDetail(id: unknown) {
+    const resident = residents.find((r) => r.id === id);
+    if (!resident) throw { code: 'not_found', message: 'This resident is not on this desk.' } satisfies CommandError;
+    if (!notes.has(resident.id)) notes.set(resident.id, notesFor(resident, now));
+    return {
+      resident: { ...resident, contacts: contactsFor(resident) },
+      location_name: locations.find((l) => l.id === resident.location_id)?.name ?? null,
+      care_notes: notes.get(resident.id) ?? [],
+    };
+  }
+
+  function search(args: Args): Resident[] {
+    const text = String(args.text ?? '').trim().toLowerCase();
+    return residents
+      .filter((r) => !args.locationId || r.location_id === args.locationId)
+      .filter((r) => !args.status || r.status === args.status)
+      .filter(
+        (r) =>
+          !text ||
+          r.full_name.toLowerCase().includes(text) ||
+          (r.preferred_name ?? '').toLowerCase().includes(text) ||
+          (r.room_number ?? '').toLowerCase().startsWith(text),
+      )
+      .sort((a, b) => a.full_name.localeCompare(b.full_name))
+      .slice(0, Number(args.limit ?? 50));
+  }
+
+  return (cmd: string, args: Args): unknown => {
+    switch (cmd) {
+      case 'search_residents':
+        return search(args);
+      case 'get_resident':
+        return residentDetail(args.id);
+      case 'add_care_note': {
+        const fields: Record<string, string> = {};
+        if (!String(args.body ?? '').trim()) fields.body = 'Write the note';
+        if (!args.category) fields.category = 'Choose a category';
+        if (Object.keys(fields).length) invalid('Check the care note', fields);
+        const note: CareNoteView = {
+          id: `local_${Date.now()}`,
+          resident_id: String(args.residentId),
+          author_staff_id: null,
+          author_name: 'Front desk',
+          category: String(args.category),
+          body: String(args.body).trim(),
+          recorded_at: new Date().toISOString(),
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+          pending: true,
+        };
+        notes.set(note.resident_id, [note, ...(notes.get(note.resident_id) ?? [])]);
+        setTimeout(pushStatus, 0);
+        return note;
+      }
+      case 'list_locations':
+        return locations;
+      case 'list_staff':
+        return staff.filter((s) => !args.locationId || s.location_id === args.locationId);
+      case 'list_visits': {
+        const from = String(args.from);
+        const to = String(args.to);
+        return visits
+          .filter((v) => v.starts_at >= from && v.starts_at < to)
+          .filter((v) => !args.locationId || v.location_id === args.locationId)
+          .map((v) => ({ ...v }));
+      }
+      case 'confirm_visit':
+        return changeVisit(args.id, 'confirmed');
+      case 'complete_visit':
+        return changeVisit(args.id, 'completed');
+      case 'cancel_visit':
+        if (!String(args.reason ?? '').trim()) invalid('Say why the visit is cancelled', { reason: 'Enter a reason (up to 1,000 characters)' });
+        return changeVisit(args.id, 'cancelled', String(args.reason));
+      case 'schedule_visit': {
+        const fields: Record<string, string> = {};
+        if (!locations.some((l) => l.id === args.locationId)) fields.location_id = 'Choose a home this desk knows';
+        const member = staff.find((s) => s.id === args.staffUserId);
+        if (!member) fields.staff_user_id = 'Choose a staff member';
+        if (!args.visitType) fields.visit_type = 'Choose the kind of visit';
+        const starts = Date.parse(String(args.startsAt ?? ''));
+        const ends = Date.parse(String(args.endsAt ?? ''));
+        if (Number.isNaN(starts)) fields.starts_at = 'Enter a date and time';
+        if (Number.isNaN(ends)) fields.ends_at = 'Enter a date and time';
+        else if (!Number.isNaN(starts) && ends <= starts) fields.ends_at = 'The end must be after the start';
+        if (Object.keys(fields).length) invalid('Check the visit details', fields);
+        const resident = residents.find((r) => r.id === args.residentId);
+        const visit: VisitView = {
+          id: `local_${Date.now()}`,
+          location_id: String(args.locationId),
+          staff_user_id: member?.id ?? null,
+          resident_id: resident?.id ?? null,
+          visit_type: String(args.visitType),
+          starts_at: new Date(starts).toISOString(),
+          ends_at: new Date(ends).toISOString(),
+          status: 'scheduled',
+          notes: (args.notes as string | undefined) ?? null,
+          confirmed_at: null,
+          completed_at: null,
+          cancelled_at: null,
+          cancel_reason: null,
+          created_at: new Date().toISOString(),
+          updated_at: new Date().toISOString(),
+          staff_name: member?.full_name ?? null,
+          resident_name: resident?.full_name ?? null,
+          pending: true,
+        };
+        visits.push(visit);
+        setTimeout(pushStatus, 0);
+        return visit;
+      }
+      case 'sync_status':
+        return { ...status };
+      case 'watch_sync':
+        syncWatchers.push(args.onEvent as Listener<SyncEvent>);
+        return null;
+      case 'sync_now':
+        return new Promise<void>((resolve, reject) => {
+          if (status.connection === 'offline' || status.connection === 'not_configured') {
+            reject({ code: 'unavailable', message: 'CareLoop cannot be reached: the network is down.' } satisfies CommandError);
+            return;
+          }
+          let done = 0;
+          const timer = setInterval(() => {
+            done += 400;
+            for (const w of syncWatchers) w.onmessage({ event: 'progress', data: { resource: 'residents', done, total: 2000 } });
+            if (done >= 2000) {
+              clearInterval(timer);
+              for (const v of visits) v.pending = false;
+              for (const n of [...notes.values()].flat()) n.pending = false;
+              status.progress = null;
+              pushStatus();
+              resolve();
+            }
+          }, 300);
+        });
+      case 'outbox_attention':
+        return attention;
+      case 'resubmit_outbox_entry': {
+        const payload = args.payload as Record<string, unknown>;
+        const entry = attention.find((e) => Number(e.seq) === args.seq);
+        if (!entry) throw { code: 'not_found', message: 'This change is not waiting for a correction.' } satisfies CommandError;
+        if (entry.op === 'care_note.create' && !String(payload.body ?? '').trim()) invalid('Check the care note', { body: 'Write the note' });
+        attention = attention.filter((e) => e !== entry);
+        setTimeout(pushStatus, 0);
+        return null;
+      }
+      case 'get_settings':
+        return { ...settings };
+      case 'save_settings': {
+        const url = String(args.apiBaseUrl ?? '');
+        if (!/^https?:\/\/\S+$/.test(url)) invalid('Check the settings', { api_base_url: 'Enter the API address, e.g. https://api.careloop.com' });
+        const key = args.apiKey as string | undefined;
+        settings = {
+          ...settings,
+          api_base_url: url,
+          location_id: (args.locationId as string | undefined) ?? null,
+          api_key_hint: key ? `…${key.slice(-4)}` : settings.api_key_hint,
+          demo: false,
+        };
+        return { ...settings };
+      }
+      case 'test_connection':
+        return {
+          ok: true,
+          message: `Connected to ${settings.api_base_url}.`,
+          can_read: ['locations', 'residents', 'staff', 'certifications', 'courses', 'visits', 'incidents'],
+          can_write: ['visits', 'care_notes', 'incidents'],
+        };
+      case 'save_bridge_settings': {
+        const url = String(args.bridgeUrl ?? '');
+        if (!/^https?:\/\/\S+$/.test(url)) invalid('Check the alert settings', { bridge_url: 'Enter the bridge address, e.g. https://bridge.example.org' });
+        const token = args.deviceToken as string | undefined;
+        settings = { ...settings, bridge_url: url, device_token_hint: token ? `…${token.slice(-4)}` : settings.device_token_hint };
+        return { ...settings };
+      }
+      case 'list_alerts':
+        return { open, recent };
+      case 'alert_feed_status':
+        if (alertScenario === 'unknown') throw { code: 'internal', message: 'The alert poller did not answer.' } satisfies CommandError;
+        return { ...feed, open_count: open.length };
+      case 'watch_alerts':
+        alertWatchers.push(args.onEvent as Listener<AlertEvent>);
+        return null;
+      case 'acknowledge_alert': {
+        const by = String(args.by ?? '').trim();
+        if (!by) invalid('Say who is acknowledging', { by: 'Enter your name' });
+        const alert = open.find((a) => a.id === args.id);
+        if (!alert) throw { code: 'not_found', message: 'This alert is not open.' } satisfies CommandError;
+        const done: Alert = { ...alert, acknowledged_at: new Date().toISOString(), acknowledged_by: by };
+        open = open.filter((a) => a.id !== alert.id);
+        recent = [done, ...recent.filter((a) => a.id !== alert.id)];
+        return done;
+      }
+      case 'trigger_demo_alert': {
+        if (!settings.demo) invalid('Only in demo mode', { kind: 'Test alerts need the demo CareLoop' });
+        const kind = String(args.kind);
+        const alert: Alert = {
+          id: 100 + open.length + recent.length,
+          event_id: `evt_demo_${Date.now()}`,
+          kind,
+          title: kind === 'visit.no_show' ? 'Missed visit: 11:00 wellbeing for Harold Greenwood' : 'Critical incident: choking, dining room',
+          detail: 'A test alert from the demo CareLoop.',
+          location_id: 'loc_rowan',
+          resident_id: null,
+          resource_id: null,
+          raised_at: new Date().toISOString(),
+          acknowledged_at: null,
+          acknowledged_by: null,
+        };
+        setTimeout(() => {
+          open = [...open, alert];
+          recent = [alert, ...recent];
+          pushAlert({ event: 'raised', data: alert });
+        }, 800);
+        return null;
+      }
+      default:
+        throw { code: 'not_found', message: `No mock for ${cmd}` } satisfies CommandError;
+    }
+  };
+}
+
 export function installMock(params: URLSearchParams): { initialArea: AreaId } {
   const scenario = params.get('mock') || 'ready';
-  mockIPC((cmd) => {
+  const answer = desk(params);
+  mockIPC((cmd, args) => {
     switch (cmd) {
       case 'startup_state':
         if (scenario === 'failed') {
@@ -74,14 +405,51 @@ export function installMock(params: URLSearchParams): { initialArea: AreaId } {
         }
         return info;
       default:
-        throw { code: 'not_found', message: `No mock for ${cmd}` } satisfies CommandError;
+        return answer(cmd, (args ?? {}) as Args);
     }
   });
-  const click = params.get('click');
-  if (click) whenPresent(`[data-testid="${CSS.escape(click)}"]`, (el) => el.click());
+  const typing = params.get('type');
+  const clicks = (params.get('click') ?? '').split(',').filter(Boolean);
   const focus = params.get('focus');
-  if (focus) whenPresent(`[data-testid="${CSS.escape(focus)}"]`, (el) => el.focus());
+  const steps: { id: string; action: (el: HTMLElement) => void }[] = [];
+  if (typing) {
+    const [id = '', text = ''] = typing.split(':');
+    steps.push({
+      id,
+      action: (el) => {
+        (el as HTMLInputElement).value = text;
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+      },
+    });
+  }
+  for (const id of clicks) steps.push({ id, action: (el) => el.click() });
+  for (const step of (params.get('do') ?? '').split(';').filter(Boolean)) {
+    const [verb, id = '', text = ''] = step.split(':');
+    steps.push({
+      id,
+      action:
+        verb === 'type'
+          ? (el) => {
+              (el as HTMLInputElement).value = text;
+              el.dispatchEvent(new Event('input', { bubbles: true }));
+            }
+          : (el) => el.click(),
+    });
+  }
+  if (focus) steps.push({ id: focus, action: (el) => el.focus() });
+  runSteps(steps);
   return { initialArea: params.get('area') === 'console' ? 'console' : 'reception' };
+}
+
+/** Runs each step once its element appears, one after another. */
+function runSteps(steps: { id: string; action: (el: HTMLElement) => void }[]): void {
+  const [step, ...rest] = steps;
+  if (!step) return;
+  whenPresent(`[data-testid="${CSS.escape(step.id)}"]`, (el) => {
+    step.action(el);
+    // Let the screen react before the next step looks for its element.
+    setTimeout(() => runSteps(rest), 400);
+  });
 }
 
 function whenPresent(selector: string, action: (element: HTMLElement) => void): void {

@@ -21,6 +21,8 @@ export class AlertsStore {
   loaded: boolean = $state(false);
 
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** Events that arrived while a read was in flight: applied again on top of its answer. */
+  #during: AlertEvent[] | null = null;
 
   /**
    * Silence must never look like safety: anything but a confirmed "arriving" (or "not set up")
@@ -47,6 +49,8 @@ export class AlertsStore {
   }
 
   async refresh(): Promise<void> {
+    const during: AlertEvent[] = [];
+    this.#during = during;
     try {
       const [view, feed] = await Promise.all([listAlerts(), alertFeedStatus()]);
       this.open = view.open;
@@ -56,11 +60,15 @@ export class AlertsStore {
     } catch (error) {
       this.error = error as CommandError;
     } finally {
+      if (this.#during === during) this.#during = null;
+      // An alert raised while the list was being read must not be lost from the screen.
+      for (const event of during) this.apply(event);
       this.loaded = true;
     }
   }
 
   apply(event: AlertEvent): void {
+    this.#during?.push(event);
     if (event.event === 'feed') {
       this.feed = event.data;
       this.error = null;

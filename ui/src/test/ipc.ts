@@ -11,7 +11,7 @@ export const sampleInfo: AppInfo = {
   db_path: '/tmp/loopdesk-test/data/loopdesk.db',
 };
 
-type Answer = unknown | (() => unknown);
+type Answer = unknown | ((args: Record<string, unknown>) => unknown);
 
 export class CommandFailure {
   constructor(readonly error: CommandError) {}
@@ -21,19 +21,27 @@ export class CommandFailure {
  * Installs a mock backend. Each command answers with its value (or the result of its function);
  * a CommandFailure makes the command reject with that CommandError. Unknown commands reject.
  */
-export function mockCommands(answers: Record<string, Answer>): { calls: string[] } {
+export function mockCommands(answers: Record<string, Answer>): {
+  calls: string[];
+  /** Every call with its arguments, in order. */
+  log: { cmd: string; args: Record<string, unknown> }[];
+} {
   const calls: string[] = [];
-  mockIPC((cmd) => {
+  const log: { cmd: string; args: Record<string, unknown> }[] = [];
+  mockIPC((cmd, payload) => {
+    const args = (payload ?? {}) as Record<string, unknown>;
     calls.push(cmd);
+    log.push({ cmd, args });
     if (!(cmd in answers)) {
       throw { code: 'not_found', message: `unexpected command ${cmd}` } satisfies CommandError;
     }
     const answer = answers[cmd];
-    const value = typeof answer === 'function' ? (answer as () => unknown)() : answer;
+    const value =
+      typeof answer === 'function' ? (answer as (args: Record<string, unknown>) => unknown)(args) : answer;
     if (value instanceof CommandFailure) throw value.error;
     return value;
   });
-  return { calls };
+  return { calls, log };
 }
 
 export function readyBackend(info: AppInfo = sampleInfo, extra: Record<string, Answer> = {}) {

@@ -1,0 +1,194 @@
+import { screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import { CommandFailure } from '../../test/ipc';
+import { alert, feed, startDesk } from '../../test/console';
+
+const first = alert({ id: 1, title: 'Critical incident: fall in room 104', detail: 'Dorothy was found on the floor.' });
+const second = alert({
+  id: 2,
+  kind: 'visit.no_show',
+  title: 'Missed visit: 09:30 personal care for Arthur',
+  detail: null,
+  raised_at: new Date(Date.now() - 60_000).toISOString(),
+});
+
+describe('alert banner (console)', () => {
+  it('shows the oldest open alert, how long ago, and how many others', async () => {
+    await startDesk({ list_alerts: { open: [first, second], recent: [second, first] } });
+
+    const banner = await screen.findByTestId('alert-banner');
+    expect(banner).toHaveAttribute('data-alert-id', '1');
+    expect(within(banner).getByTestId('alert-title')).toHaveTextContent(first.title);
+    expect(within(banner).getByTestId('alert-detail')).toHaveTextContent('Dorothy was found on the floor.');
+    expect(within(banner).getByTestId('alert-age')).toHaveTextContent('4 minutes ago');
+    expect(within(banner).getByTestId('alert-others')).toHaveTextContent('and 1 other open alert');
+    expect(within(banner).getByText('Critical incident')).toBeInTheDocument();
+  });
+
+  it('will not acknowledge without a name; with one, it records who and moves on', async () => {
+    const { user, callsOf } = await startDesk({
+      list_alerts: { open: [first, second], recent: [] },
+      acknowledge_alert: (args: Record<string, unknown>) => ({
+        ...first,
+        acknowledged_at: new Date().toISOString(),
+        acknowledged_by: args.by,
+      }),
+    });
+    const banner = await screen.findByTestId('alert-banner');
+
+    await user.click(within(banner).getByTestId('acknowledge-alert'));
+    expect(callsOf('acknowledge_alert')).toHaveLength(0);
+    const name = within(banner).getByTestId('acknowledged-by');
+    expect(name).toHaveAttribute('aria-invalid', 'true');
+    expect(name).toHaveAccessibleDescription('Error: Enter your name to acknowledge this alert');
+    expect(name).toHaveFocus();
+
+    await user.type(name, 'Grace Hughes');
+    await user.click(within(banner).getByTestId('acknowledge-alert'));
+
+    expect(callsOf('acknowledge_alert')).toEqual([{ id: 1, by: 'Grace Hughes' }]);
+    await waitFor(() => expect(screen.getByTestId('alert-banner')).toHaveAttribute('data-alert-id', '2'));
+    expect(screen.queryByTestId('alert-others')).not.toBeInTheDocument();
+  });
+
+  it('shows the backend’s message beside the name field', async () => {
+    const { user } = await startDesk({
+      list_alerts: { open: [first], recent: [] },
+      acknowledge_alert: new CommandFailure({
+        code: 'invalid_input',
+        message: 'Say who is acknowledging',
+        fields: { by: 'Enter your full name' },
+      }),
+    });
+    const banner = await screen.findByTestId('alert-banner');
+
+    await user.type(within(banner).getByTestId('acknowledged-by'), 'G');
+    await user.click(within(banner).getByTestId('acknowledge-alert'));
+
+    expect(await within(banner).findByTestId('acknowledge-error')).toHaveTextContent('Enter your full name');
+    expect(screen.getByTestId('alert-banner')).toBeInTheDocument();
+  });
+
+  it('appears when an alert is raised through watch_alerts, and "View all alerts" opens the centre', async () => {
+    const { sendAlert, user } = await startDesk();
+    await screen.findByTestId('sync-bar');
+    expect(screen.queryByTestId('alert-banner')).not.toBeInTheDocument();
+
+    sendAlert({ event: 'raised', data: second });
+
+    const banner = await screen.findByTestId('alert-banner');
+    expect(banner).toHaveTextContent('Missed visit');
+    await user.click(within(banner).getByTestId('view-all-alerts'));
+    expect(screen.getByRole('heading', { level: 1, name: 'Alerts' })).toBeInTheDocument();
+    expect(screen.getAllByTestId('open-alert')).toHaveLength(1);
+  });
+
+  it('keeps an alert raised while the first list was still being read', async () => {
+    let answer: (value: unknown) => void = () => {};
+    const { sendAlert } = await startDesk({
+      list_alerts: () => new Promise((resolve) => (answer = resolve)),
+    });
+    await screen.findByTestId('sync-bar');
+
+    sendAlert({ event: 'raised', data: second });
+    answer({ open: [], recent: [] });
+
+    // After the (older) list has been applied, the raised alert is still on screen.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(screen.getByTestId('alert-banner')).toHaveAttribute('data-alert-id', '2');
+  });
+
+  it('goes when another desk acknowledges the alert', async () => {
+    const { sendAlert } = await startDesk({ list_alerts: { open: [first], recent: [first] } });
+    await screen.findByTestId('alert-banner');
+
+    sendAlert({ event: 'acknowledged', data: { ...first, acknowledged_at: new Date().toISOString(), acknowledged_by: 'Ben' } });
+
+    await waitFor(() => expect(screen.queryByTestId('alert-banner')).not.toBeInTheDocument());
+  });
+});
+
+describe('staff alert indicator (reception)', () => {
+  it('shows only that staff alerts are open and how many: no titles, no residents', async () => {
+    await startDesk({ list_alerts: { open: [first, second], recent: [] } }, { area: 'reception' });
+
+    const indicator = await screen.findByTestId('staff-alert-indicator');
+    expect(indicator).toHaveTextContent('Staff alert (2)');
+    expect(indicator.querySelector('svg')).not.toBeNull();
+    const shell = screen.getByTestId('shell');
+    expect(shell).not.toHaveTextContent('fall in room 104');
+    expect(shell).not.toHaveTextContent('Dorothy');
+    expect(shell).not.toHaveTextContent('Arthur');
+    expect(screen.queryByTestId('alert-banner')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('acknowledged-by')).not.toBeInTheDocument();
+  });
+
+  it('opens the alerts centre in the Staff console', async () => {
+    const { user } = await startDesk({ list_alerts: { open: [first], recent: [] } }, { area: 'reception' });
+
+    await user.click(await screen.findByTestId('staff-alert-indicator'));
+
+    expect(screen.getByTestId('console')).toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1, name: 'Alerts' })).toBeInTheDocument();
+  });
+
+  it('is not there when no alert is open', async () => {
+    await startDesk({}, { area: 'reception' });
+    await screen.findByTestId('reception');
+    await waitFor(() => expect(screen.queryByTestId('alerts-not-arriving')).not.toBeInTheDocument());
+    expect(screen.queryByTestId('staff-alert-indicator')).not.toBeInTheDocument();
+  });
+});
+
+describe('"Alerts are not arriving"', () => {
+  it.each(['reception', 'console'] as const)('shows plainly on %s while the feed is not arriving, and clears', async (area) => {
+    const { sendAlert } = await startDesk(
+      { alert_feed_status: feed({ state: 'not_arriving', message: 'bridge: connection refused' }) },
+      { area },
+    );
+
+    const warning = await screen.findByTestId('alerts-not-arriving');
+    expect(warning).toHaveTextContent('Alerts are not arriving');
+    expect(warning).toHaveTextContent('Check the network; tell the shift lead.');
+    expect(warning).toHaveAttribute('role', 'alert');
+    if (area === 'reception') expect(warning).not.toHaveTextContent('connection refused');
+    else expect(warning).toHaveTextContent('connection refused');
+
+    sendAlert({ event: 'feed', data: feed({ state: 'arriving' }) });
+    await waitFor(() => expect(screen.queryByTestId('alerts-not-arriving')).not.toBeInTheDocument());
+  });
+
+  it('shows when the desk cannot even tell (silence never looks like safety)', async () => {
+    await startDesk({
+      alert_feed_status: new CommandFailure({ code: 'internal', message: 'poller stopped' }),
+    });
+
+    expect(await screen.findByTestId('alerts-not-arriving')).toHaveAttribute('data-state', 'unknown');
+  });
+
+  it('does not show when alerts are not set up', async () => {
+    await startDesk({ alert_feed_status: feed({ state: 'not_configured', last_success_at: null }) });
+    await screen.findByTestId('sync-bar');
+    await waitFor(() => expect(screen.getByTestId('sync-bar')).toHaveAttribute('data-state', 'online'));
+    expect(screen.queryByTestId('alerts-not-arriving')).not.toBeInTheDocument();
+  });
+});
+
+describe('alerts centre', () => {
+  it('lists open alerts to acknowledge and acknowledged ones with who and when', async () => {
+    const done = alert({
+      id: 9,
+      title: 'Missed visit: 07:00 round',
+      acknowledged_at: '2026-11-22T08:05:00Z',
+      acknowledged_by: 'Femi Hughes',
+    });
+    await startDesk({ list_alerts: { open: [first], recent: [first, done] } }, { screen: 'alerts' });
+
+    const open = await screen.findByTestId('open-alerts');
+    expect(within(open).getAllByTestId('open-alert')).toHaveLength(1);
+    expect(within(open).getByTestId('acknowledge-alert')).toBeInTheDocument();
+    const acknowledged = screen.getByTestId('acknowledged-alerts');
+    expect(within(acknowledged).getByTestId('acknowledged-by-who')).toHaveTextContent('By Femi Hughes on 22 November 2026');
+    expect(screen.getByTestId('alert-feed-state')).toHaveTextContent('Alerts are arriving');
+  });
+});
