@@ -1,5 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { appInfo, createFreshDatabase, startupState, toCommandError } from './api';
+import {
+  appInfo,
+  createFreshDatabase,
+  resubmitOutboxEntry,
+  saveBridgeSettings,
+  saveSettings,
+  scheduleVisit,
+  searchResidents,
+  startupState,
+  toCommandError,
+} from './api';
 import { CommandFailure, mockCommands, sampleInfo } from '../test/ipc';
 
 describe('api', () => {
@@ -57,6 +67,35 @@ describe('api', () => {
       code: 'internal',
       message: 'Loopdesk was opened outside the desktop app, so it cannot reach its data.',
     });
+  });
+
+  it('leaves out optional arguments that are not given, so Rust sees None', async () => {
+    const backend = mockCommands({
+      search_residents: [],
+      save_settings: {},
+      save_bridge_settings: {},
+      resubmit_outbox_entry: null,
+    });
+
+    await searchResidents({ text: '', locationId: undefined, status: 'current', limit: 50 });
+    await saveSettings({ apiBaseUrl: 'https://api.careloop.com', locationId: '', apiKey: '' });
+    await saveBridgeSettings('https://bridge.example.org', '');
+    await resubmitOutboxEntry(12n, { body: 'x' });
+
+    expect(backend.log.map((entry) => entry.args)).toEqual([
+      { status: 'current', limit: 50 },
+      { apiBaseUrl: 'https://api.careloop.com' },
+      { bridgeUrl: 'https://bridge.example.org' },
+      { seq: 12, payload: { body: 'x' } },
+    ]);
+  });
+
+  it('schedule_visit always sends the required fields, even empty, so Rust can name them', async () => {
+    const backend = mockCommands({ schedule_visit: {} });
+
+    await scheduleVisit({ locationId: '', staffUserId: '', visitType: '', startsAt: '', endsAt: '', notes: '  ' });
+
+    expect(backend.log[0]?.args).toEqual({ locationId: '', staffUserId: '', visitType: '', startsAt: '', endsAt: '' });
   });
 
   it('is the only module that talks to Tauri directly', () => {

@@ -1,0 +1,120 @@
+import { screen, waitFor, within } from '@testing-library/svelte';
+import { describe, expect, it } from 'vitest';
+import type { AttentionEntry } from '../../bindings/AttentionEntry';
+import { CommandFailure } from '../../test/ipc';
+import { startDesk, syncStatus } from '../../test/console';
+
+function entry(overrides: Partial<AttentionEntry>): AttentionEntry {
+  return {
+    seq: 21 as unknown as bigint, // a JSON number at run time, whatever ts-rs says
+    client_id: 'c-21',
+    op: 'care_note.create',
+    entity: 'care_note',
+    entity_id: 'c-21',
+    payload: { resident_id: 'res_1', category: 'health', body: 'BP', author_name: 'Front desk', recorded_at: '2026-11-22T10:00:00Z' },
+    status: 'needs_attention',
+    attempts: 1,
+    last_error: 'The request was invalid (422)',
+    field_errors: { body: 'Body must be at least 10 characters' },
+    next_attempt_at: null,
+    created_at: '2026-11-22T10:00:00Z',
+    updated_at: '2026-11-22T10:01:00Z',
+    description: 'Care note for Margaret Whitaker',
+    ...overrides,
+  };
+}
+
+describe('needs attention', () => {
+  it('lists refused changes with the server’s field errors beside the fields', async () => {
+    await startDesk(
+      { sync_status: syncStatus({ needs_attention: 1 }), outbox_attention: [entry({})] },
+      { screen: 'attention' },
+    );
+
+    const item = await screen.findByTestId('attention-entry');
+    expect(within(item).getByRole('heading')).toHaveTextContent('Care note for Margaret Whitaker');
+    expect(within(item).getByTestId('attention-error')).toHaveTextContent('The request was invalid (422)');
+    expect(within(item).getByLabelText('Note')).toHaveValue('BP');
+    expect(within(item).getByLabelText('Note')).toHaveAccessibleDescription('Error: Body must be at least 10 characters');
+    expect(within(item).getByLabelText('Category')).toHaveValue('health');
+  });
+
+  it('resubmits the corrected payload, keeping the fields the form does not show', async () => {
+    let entries = [entry({})];
+    const { user, callsOf } = await startDesk(
+      {
+        outbox_attention: () => entries,
+        resubmit_outbox_entry: () => {
+          entries = [];
+          return null;
+        },
+      },
+      { screen: 'attention' },
+    );
+    const item = await screen.findByTestId('attention-entry');
+    const body = within(item).getByLabelText('Note');
+    await user.clear(body);
+    await user.type(body, 'Blood pressure 128/82, no concerns.');
+    await user.click(within(item).getByTestId('resubmit-entry'));
+
+    expect(callsOf('resubmit_outbox_entry')).toEqual([
+      {
+        seq: 21,
+        payload: {
+          resident_id: 'res_1',
+          category: 'health',
+          body: 'Blood pressure 128/82, no concerns.',
+          author_name: 'Front desk',
+          recorded_at: '2026-11-22T10:00:00Z',
+        },
+      },
+    ]);
+    expect(await screen.findByTestId('attention-message')).toHaveTextContent('back in the queue');
+    await waitFor(() => expect(screen.getByTestId('attention-empty')).toBeInTheDocument());
+  });
+
+  it('a visit to schedule shows its fields, with staff and home to choose', async () => {
+    await startDesk(
+      {
+        list_staff: [],
+        outbox_attention: [
+          entry({
+            seq: 17 as unknown as bigint,
+            op: 'visit.create',
+            payload: { location_id: 'loc_rowan', staff_user_id: 'stf_9', visit_type: 'wellbeing', starts_at: '2026-11-23T10:00:00Z', ends_at: '2026-11-23T10:30:00Z' },
+            field_errors: { staff_user_id: 'Staff member is inactive' },
+            description: 'Schedule a wellbeing visit',
+          }),
+        ],
+      },
+      { screen: 'attention' },
+    );
+
+    const item = await screen.findByTestId('attention-entry');
+    expect(within(item).getByLabelText('Staff member')).toHaveAccessibleDescription('Error: Staff member is inactive');
+    expect(within(item).getByLabelText('Staff member')).toHaveValue('stf_9');
+    await waitFor(() => expect(within(item).getByLabelText('Home')).toHaveValue('loc_rowan'));
+    expect(within(item).getByLabelText('Kind of visit')).toHaveValue('wellbeing');
+    expect(within(item).getByLabelText(/^Starts/)).toHaveValue('2026-11-23T10:00:00Z');
+  });
+
+  it('an unknown kind of change is shown as key and value', async () => {
+    const { user, callsOf } = await startDesk(
+      {
+        outbox_attention: [
+          entry({ op: 'incident.create', payload: { title: 'Fall', severity: 3, nested: { a: 1 } }, field_errors: { title: 'Too short' }, description: 'Log an incident' }),
+        ],
+        resubmit_outbox_entry: new CommandFailure({ code: 'invalid_input', message: 'Check the change', fields: { title: 'Still too short' } }),
+      },
+      { screen: 'attention' },
+    );
+    const item = await screen.findByTestId('attention-entry');
+    expect(within(item).getByLabelText('title')).toHaveValue('Fall');
+    await user.clear(within(item).getByLabelText('severity'));
+    await user.type(within(item).getByLabelText('severity'), '4');
+    await user.click(within(item).getByTestId('resubmit-entry'));
+
+    expect(callsOf('resubmit_outbox_entry')[0]).toEqual({ seq: 21, payload: { title: 'Fall', severity: 4, nested: { a: 1 } } });
+    expect(await within(item).findByTestId('error-summary')).toHaveTextContent('Still too short');
+  });
+});
