@@ -23,7 +23,9 @@ import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import type { VisitStatus } from '../bindings/VisitStatus';
 import type { VisitView } from '../bindings/VisitView';
-import type { AlertEvent, AlertFeedStatus, SettingsView } from '../lib/pending-types';
+import type { AlertEvent } from '../bindings/AlertEvent';
+import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
+import type { SettingsView } from '../bindings/SettingsView';
 import type { AreaId } from '../lib/router.svelte';
 import {
   acknowledgedAlerts,

@@ -5,7 +5,8 @@ import { getContext, setContext } from 'svelte';
 import type { Alert } from '../bindings/Alert';
 import type { CommandError } from '../bindings/CommandError';
 import { acknowledgeAlert, alertFeedStatus, listAlerts, watchAlerts } from './api';
-import type { AlertEvent, AlertFeedStatus } from './pending-types';
+import type { AlertEvent } from '../bindings/AlertEvent';
+import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 
 const pollMs = 10_000;
 const recentLimit = 100;

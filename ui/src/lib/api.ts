@@ -17,7 +17,10 @@ import type { StartupState } from '../bindings/StartupState';
 import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import type { VisitView } from '../bindings/VisitView';
-import type { AlertEvent, AlertFeedStatus, AlertsView, SettingsView } from './pending-types';
+import type { AlertEvent } from '../bindings/AlertEvent';
+import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
+import type { AlertsView } from '../bindings/AlertsView';
+import type { SettingsView } from '../bindings/SettingsView';
 
 /** Command names as registered in src-tauri (`tauri::generate_handler!`). */
 export const commands = {

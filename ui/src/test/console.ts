@@ -7,7 +7,9 @@ import type { Alert } from '../bindings/Alert';
 import type { Location } from '../bindings/Location';
 import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
-import type { AlertEvent, AlertFeedStatus, SettingsView } from '../lib/pending-types';
+import type { AlertEvent } from '../bindings/AlertEvent';
+import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
+import type { SettingsView } from '../bindings/SettingsView';
 import type { AreaId } from '../lib/router.svelte';
 import { readyBackend, sampleInfo } from './ipc';
 
