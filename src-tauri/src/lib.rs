@@ -1,6 +1,7 @@
 //! The Loopdesk desktop app: a thin Tauri shell over `loopdesk-core`.
 //!
-//! It resolves the OS folders, starts logging, opens the local store, and maps commands to core.
+//! It resolves the OS folders, starts logging, opens the local store and the desk (sync engine,
+//! settings, OS keyring; the demo backend with `LOOPDESK_DEMO=1`), and maps commands to core.
 
 mod commands;
 mod state;
@@ -22,10 +23,33 @@ pub fn run() {
             commands::startup_state,
             commands::app_info,
             commands::create_fresh_database,
+            commands::search_residents,
+            commands::get_resident,
+            commands::add_care_note,
+            commands::list_locations,
+            commands::list_staff,
+            commands::list_visits,
+            commands::confirm_visit,
+            commands::complete_visit,
+            commands::cancel_visit,
+            commands::schedule_visit,
+            commands::sync_status,
+            commands::watch_sync,
+            commands::sync_now,
+            commands::outbox_attention,
+            commands::resubmit_outbox_entry,
+            commands::get_settings,
+            commands::save_settings,
+            commands::test_connection,
         ])
         .build(tauri::generate_context!());
     match app {
-        Ok(app) => app.run(|_, _| {}),
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Stop the sync engine cleanly: work in flight is kept for next time.
+                handle.state::<AppState>().shutdown();
+            }
+        }),
         Err(e) => {
             // No window could be made (no display, broken WebKit): say so where a person or a
             // service manager will see it.

@@ -1,5 +1,5 @@
-//! What the app holds while it runs: the data folder, the open store (if start-up succeeded),
-//! and how start-up went.
+//! What the app holds while it runs: the data folder, the open store and the desk over it (if
+//! start-up succeeded), and how start-up went.
 
 use std::{
     path::PathBuf,
@@ -7,8 +7,10 @@ use std::{
 };
 
 use loopdesk_core::{
+    desk::{Desk, DeskConfig},
     ipc::{AppInfo, Code, CommandError, StartupState},
     logging::{self, LogGuard},
+    secrets::KeyringStore,
     store::{self, Store},
 };
 use tauri::{AppHandle, Manager, Runtime};
@@ -21,6 +23,7 @@ pub struct AppState {
 
 struct Inner {
     store: Option<Arc<Store>>,
+    desk: Option<Arc<Desk>>,
     startup: StartupState,
 }
 
@@ -57,13 +60,35 @@ impl AppState {
         } else {
             store::open_for_startup(&data_dir)
         };
+        let store = store.map(Arc::new);
+        let desk = store.clone().and_then(open_desk);
         Self {
             data_dir,
             inner: RwLock::new(Inner {
-                store: store.map(Arc::new),
+                store,
+                desk,
                 startup,
             }),
             _logs: logs,
+        }
+    }
+
+    /// The desk (store, sync engine, settings), or the error the UI shows when start-up did not
+    /// finish.
+    pub fn desk(&self) -> Result<Arc<Desk>, CommandError> {
+        self.read().desk.clone().ok_or_else(|| {
+            CommandError::new(
+                Code::StoreUnavailable,
+                "Loopdesk's data file is not open. Restart Loopdesk; if this keeps happening, \
+                 tell your IT contact.",
+            )
+        })
+    }
+
+    /// Stops the sync engine (on exit).
+    pub fn shutdown(&self) {
+        if let Some(desk) = self.read().desk.clone() {
+            tauri::async_runtime::block_on(desk.shutdown());
         }
     }
 
@@ -72,7 +97,7 @@ impl AppState {
     }
 
     /// The open store, or the error the UI shows when start-up did not finish.
-    #[allow(dead_code)] // used by the commands of the features that follow
+    #[allow(dead_code)] // for commands that need the store without the desk
     pub fn store(&self) -> Result<Arc<Store>, CommandError> {
         self.read().store.clone().ok_or_else(|| {
             CommandError::new(
@@ -114,7 +139,9 @@ impl AppState {
         match store::start_fresh(&self.data_dir) {
             Ok(store) => {
                 tracing::warn!("started with a fresh data file after confirmation");
-                inner.store = Some(Arc::new(store));
+                let store = Arc::new(store);
+                inner.desk = open_desk(store.clone());
+                inner.store = Some(store);
                 inner.startup = StartupState::Ready;
                 Ok(StartupState::Ready)
             }
@@ -125,4 +152,28 @@ impl AppState {
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
         self.inner.read().unwrap_or_else(|p| p.into_inner())
     }
+}
+
+/// Opens the desk over the store with the OS keyring, starting the built-in demo backend when
+/// `LOOPDESK_DEMO=1` and nothing is configured yet. Failures are logged and leave the app
+/// usable for what does not need the desk.
+fn open_desk(store: Arc<Store>) -> Option<Arc<Desk>> {
+    tauri::async_runtime::block_on(async move {
+        let demo = match loopdesk_core::desk::demo::backend_if_requested(&store).await {
+            Ok(demo) => demo,
+            Err(e) => {
+                tracing::error!(error = %e, "the demo backend could not start");
+                None
+            }
+        };
+        let mut config = DeskConfig::new(Arc::new(KeyringStore::default()));
+        config.demo = demo;
+        match Desk::open(store, config).await {
+            Ok(desk) => Some(desk),
+            Err(e) => {
+                tracing::error!(error = %e, "the desk could not start");
+                None
+            }
+        }
+    })
 }

@@ -45,9 +45,7 @@ pub async fn start(size: DataSize) -> Result<DemoBackend, loopdesk_sandbox::Erro
     })
     .await?;
     tracing::info!(base_url = sandbox.base_url(), "demo backend started");
-    Ok(DemoBackend {
-        base_url: sandbox.base_url().to_owned(),
-        key: Secret::new(token),
-        guard: Some(Box::new(sandbox)),
-    })
+    let mut backend = DemoBackend::new(sandbox.base_url(), Secret::new(token));
+    backend.guard = Some(Box::new(sandbox));
+    Ok(backend)
 }

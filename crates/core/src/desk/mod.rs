@@ -44,19 +44,34 @@ pub mod settings {
 /// Signs care notes when no name was set for the desk.
 pub const DEFAULT_AUTHOR: &str = "Front desk (Loopdesk)";
 
-/// A backend that is not in the settings: the built-in demo sandbox.
+/// A backend that is not in the settings: the built-in demo sandbox. Its key is kept in an
+/// in-memory [`SecretStore`], never in the OS keyring or the data file.
 pub struct DemoBackend {
     pub base_url: String,
-    pub key: Secret,
+    pub secrets: crate::secrets::MemorySecretStore,
     /// Keeps the demo server running as long as the desk.
     pub guard: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl DemoBackend {
+    pub fn new(base_url: impl Into<String>, key: Secret) -> Self {
+        Self {
+            base_url: base_url.into(),
+            secrets: crate::secrets::MemorySecretStore::with_api_key(key),
+            guard: None,
+        }
+    }
+
+    fn key(&self) -> Option<Secret> {
+        self.secrets.get(API_KEY).ok().flatten()
+    }
 }
 
 impl std::fmt::Debug for DemoBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DemoBackend")
             .field("base_url", &self.base_url)
-            .field("key", &self.key)
+            .field("key", &self.key())
             .finish()
     }
 }
@@ -194,19 +209,25 @@ impl Desk {
                 // Real settings replace the demo backend.
                 self.demo.lock().unwrap_or_else(|p| p.into_inner()).take();
                 let secrets = self.secrets.clone();
-                let key = blocking(move || secrets.get(API_KEY))
-                    .await?
-                    .map_err(secret_error)?;
-                key.map(|key| Backend { base_url, key })
+                match blocking(move || secrets.get(API_KEY)).await? {
+                    Ok(key) => key.map(|key| Backend { base_url, key }),
+                    Err(e) => {
+                        // The desk still works offline; Settings shows the problem.
+                        tracing::error!(error = %e, "the API key could not be read");
+                        None
+                    }
+                }
             }
             None => self
                 .demo
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .as_ref()
-                .map(|d| Backend {
-                    base_url: d.base_url.clone(),
-                    key: d.key.clone(),
+                .and_then(|d| {
+                    Some(Backend {
+                        base_url: d.base_url.clone(),
+                        key: d.key()?,
+                    })
                 }),
         };
         let demo = self.is_demo();
@@ -703,6 +724,41 @@ impl Desk {
         self.shared.events.subscribe()
     }
 
+    /// Streams sync events to `send` (the app passes a Tauri channel): the current status
+    /// first, then every event, until `send` returns `false` (the window went away) or the desk
+    /// stops. A slow receiver that missed events gets the current status again.
+    pub fn forward_sync_events(
+        self: &Arc<Self>,
+        mut send: impl FnMut(SyncEvent) -> bool + Send + 'static,
+    ) -> JoinHandle<()> {
+        let desk = self.clone();
+        let mut events = self.shared.events.subscribe();
+        tokio::spawn(async move {
+            let Ok(status) = desk.sync_status().await else {
+                return;
+            };
+            if !send(SyncEvent::Status(status)) {
+                return;
+            }
+            loop {
+                let event = tokio::select! {
+                    _ = desk.shutdown.cancelled() => return,
+                    e = events.recv() => e,
+                };
+                let event = match event {
+                    Ok(e) => e,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        SyncEvent::Status(desk.shared.status.borrow().clone())
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if !send(event) {
+                    return;
+                }
+            }
+        })
+    }
+
     /// A watch of the status (the latest value only), for Rust callers and tests.
     pub fn status_watch(&self) -> tokio::sync::watch::Receiver<SyncStatus> {
         self.shared.status.subscribe()
@@ -855,7 +911,10 @@ impl Desk {
         let (api_base_url, api_key_hint) = if demo {
             let guard = self.demo.lock().unwrap_or_else(|p| p.into_inner());
             let d = guard.as_ref();
-            (d.map(|d| d.base_url.clone()), d.map(|d| d.key.hint()))
+            (
+                d.map(|d| d.base_url.clone()),
+                d.and_then(|d| d.key()).map(|k| k.hint()),
+            )
         } else {
             let secrets = self.secrets.clone();
             let key = blocking(move || secrets.get(API_KEY))

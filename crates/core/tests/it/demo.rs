@@ -5,7 +5,7 @@ use std::sync::Arc;
 use loopdesk_core::desk::{demo, Desk, DeskConfig};
 use loopdesk_core::secret::Secret;
 use loopdesk_core::secrets::{MemorySecretStore, SecretStore, API_KEY};
-use loopdesk_core::sync::Connection;
+use loopdesk_core::sync::{Connection, SyncEvent};
 use loopdesk_core::Store;
 use loopdesk_sandbox::DataSize;
 
@@ -30,7 +30,29 @@ async fn the_demo_backend_serves_real_data_until_real_settings_replace_it() {
         .unwrap()
         .starts_with("http://127.0.0.1:"));
     assert!(settings.api_key_hint.is_some());
+    // What the window's sync bar receives: the status at once, then progress and changes.
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = desk.forward_sync_events(move |e| tx.send(e).is_ok());
     desk.sync_now().await.unwrap();
+    let first = rx.recv().await.unwrap();
+    assert!(
+        matches!(first, SyncEvent::Status(ref s) if s.demo),
+        "{first:?}"
+    );
+    let mut saw_progress = false;
+    loop {
+        match rx.recv().await.unwrap() {
+            SyncEvent::Progress(p) => {
+                saw_progress |= p.resource == "residents" && p.done == p.total
+            }
+            SyncEvent::Status(s) if s.connection == Connection::Online => break,
+            SyncEvent::Status(_) => {}
+        }
+    }
+    assert!(saw_progress);
+    drop(rx);
+    desk.request_refresh(loopdesk_core::sync::Resource::Residents);
+    forward.await.unwrap(); // stops once the receiver is gone
     let status = desk.sync_status().await.unwrap();
     assert!(status.demo);
     assert_eq!(status.connection, Connection::Online);
