@@ -37,13 +37,12 @@ shot ui-error-newer-schema '?mock=newer_schema'
 # Staff console screens (issues 4 and 5).
 c='?mock=ready&area=console'
 shot ui-residents "$c&click=console-nav-residents" 1280,1000
-shot ui-residents-search "$c&do=click:console-nav-residents;type:resident-search:mar" 1280,900 5000
+shot ui-residents-keyboard-focus "$c&click=console-nav-residents&focus=resident-row" 1280,1000 5000
 shot ui-resident-page "$c&click=console-nav-residents,resident-row" 1280,1900 6000
-shot ui-resident-dnar "$c&do=click:console-nav-residents;type:resident-search:ackroyd;click:resident-row" 1280,900 7000
-shot ui-care-note-errors "$c&click=console-nav-residents,resident-row,add-care-note,save-care-note" 1280,1300 8000
+shot ui-care-note-errors "$c&click=console-nav-residents,resident-row,add-care-note,save-care-note" 1280,2100 8000
 shot ui-visits "$c&click=console-nav-visits" 1280,1500 5000
-shot ui-visits-offline "$c&sync=offline&click=console-nav-visits,confirm-visit" 1280,1000 6000
-shot ui-visit-cancel "$c&click=console-nav-visits,cancel-visit,confirm-cancel-visit" 1280,1100 7000
+shot ui-visits-offline "$c&sync=offline&click=console-nav-visits,confirm-visit" 1280,1700 6000
+shot ui-visit-cancel "$c&click=console-nav-visits,cancel-visit,confirm-cancel-visit" 1280,1700 7000
 shot ui-schedule-visit-errors "$c&click=console-nav-visits,schedule-visit,save-visit" 1280,1800 7000
 shot ui-staff "$c&click=console-nav-staff" 1280,1300
 shot ui-sync-degraded "$c&sync=degraded" 1280,500

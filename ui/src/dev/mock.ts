@@ -112,7 +112,7 @@ function desk(params: URLSearchParams) {
   const syncWatchers: Listener<SyncEvent>[] = [];
   const alertWatchers: Listener<AlertEvent>[] = [];
 
-  const lastSync = new Date(now.getTime() - 40_000).toISOString();
+  const lastSync = new Date(now.getTime() - (syncScenario === 'offline' ? 25 * 60_000 : 40_000)).toISOString();
   const status: SyncStatus = {
     connection:
       syncScenario === 'pulling' ? 'online' : (syncScenario as SyncStatus['connection']),
