@@ -2,6 +2,7 @@
 //!
 //! The Tauri app (`src-tauri`) only maps commands to the functions here and forwards events.
 
+pub mod alerts;
 pub mod api;
 pub mod desk;
 pub mod ipc;

@@ -81,10 +81,12 @@ fn resident_label(c: &Connection, id: Option<&str>) -> Result<Option<String>> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    Ok(row.map(|(name, room)| match room.filter(|r| !r.trim().is_empty()) {
-        Some(room) => format!("{name} (Room {})", room.trim()),
-        None => name,
-    }))
+    Ok(
+        row.map(|(name, room)| match room.filter(|r| !r.trim().is_empty()) {
+            Some(room) => format!("{name} (Room {})", room.trim()),
+            None => name,
+        }),
+    )
 }
 
 fn one(c: &Connection, sql: &str, id: Option<&str>) -> Result<Option<String>> {
@@ -105,7 +107,12 @@ fn location_name(c: &Connection, id: Option<&str>) -> Result<Option<String>> {
 }
 
 /// Composes the alert for an event of `kind` with provider body `body`.
-pub fn compose(c: &Connection, kind: &str, body: &Value, resource_id: Option<&str>) -> Result<Composed> {
+pub fn compose(
+    c: &Connection,
+    kind: &str,
+    body: &Value,
+    resource_id: Option<&str>,
+) -> Result<Composed> {
     let p = payload(body);
     match kind {
         INCIDENT_CRITICAL => incident(c, p, resource_id),
@@ -116,7 +123,8 @@ pub fn compose(c: &Connection, kind: &str, body: &Value, resource_id: Option<&st
 fn incident(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Composed> {
     let id = text(p, "incident_id").or_else(|| resource_id.map(str::to_owned));
     // The cache may know the incident already (the event may also be older than the cache).
-    let cached: Option<(String, String, Option<String>, String, String)> = match &id {
+    type Row = (String, String, Option<String>, String, String);
+    let cached: Option<Row> = match &id {
         Some(id) => c
             .query_row(
                 "SELECT title, type, resident_id, location_id, occurred_at FROM incidents
@@ -171,7 +179,8 @@ fn incident(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Comp
 
 fn no_show(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Composed> {
     let id = text(p, "visit_id").or_else(|| resource_id.map(str::to_owned));
-    let cached: Option<(Option<String>, Option<String>, String, String, String)> = match &id {
+    type Row = (Option<String>, Option<String>, String, String, String);
+    let cached: Option<Row> = match &id {
         Some(id) => c
             .query_row(
                 "SELECT staff_user_id, resident_id, location_id, visit_type, starts_at

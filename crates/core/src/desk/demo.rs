@@ -29,14 +29,48 @@ pub async fn backend_if_requested(
     if !requested() || configured {
         return Ok(None);
     }
-    start(DataSize::Medium).await.map(Some)
+    let dir = store
+        .path()
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_default();
+    start_with_alerts(DataSize::Medium, &dir).await.map(Some)
+}
+
+/// Starts the demo sandbox and the demo alert bridge (file in `dir`) it sends its webhooks to
+/// (see [`crate::alerts::demo`]). Without a bridge the demo still works, without alerts.
+pub async fn start_with_alerts(
+    size: DataSize,
+    dir: &std::path::Path,
+) -> Result<DemoBackend, loopdesk_sandbox::Error> {
+    let bridge = match crate::alerts::demo::DemoBridge::start(dir).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "demo alert bridge did not start; demo without alerts");
+            return start(size).await;
+        }
+    };
+    let mut backend = start_sending_to(size, vec![bridge.webhook.clone()]).await?;
+    backend.alerts = Some(bridge.feed(backend.base_url.clone()));
+    Ok(backend)
 }
 
 /// Starts a sandbox of `size` on 127.0.0.1 (any free port) with a fresh admin key.
 pub async fn start(size: DataSize) -> Result<DemoBackend, loopdesk_sandbox::Error> {
+    start_sending_to(size, Vec::new()).await
+}
+
+/// As [`start`], sending webhooks to `webhooks` (then with the test controls on, which the
+/// demo's "Send a test alert" uses).
+pub async fn start_sending_to(
+    size: DataSize,
+    webhooks: Vec<loopdesk_sandbox::WebhookTarget>,
+) -> Result<DemoBackend, loopdesk_sandbox::Error> {
     let token = format!("cl_demo_{}", uuid::Uuid::new_v4().simple());
     let sandbox = Sandbox::start(SandboxConfig {
         size,
+        test_controls: !webhooks.is_empty(),
+        webhooks,
         keys: vec![KeySpec {
             token: token.clone(),
             scopes: vec!["admin".into()],

@@ -51,6 +51,8 @@ pub struct DemoBackend {
     pub secrets: crate::secrets::MemorySecretStore,
     /// Keeps the demo server running as long as the desk.
     pub guard: Option<Box<dyn std::any::Any + Send + Sync>>,
+    /// The demo's alert feed (an in-process bridge the demo sandbox sends webhooks to).
+    pub alerts: Option<crate::alerts::DemoFeed>,
 }
 
 impl DemoBackend {
@@ -59,6 +61,7 @@ impl DemoBackend {
             base_url: base_url.into(),
             secrets: crate::secrets::MemorySecretStore::with_api_key(key),
             guard: None,
+            alerts: None,
         }
     }
 
@@ -84,6 +87,8 @@ pub struct DeskConfig {
     pub limits: Limits,
     /// Use this backend while no real settings are saved.
     pub demo: Option<DemoBackend>,
+    /// How the alerts service polls the bridge.
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 impl DeskConfig {
@@ -94,6 +99,7 @@ impl DeskConfig {
             client: ClientOptions::default(),
             limits: Limits::default(),
             demo: None,
+            alerts: crate::alerts::AlertsConfig::default(),
         }
     }
 }
@@ -107,6 +113,7 @@ pub struct Desk {
     push_on_write: bool,
     shutdown: CancellationToken,
     task: std::sync::Mutex<Option<JoinHandle<()>>>,
+    alerts: Arc<crate::alerts::Alerts>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -161,19 +168,35 @@ impl Desk {
     /// Opens the desk over `store`: loads the backend from settings and the keyring (or the
     /// demo backend when nothing is configured) and starts the sync engine. Must be called
     /// inside a Tokio runtime.
-    pub async fn open(store: Arc<Store>, config: DeskConfig) -> Result<Arc<Self>, CommandError> {
+    pub async fn open(
+        store: Arc<Store>,
+        mut config: DeskConfig,
+    ) -> Result<Arc<Self>, CommandError> {
         api::install_tls_provider();
+        let shutdown = CancellationToken::new();
+
         let gate = Arc::new(RateGate::new(config.limits));
         let shared = Arc::new(Shared::new(store, gate, config.client));
         let (engine, handle) = Engine::new(shared.clone(), config.sync.clone());
+        let refresh = handle.clone();
+        let alerts = crate::alerts::Alerts::start(
+            shared.store.clone(),
+            config.secrets.clone(),
+            Arc::new(move |r| refresh.request_refresh(r)),
+            config.alerts.clone(),
+            config.demo.as_mut().and_then(|d| d.alerts.take()),
+            shutdown.child_token(),
+        )
+        .await?;
         let desk = Arc::new(Self {
             shared,
             engine: handle,
             secrets: config.secrets,
             demo: std::sync::Mutex::new(config.demo),
             push_on_write: config.sync.push_on_write,
-            shutdown: CancellationToken::new(),
+            shutdown,
             task: std::sync::Mutex::new(None),
+            alerts,
         });
         desk.load_backend().await?;
         let task = tokio::spawn(engine.run(desk.shutdown.clone()));
@@ -188,6 +211,12 @@ impl Desk {
         if let Some(task) = task {
             let _ = task.await;
         }
+        self.alerts.shutdown().await;
+    }
+
+    /// The alerts service (bridge poller, alerts, their events).
+    pub fn alerts(&self) -> &Arc<crate::alerts::Alerts> {
+        &self.alerts
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -922,12 +951,28 @@ impl Desk {
                 .map_err(secret_error)?;
             (url, key.map(|k| k.hint()))
         };
+        let bridge = self.alerts.bridge_settings().await?;
         Ok(SettingsView {
             api_base_url,
             location_id,
             api_key_hint,
             demo,
+            bridge_url: bridge.bridge_url,
+            device_token_hint: bridge.device_token_hint,
         })
+    }
+
+    /// Saves the alert bridge address (settings) and, when given, this desk's device token (the
+    /// OS keyring only). See [`crate::alerts::Alerts::save_bridge_settings`].
+    pub async fn save_bridge_settings(
+        &self,
+        bridge_url: String,
+        device_token: Option<Secret>,
+    ) -> Result<SettingsView, CommandError> {
+        self.alerts
+            .save_bridge_settings(bridge_url, device_token)
+            .await?;
+        self.get_settings().await
     }
 
     /// Saves the API address and this desk's location in the settings, and a new key (when

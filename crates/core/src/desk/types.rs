@@ -104,6 +104,10 @@ pub struct SettingsView {
     pub api_key_hint: Option<String>,
     /// The built-in demo backend is in use.
     pub demo: bool,
+    /// The alert bridge's address.
+    pub bridge_url: Option<String>,
+    /// "…4f9e": the most that is ever shown of the device token.
+    pub device_token_hint: Option<String>,
 }
 
 /// The result of "Test connection".

@@ -1,5 +1,6 @@
 //! loopdesk-core integration tests, against real SQLite files in temporary folders.
 
+mod alerts;
 mod api;
 mod demo;
 mod desk;

@@ -1,0 +1,770 @@
+//! Alerts through the polling bridge.
+//!
+//! A desk behind a care home's router cannot receive webhooks; `loopdesk-bridge` receives them and
+//! the [`Alerts`] service long-polls its feed (`GET /v1/events`) with this desk's device token:
+//!
+//! * every event is stored once (`bridge_events`, unique id), and the feed cursor is saved in the
+//!   same transaction as the whole batch — a desk stopped at any moment neither loses nor repeats
+//!   an event;
+//! * `incident.critical` and `visit.no_show` raise an alert that stays until a staff member
+//!   acknowledges it (who and when, once, in the audit log too);
+//! * other events ask the sync engine to refresh the cache they change;
+//! * the feed's state is `arriving` while polls succeed and `not_arriving` when the last good
+//!   poll is older than [`AlertsConfig::stale_after`] (or there was none): silence must never
+//!   look like safety. When the bridge cannot be reached the poller backs off, doubling up to
+//!   [`AlertsConfig::retry_max`].
+//!
+//! Changes are broadcast as [`AlertEvent`]s for the app to forward to the webview.
+
+pub mod compose;
+#[cfg(feature = "demo")]
+pub mod demo;
+mod poller;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+use tokio::sync::{broadcast, Notify};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
+
+use crate::ipc::{Code, CommandError};
+use crate::secret::Secret;
+use crate::secrets::SecretStore;
+use crate::store::repo::desk::{self as drepo, Alert};
+use crate::sync::Resource;
+use crate::Store;
+
+/// Setting names (not secret).
+pub mod settings {
+    /// The bridge's base URL, e.g. `https://bridge.example.org`.
+    pub const BRIDGE_URL: &str = "bridge_url";
+    /// The feed cursor: the last `next_cursor` whose whole batch is stored.
+    pub const BRIDGE_CURSOR: &str = "bridge_cursor";
+    /// The bridge the cursor belongs to (a cursor means nothing to another bridge).
+    pub const BRIDGE_CURSOR_URL: &str = "bridge_cursor_url";
+}
+
+/// The keyring entry holding this desk's bridge device token.
+pub const DEVICE_TOKEN: &str = "bridge-device-token";
+
+/// How many alerts `recent` lists.
+pub const RECENT_LIMIT: u32 = 100;
+
+/// Whether alerts reach this desk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum FeedState {
+    /// No bridge URL or device token.
+    NotConfigured,
+    /// The last poll of the bridge succeeded recently.
+    Arriving,
+    /// The last successful poll is too old, or there was none: alerts may be missed.
+    NotArriving,
+}
+
+/// The feed state as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+pub struct AlertFeedStatus {
+    pub state: FeedState,
+    pub last_success_at: Option<DateTime<Utc>>,
+    /// Why alerts are not arriving or not set up, in words for the desk.
+    pub message: Option<String>,
+    pub open_count: u32,
+}
+
+/// Open alerts and the recent ones.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct AlertsView {
+    /// Not yet acknowledged, oldest first.
+    pub open: Vec<Alert>,
+    /// Open and acknowledged, newest first (the last [`RECENT_LIMIT`]).
+    pub recent: Vec<Alert>,
+}
+
+/// What `watch_alerts` streams.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[serde(tag = "event", content = "data", rename_all = "snake_case")]
+#[ts(export)]
+pub enum AlertEvent {
+    Raised(Alert),
+    Acknowledged(Alert),
+    Feed(AlertFeedStatus),
+}
+
+/// The bridge settings the settings screen shows (the token only as a hint).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BridgeSettings {
+    pub bridge_url: Option<String>,
+    pub device_token_hint: Option<String>,
+}
+
+/// Where the time comes from (tests move it forward instead of waiting 90 seconds).
+pub trait Clock: Send + Sync + std::fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The real time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        crate::store::repo::now()
+    }
+}
+
+/// The real time plus an offset that only grows: for tests.
+#[derive(Debug, Default)]
+pub struct OffsetClock {
+    offset_ms: AtomicI64,
+}
+
+impl OffsetClock {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        crate::store::repo::now()
+            + chrono::TimeDelta::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+}
+
+/// Asks the sync engine to pull a resource soon.
+pub type Refresh = Arc<dyn Fn(Resource) + Send + Sync>;
+
+/// A future a demo control returns.
+pub type DemoFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+
+/// What the demo can do that a real desk cannot.
+pub trait DemoControl: Send + Sync {
+    /// Makes the demo CareLoop send an event of `kind` (through its webhooks to the bridge).
+    fn trigger(&self, kind: &str) -> DemoFuture<'_>;
+    /// Stops or restarts the demo bridge (same address, same data), to show what a broken feed
+    /// looks like.
+    fn set_bridge_running(&self, running: bool) -> DemoFuture<'_>;
+}
+
+/// The demo's in-process bridge and the way to make it send events. Its device token lives only
+/// in memory.
+pub struct DemoFeed {
+    pub bridge_url: String,
+    pub token: Secret,
+    pub control: Arc<dyn DemoControl>,
+    /// A shorter "not arriving" threshold for demonstrations and window tests.
+    pub stale_after: Option<Duration>,
+}
+
+impl std::fmt::Debug for DemoFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DemoFeed")
+            .field("bridge_url", &self.bridge_url)
+            .field("token", &self.token)
+            .field("stale_after", &self.stale_after)
+            .finish_non_exhaustive()
+    }
+}
+
+/// How the alerts service polls.
+#[derive(Debug, Clone)]
+pub struct AlertsConfig {
+    /// "Not arriving" once the last successful poll is older than this (90 s).
+    pub stale_after: Duration,
+    /// How long the bridge may hold a poll (the bridge allows at most 30 s).
+    pub wait: Duration,
+    /// Events per request.
+    pub batch_limit: u32,
+    /// After a failed poll, wait this long, doubling each time...
+    pub retry_min: Duration,
+    /// ...up to this.
+    pub retry_max: Duration,
+    /// How often the feed state is re-checked (it changes with time alone).
+    pub check_every: Duration,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            stale_after: Duration::from_secs(90),
+            wait: Duration::from_secs(25),
+            batch_limit: 100,
+            retry_min: Duration::from_secs(1),
+            retry_max: Duration::from_secs(30),
+            check_every: Duration::from_secs(1),
+            clock: Arc::new(SystemClock),
+        }
+    }
+}
+
+/// The bridge the poller uses.
+#[derive(Debug, Clone, PartialEq)]
+struct Target {
+    url: String,
+    token: Option<SecretEq>,
+}
+
+#[derive(Debug, Clone)]
+struct SecretEq(Secret);
+
+impl PartialEq for SecretEq {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.expose() == other.0.expose()
+    }
+}
+
+/// What the poller knows about the feed.
+#[derive(Debug, Default, Clone)]
+struct Feed {
+    last_success: Option<DateTime<Utc>>,
+    last_error: Option<String>,
+    failures: u32,
+    current_delay: Option<Duration>,
+}
+
+/// Numbers about the poller, for tests and diagnostics.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PollerStats {
+    /// Failed polls in a row.
+    pub failures: u32,
+    /// The wait before the next attempt after the last failure.
+    pub current_delay: Option<Duration>,
+    /// The largest wait used so far.
+    pub max_delay_used: Option<Duration>,
+    pub successes: u64,
+    pub last_error: Option<String>,
+}
+
+/// The alerts service: the bridge poller, the alerts, and their events.
+pub struct Alerts {
+    store: Arc<Store>,
+    secrets: Arc<dyn SecretStore>,
+    refresh: Refresh,
+    config: AlertsConfig,
+    demo: Mutex<Option<DemoFeed>>,
+    target: RwLock<Option<Target>>,
+    feed: Mutex<Feed>,
+    stats: Mutex<PollerStats>,
+    published: Mutex<Option<AlertFeedStatus>>,
+    events: broadcast::Sender<AlertEvent>,
+    reconfigured: Notify,
+    shutdown: CancellationToken,
+    tasks: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for Alerts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alerts").finish_non_exhaustive()
+    }
+}
+
+pub(crate) fn internal(e: impl std::fmt::Display) -> CommandError {
+    tracing::error!(error = %e, "alerts error");
+    CommandError::new(
+        Code::Internal,
+        "Loopdesk could not complete this. Please try again; if it keeps happening, tell your IT contact.",
+    )
+}
+
+fn secret_error(e: crate::secrets::SecretError) -> CommandError {
+    tracing::error!(error = %e, "keyring error");
+    CommandError::new(
+        Code::Internal,
+        format!(
+            "The system keyring could not be used, so the device token was not saved or read. {e}"
+        ),
+    )
+}
+
+async fn blocking<R: Send + 'static>(
+    f: impl FnOnce() -> R + Send + 'static,
+) -> Result<R, CommandError> {
+    tokio::task::spawn_blocking(f).await.map_err(internal)
+}
+
+/// A bridge address as typed: http(s), with a host; trailing slashes, query and fragment go.
+pub fn parse_bridge_url(input: &str) -> Result<String, String> {
+    let trimmed = input.trim();
+    let mut url = reqwest::Url::parse(trimmed).map_err(|e| format!("{e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("use an http:// or https:// address".into());
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("leave user names and passwords out of the address".into());
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+impl Alerts {
+    /// Starts the service over `store`: reads the bridge settings (or uses `demo` while none are
+    /// saved) and starts polling. Stops when `shutdown` is cancelled. Must be called inside a
+    /// Tokio runtime.
+    pub async fn start(
+        store: Arc<Store>,
+        secrets: Arc<dyn SecretStore>,
+        refresh: Refresh,
+        mut config: AlertsConfig,
+        demo: Option<DemoFeed>,
+        shutdown: CancellationToken,
+    ) -> Result<Arc<Self>, CommandError> {
+        crate::api::install_tls_provider();
+        if let Some(stale) = demo.as_ref().and_then(|d| d.stale_after) {
+            config.stale_after = stale;
+            config.retry_max = config.retry_max.min(stale / 2);
+            config.retry_min = config.retry_min.min(config.retry_max);
+        }
+        // A held poll must end well before it would count as silence.
+        config.wait = config.wait.min(config.stale_after / 3);
+        let (events, _) = broadcast::channel(256);
+        let alerts = Arc::new(Self {
+            store,
+            secrets,
+            refresh,
+            config,
+            demo: Mutex::new(demo),
+            target: RwLock::new(None),
+            feed: Mutex::new(Feed::default()),
+            stats: Mutex::new(PollerStats::default()),
+            published: Mutex::new(None),
+            events,
+            reconfigured: Notify::new(),
+            shutdown,
+            tasks: Mutex::new(Vec::new()),
+        });
+        alerts.load_target().await?;
+        let poll = tokio::spawn(poller::run(alerts.clone()));
+        let check = tokio::spawn(poller::check_loop(alerts.clone()));
+        lock(&alerts.tasks).extend([poll, check]);
+        Ok(alerts)
+    }
+
+    /// Stops polling and waits for the tasks (a batch being stored is committed or not at all).
+    pub async fn shutdown(&self) {
+        self.shutdown.cancel();
+        let tasks: Vec<_> = lock(&self.tasks).drain(..).collect();
+        for t in tasks {
+            let _ = t.await;
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    /// Alerts raised, acknowledged, and feed state changes.
+    pub fn watch(&self) -> broadcast::Receiver<AlertEvent> {
+        self.events.subscribe()
+    }
+
+    /// Whether the demo feed is in use.
+    pub fn is_demo(&self) -> bool {
+        lock(&self.demo).is_some()
+    }
+
+    /// Poller numbers (failures in a row, backoff), for tests and diagnostics.
+    pub fn poller_stats(&self) -> PollerStats {
+        lock(&self.stats).clone()
+    }
+
+    // ---- commands ------------------------------------------------------------------------
+
+    pub async fn list_alerts(&self) -> Result<AlertsView, CommandError> {
+        let (open, recent) = self
+            .read(|c| {
+                Ok((
+                    drepo::open_alerts(c)?,
+                    drepo::recent_alerts(c, RECENT_LIMIT)?,
+                ))
+            })
+            .await?;
+        Ok(AlertsView { open, recent })
+    }
+
+    /// A staff member acknowledges an alert: who and when are recorded once (also in the audit
+    /// log); acknowledging it again changes nothing and returns it as it is.
+    pub async fn acknowledge_alert(&self, id: i64, by: String) -> Result<Alert, CommandError> {
+        let by = by.trim().to_owned();
+        if by.is_empty() {
+            return Err(CommandError::invalid_fields(
+                "Say who is acknowledging the alert",
+                [("by".to_owned(), "Enter your name".to_owned())],
+            ));
+        }
+        if by.chars().count() > 100 {
+            return Err(CommandError::invalid_fields(
+                "Say who is acknowledging the alert",
+                [(
+                    "by".to_owned(),
+                    "Keep the name under 100 characters".to_owned(),
+                )],
+            ));
+        }
+        let (alert, newly) = self
+            .write(move |tx| {
+                let before = drepo::open_alerts(tx)?.into_iter().any(|a| a.id == id);
+                let alert = drepo::acknowledge_alert(tx, id, &by)?;
+                if before {
+                    drepo::audit(
+                        tx,
+                        &by,
+                        "alert.acknowledge",
+                        Some(("alert", &id.to_string())),
+                        Some(&json!({"kind": alert.kind, "event_id": alert.event_id})),
+                    )?;
+                }
+                Ok((alert, before))
+            })
+            .await
+            .map_err(|e| match e.code {
+                Code::NotFound => {
+                    CommandError::new(Code::NotFound, "This alert is not on this desk.")
+                }
+                _ => e,
+            })?;
+        if newly {
+            let _ = self.events.send(AlertEvent::Acknowledged(alert.clone()));
+            self.publish_feed().await;
+        }
+        Ok(alert)
+    }
+
+    /// The feed's state now.
+    pub async fn alert_feed_status(&self) -> Result<AlertFeedStatus, CommandError> {
+        let open = self.read(|c| Ok(drepo::open_alerts(c)?.len())).await?;
+        Ok(self.feed_status_with(u32::try_from(open).unwrap_or(u32::MAX)))
+    }
+
+    fn feed_status_with(&self, open_count: u32) -> AlertFeedStatus {
+        let target = self
+            .target
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let feed = lock(&self.feed).clone();
+        let configured = target.as_ref().is_some_and(|t| t.token.is_some());
+        if !configured {
+            let message = match target {
+                None => "Enter the alert bridge address and this desk's device token in Settings.",
+                Some(_) => "Enter this desk's device token for the alert bridge in Settings.",
+            };
+            return AlertFeedStatus {
+                state: FeedState::NotConfigured,
+                last_success_at: feed.last_success,
+                message: Some(message.to_owned()),
+                open_count,
+            };
+        }
+        let now = self.config.clock.now();
+        let stale = chrono::TimeDelta::from_std(self.config.stale_after)
+            .unwrap_or(chrono::TimeDelta::seconds(90));
+        let fresh = feed.last_success.is_some_and(|at| now - at <= stale);
+        if fresh {
+            return AlertFeedStatus {
+                state: FeedState::Arriving,
+                last_success_at: feed.last_success,
+                message: None,
+                open_count,
+            };
+        }
+        let why = feed
+            .last_error
+            .unwrap_or_else(|| "the alert service has not answered yet".to_owned());
+        let since = match feed.last_success {
+            Some(at) => format!(
+                " Last contact {}.",
+                at.with_timezone(&chrono::Local).format("%H:%M")
+            ),
+            None => String::new(),
+        };
+        AlertFeedStatus {
+            state: FeedState::NotArriving,
+            last_success_at: feed.last_success,
+            message: Some(format!(
+                "Alerts are not arriving: Loopdesk cannot reach the alert service ({why}).{since} \
+                 Check the network; tell the shift lead."
+            )),
+            open_count,
+        }
+    }
+
+    /// The bridge settings for the settings screen.
+    pub async fn bridge_settings(&self) -> Result<BridgeSettings, CommandError> {
+        if let Some(d) = lock(&self.demo).as_ref() {
+            return Ok(BridgeSettings {
+                bridge_url: Some(d.bridge_url.clone()),
+                device_token_hint: Some(d.token.hint()),
+            });
+        }
+        let url = self
+            .read(|c| drepo::get_setting(c, settings::BRIDGE_URL))
+            .await?;
+        let secrets = self.secrets.clone();
+        let token = blocking(move || secrets.get(DEVICE_TOKEN))
+            .await?
+            .map_err(secret_error)?;
+        Ok(BridgeSettings {
+            bridge_url: url,
+            device_token_hint: token.map(|t| t.hint()),
+        })
+    }
+
+    /// Saves the bridge address (settings) and, when given, the device token (the OS keyring
+    /// only). Real settings replace the demo feed. Another bridge starts from its beginning.
+    pub async fn save_bridge_settings(
+        &self,
+        bridge_url: String,
+        device_token: Option<Secret>,
+    ) -> Result<BridgeSettings, CommandError> {
+        let url = parse_bridge_url(&bridge_url).map_err(|e| {
+            CommandError::invalid_fields(
+                "Check the alert bridge settings",
+                [(
+                    "bridge_url".to_owned(),
+                    format!("Enter the bridge address, e.g. https://bridge.example.org ({e})"),
+                )],
+            )
+        })?;
+        if let Some(t) = &device_token {
+            if t.is_empty() || t.expose().chars().any(char::is_whitespace) {
+                return Err(CommandError::invalid_fields(
+                    "Check the alert bridge settings",
+                    [(
+                        "device_token".to_owned(),
+                        "Paste the whole device token".to_owned(),
+                    )],
+                ));
+            }
+        }
+        if let Some(token) = device_token {
+            let secrets = self.secrets.clone();
+            blocking(move || secrets.set(DEVICE_TOKEN, &token))
+                .await?
+                .map_err(secret_error)?;
+        }
+        let saved = url.clone();
+        self.write(move |tx| {
+            let previous = drepo::get_setting(tx, settings::BRIDGE_URL)?;
+            drepo::set_setting(tx, settings::BRIDGE_URL, &saved)?;
+            if previous.as_deref() != Some(saved.as_str()) {
+                drepo::delete_setting(tx, settings::BRIDGE_CURSOR)?;
+                drepo::delete_setting(tx, settings::BRIDGE_CURSOR_URL)?;
+            }
+            drepo::audit(
+                tx,
+                "desk",
+                "settings.bridge.save",
+                None,
+                Some(&json!({"bridge_url": saved})),
+            )?;
+            Ok(())
+        })
+        .await?;
+        lock(&self.demo).take();
+        self.load_target().await?;
+        self.bridge_settings().await
+    }
+
+    /// Demo only: makes the demo CareLoop send an `incident.critical` or `visit.no_show`
+    /// webhook, which comes back through the bridge as an alert.
+    pub async fn trigger_demo_alert(&self, kind: String) -> Result<(), CommandError> {
+        if !compose::raises_alert(&kind) {
+            return Err(CommandError::invalid_fields(
+                "Choose a kind of test alert",
+                [(
+                    "kind".to_owned(),
+                    "Choose incident.critical or visit.no_show".to_owned(),
+                )],
+            ));
+        }
+        let control = self.demo_control()?;
+        control.trigger(&kind).await.map_err(|e| {
+            tracing::warn!(error = %e, "demo trigger failed");
+            CommandError::new(
+                Code::Unavailable,
+                format!("The demo CareLoop could not send the test alert: {e}"),
+            )
+        })
+    }
+
+    /// Demo only: stops or restarts the demo bridge.
+    pub async fn set_demo_bridge_running(&self, running: bool) -> Result<(), CommandError> {
+        let control = self.demo_control()?;
+        control
+            .set_bridge_running(running)
+            .await
+            .map_err(|e| CommandError::new(Code::Unavailable, e))
+    }
+
+    fn demo_control(&self) -> Result<Arc<dyn DemoControl>, CommandError> {
+        lock(&self.demo)
+            .as_ref()
+            .map(|d| d.control.clone())
+            .ok_or_else(|| {
+                CommandError::new(
+                    Code::InvalidInput,
+                    "Test alerts can only be sent in the demo (LOOPDESK_DEMO=1).",
+                )
+            })
+    }
+
+    // ---- internals -----------------------------------------------------------------------
+
+    /// Reads which bridge to poll and tells the poller.
+    async fn load_target(&self) -> Result<(), CommandError> {
+        let demo = lock(&self.demo)
+            .as_ref()
+            .map(|d| (d.bridge_url.clone(), d.token.clone()));
+        let target = match demo {
+            Some((url, token)) => Some(Target {
+                url,
+                token: Some(SecretEq(token)),
+            }),
+            None => {
+                let url = self
+                    .read(|c| drepo::get_setting(c, settings::BRIDGE_URL))
+                    .await?;
+                match url {
+                    Some(url) => {
+                        let secrets = self.secrets.clone();
+                        let token = blocking(move || secrets.get(DEVICE_TOKEN))
+                            .await?
+                            .map_err(secret_error)?;
+                        Some(Target {
+                            url,
+                            token: token.filter(|t| !t.is_empty()).map(SecretEq),
+                        })
+                    }
+                    None => None,
+                }
+            }
+        };
+        let changed = {
+            let mut current = self.target.write().unwrap_or_else(|p| p.into_inner());
+            let changed = *current != target;
+            *current = target;
+            changed
+        };
+        if changed {
+            *lock(&self.feed) = Feed::default();
+            self.reconfigured.notify_one();
+        }
+        self.publish_feed().await;
+        Ok(())
+    }
+
+    fn target(&self) -> Option<(String, Secret)> {
+        let t = self.target.read().unwrap_or_else(|p| p.into_inner());
+        t.as_ref()
+            .and_then(|t| t.token.as_ref().map(|k| (t.url.clone(), k.0.clone())))
+    }
+
+    /// Sends the feed state when it changed.
+    async fn publish_feed(&self) {
+        let Ok(status) = self.alert_feed_status().await else {
+            return;
+        };
+        let changed = {
+            let mut last = lock(&self.published);
+            let changed = last.as_ref() != Some(&status);
+            if changed {
+                *last = Some(status.clone());
+            }
+            changed
+        };
+        if changed {
+            let _ = self.events.send(AlertEvent::Feed(status));
+        }
+    }
+
+    async fn read<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<R> + Send + 'static,
+    ) -> Result<R, CommandError> {
+        Ok(crate::sync::db(&self.store, move |s| s.read(f)).await?)
+    }
+
+    async fn write<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> crate::store::Result<R> + Send + 'static,
+    ) -> Result<R, CommandError> {
+        Ok(crate::sync::db(&self.store, move |s| s.write(f)).await?)
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bridge_urls_are_checked_and_tidied() {
+        assert_eq!(
+            parse_bridge_url(" https://bridge.example.org/ ").unwrap(),
+            "https://bridge.example.org"
+        );
+        assert_eq!(
+            parse_bridge_url("http://127.0.0.1:8788/?x=1#y").unwrap(),
+            "http://127.0.0.1:8788"
+        );
+        for bad in [
+            "",
+            "bridge.example.org",
+            "ftp://bridge",
+            "https://u:p@bridge.example.org",
+        ] {
+            assert!(parse_bridge_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_offset_clock_moves_forward_only_when_told() {
+        let c = OffsetClock::new();
+        let before = c.now();
+        c.advance(Duration::from_secs(91));
+        assert!(c.now() - before >= chrono::TimeDelta::seconds(91));
+    }
+
+    #[test]
+    fn alert_events_are_tagged_for_the_webview() {
+        let status = AlertFeedStatus {
+            state: FeedState::NotArriving,
+            last_success_at: None,
+            message: Some("m".into()),
+            open_count: 2,
+        };
+        insta::assert_json_snapshot!(AlertEvent::Feed(status), @r###"
+        {
+          "event": "feed",
+          "data": {
+            "state": "not_arriving",
+            "last_success_at": null,
+            "message": "m",
+            "open_count": 2
+          }
+        }
+        "###);
+    }
+}
