@@ -20,6 +20,8 @@ export class SyncStore {
   syncError: CommandError | null = $state(null);
   /** Bumped whenever the outbox may have changed, so lists can reload. */
   revision: number = $state(0);
+  /** Bumped whenever a pull brought something (a resource's last success moved). */
+  pulled: number = $state(0);
 
   #timer: ReturnType<typeof setInterval> | undefined;
   #gotEvent = false;
@@ -72,6 +74,7 @@ export class SyncStore {
     ) {
       this.revision += 1;
     }
+    if (previous && lastSuccesses(previous) !== lastSuccesses(status)) this.pulled += 1;
   }
 
   async syncNow(): Promise<void> {
@@ -89,6 +92,10 @@ export class SyncStore {
       this.revision += 1;
     }
   }
+}
+
+function lastSuccesses(status: SyncStatus): string {
+  return status.resources.map((r) => `${r.resource}=${r.last_success_at ?? ''}`).join(',');
 }
 
 const key = Symbol('sync');

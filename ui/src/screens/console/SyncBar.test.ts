@@ -74,6 +74,21 @@ describe('sync bar', () => {
     expect(await screen.findByTestId('sync-error')).toHaveTextContent('CareLoop cannot be reached.');
   });
 
+  it('"This desk" lists when each kind of data last came from CareLoop', async () => {
+    await startDesk({
+      sync_status: syncStatus({
+        resources: [
+          { resource: 'residents', cursor: null, last_full_at: null, last_success_at: new Date().toISOString(), last_error: null, last_error_at: null },
+          { resource: 'visits', cursor: null, last_full_at: null, last_success_at: null, last_error: 'CareLoop answered 503', last_error_at: null },
+        ],
+      }),
+    });
+
+    const rows = await screen.findAllByTestId('sync-resource');
+    expect(rows[0]).toHaveTextContent(/Residents\s*just now\s*None/);
+    expect(rows[1]).toHaveTextContent(/Visits\s*Not yet\s*CareLoop answered 503/);
+  });
+
   it('the needs-attention count links to the list of refused changes', async () => {
     const { user } = await startDesk({
       sync_status: syncStatus({ needs_attention: 2 }),

@@ -4,7 +4,7 @@ import type { Staff } from '../../bindings/Staff';
 import type { VisitView } from '../../bindings/VisitView';
 import { startOfDay } from '../../lib/format';
 import { CommandFailure } from '../../test/ipc';
-import { settingsView, startDesk } from '../../test/console';
+import { settingsView, startDesk, syncStatus } from '../../test/console';
 
 function at(hour: number, minute = 0, days = 0): string {
   const d = startOfDay(new Date(), days);
@@ -206,6 +206,23 @@ describe('visits', () => {
     expect(row).toHaveAttribute('data-pending', 'true');
     expect(screen.getByTestId('visit-message')).toHaveTextContent('Visit scheduled');
     expect(screen.queryByTestId('schedule-visit-form')).not.toBeInTheDocument();
+  });
+
+  it('reloads when a pull brings news or a waiting change is sent', async () => {
+    let visits = [visit({ status: 'confirmed', pending: true })];
+    const resources = (at: string) => [
+      { resource: 'visits', cursor: null, last_full_at: null, last_success_at: at, last_error: null, last_error_at: null },
+    ];
+    const { sendSync } = await startDesk(
+      { list_visits: () => visits, sync_status: syncStatus({ queued: 1, resources: resources('2026-11-22T09:00:00Z') }) },
+      { screen: 'visits' },
+    );
+    await waitFor(() => expect(screen.getByTestId('visit-row')).toHaveAttribute('data-pending', 'true'));
+
+    visits = [visit({ status: 'confirmed', pending: false })];
+    sendSync({ event: 'status', data: syncStatus({ queued: 0, resources: resources('2026-11-22T09:01:00Z') }) });
+
+    await waitFor(() => expect(screen.getByTestId('visit-row')).toHaveAttribute('data-pending', 'false'));
   });
 
   it('without a home set for this desk, shows all homes and says why', async () => {
