@@ -48,7 +48,28 @@ describe('alert banner (console)', () => {
 
     expect(callsOf('acknowledge_alert')).toEqual([{ id: 1, by: 'Grace Hughes' }]);
     await waitFor(() => expect(screen.getByTestId('alert-banner')).toHaveAttribute('data-alert-id', '2'));
+    await waitFor(() => expect(screen.getByTestId('acknowledged-by')).toHaveFocus());
     expect(screen.queryByTestId('alert-others')).not.toBeInTheDocument();
+  });
+
+  it('can be acknowledged with the keyboard alone', async () => {
+    const { user, callsOf } = await startDesk({
+      list_alerts: { open: [first], recent: [] },
+      acknowledge_alert: { ...first, acknowledged_at: new Date().toISOString(), acknowledged_by: 'Ben' },
+    });
+    await screen.findByTestId('alert-banner');
+
+    // Skip link, Reception, Staff console, then the banner's name field.
+    await user.tab();
+    await user.tab();
+    await user.tab();
+    await user.tab();
+    expect(screen.getByTestId('acknowledged-by')).toHaveFocus();
+    await user.keyboard('Ben{Enter}');
+
+    expect(callsOf('acknowledge_alert')).toEqual([{ id: 1, by: 'Ben' }]);
+    await waitFor(() => expect(screen.queryByTestId('alert-banner')).not.toBeInTheDocument());
+    await waitFor(() => expect(screen.getByRole('main')).toHaveFocus());
   });
 
   it('shows the backend’s message beside the name field', async () => {
