@@ -376,6 +376,45 @@ impl Alerts {
         self.events.subscribe()
     }
 
+    /// Streams alert events to `send` (the app passes a Tauri channel): the current feed state
+    /// first, then every event, until `send` returns `false` (the window went away) or the
+    /// service stops. A receiver that fell behind gets the current feed state again (and
+    /// re-reads the list on it).
+    pub fn forward_events(
+        self: &Arc<Self>,
+        mut send: impl FnMut(AlertEvent) -> bool + Send + 'static,
+    ) -> JoinHandle<()> {
+        let alerts = self.clone();
+        let mut events = self.events.subscribe();
+        tokio::spawn(async move {
+            let Ok(status) = alerts.alert_feed_status().await else {
+                return;
+            };
+            if !send(AlertEvent::Feed(status)) {
+                return;
+            }
+            loop {
+                let event = tokio::select! {
+                    _ = alerts.shutdown.cancelled() => return,
+                    e = events.recv() => e,
+                };
+                let event = match event {
+                    Ok(e) => e,
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        match alerts.alert_feed_status().await {
+                            Ok(s) => AlertEvent::Feed(s),
+                            Err(_) => continue,
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => return,
+                };
+                if !send(event) {
+                    return;
+                }
+            }
+        })
+    }
+
     /// Whether the demo feed is in use.
     pub fn is_demo(&self) -> bool {
         lock(&self.demo).is_some()

@@ -766,3 +766,55 @@ async fn the_demo_sends_a_test_alert_through_its_own_bridge() {
     .await;
     desk.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_window_gets_the_feed_state_first_then_every_change() {
+    let bridge = TestBridge::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir);
+    let (refresh, _) = recorder();
+    let alerts = Alerts::start(
+        store,
+        Arc::new(MemorySecretStore::new()),
+        refresh,
+        fast(Arc::new(OffsetClock::new())),
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let forward = alerts.forward_events(move |e| tx.send(e).is_ok());
+    match rx.recv().await.unwrap() {
+        AlertEvent::Feed(f) => assert_eq!(f.state, FeedState::NotConfigured),
+        other => panic!("first: {other:?}"),
+    }
+    alerts
+        .save_bridge_settings(bridge.url.clone(), Some(Secret::new(bridge.token.clone())))
+        .await
+        .unwrap();
+    loop {
+        if let AlertEvent::Feed(f) = rx.recv().await.unwrap() {
+            if f.state == FeedState::Arriving {
+                break;
+            }
+        }
+    }
+    bridge
+        .post("evt_w", "incident.critical", critical("inc_w"))
+        .await;
+    let raised = loop {
+        if let AlertEvent::Raised(a) = rx.recv().await.unwrap() {
+            break a;
+        }
+    };
+    assert_eq!(raised.event_id, "evt_w");
+    // The window went away: forwarding stops at the next event.
+    drop(rx);
+    alerts
+        .acknowledge_alert(raised.id, "Priya Shah".into())
+        .await
+        .unwrap();
+    forward.await.unwrap();
+    alerts.shutdown().await;
+}
