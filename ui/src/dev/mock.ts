@@ -313,6 +313,10 @@ function desk(params: URLSearchParams) {
         setTimeout(pushStatus, 0);
         return null;
       }
+      case 'discard_outbox_entry':
+        attention = attention.filter((e) => Number(e.seq) !== args.seq);
+        setTimeout(pushStatus, 0);
+        return null;
       case 'get_settings':
         return { ...settings };
       case 'save_settings': {

@@ -42,6 +42,7 @@ export const commands = {
   syncNow: 'sync_now',
   outboxAttention: 'outbox_attention',
   resubmitOutboxEntry: 'resubmit_outbox_entry',
+  discardOutboxEntry: 'discard_outbox_entry',
   getSettings: 'get_settings',
   saveSettings: 'save_settings',
   testConnection: 'test_connection',
@@ -231,6 +232,14 @@ export function outboxAttention(): Promise<AttentionEntry[]> {
 export function resubmitOutboxEntry(seq: number | bigint, payload: Record<string, unknown>): Promise<void> {
   // ts-rs types the i64 `seq` as bigint, but it arrives (and must go back) as a JSON number.
   return call<void>(commands.resubmitOutboxEntry, { seq: Number(seq), payload });
+}
+
+/**
+ * Gives up a refused change that cannot be fixed (recorded in the desk's audit log). Only after
+ * the person confirmed.
+ */
+export function discardOutboxEntry(seq: number | bigint): Promise<void> {
+  return call<void>(commands.discardOutboxEntry, { seq: Number(seq) });
 }
 
 // ---- settings ------------------------------------------------------------------------------

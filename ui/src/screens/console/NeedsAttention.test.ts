@@ -73,6 +73,34 @@ describe('needs attention', () => {
     await waitFor(() => expect(screen.getByTestId('attention-empty')).toBeInTheDocument());
   });
 
+  it('discards a change only after the person confirms', async () => {
+    let entries = [entry({})];
+    const { user, callsOf } = await startDesk(
+      {
+        outbox_attention: () => entries,
+        discard_outbox_entry: () => {
+          entries = [];
+          return null;
+        },
+      },
+      { screen: 'attention' },
+    );
+    const item = await screen.findByTestId('attention-entry');
+
+    await user.click(within(item).getByTestId('discard-entry'));
+    expect(callsOf('discard_outbox_entry')).toHaveLength(0);
+    expect(within(item).getByTestId('keep-entry')).toHaveFocus();
+    await user.click(within(item).getByTestId('keep-entry'));
+    expect(within(item).getByTestId('discard-entry')).toHaveFocus();
+    expect(callsOf('discard_outbox_entry')).toHaveLength(0);
+
+    await user.click(within(item).getByTestId('discard-entry'));
+    await user.click(within(item).getByTestId('confirm-discard-entry'));
+    expect(callsOf('discard_outbox_entry')).toEqual([{ seq: 21 }]);
+    expect(await screen.findByTestId('attention-message')).toHaveTextContent('was discarded');
+    await waitFor(() => expect(screen.getByTestId('attention-empty')).toBeInTheDocument());
+  });
+
   it('a visit to schedule shows its fields, with staff and home to choose', async () => {
     await startDesk(
       {
