@@ -176,6 +176,15 @@ pub async fn resubmit_outbox_entry(
     state.desk()?.resubmit_outbox_entry(seq, payload).await
 }
 
+/// Not in the first contract: gives up a refused write that cannot be fixed.
+#[tauri::command]
+pub async fn discard_outbox_entry(
+    state: State<'_, AppState>,
+    seq: i64,
+) -> Result<(), CommandError> {
+    state.desk()?.discard_outbox_entry(seq).await
+}
+
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, CommandError> {
     state.desk()?.get_settings().await

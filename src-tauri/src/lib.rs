@@ -38,6 +38,7 @@ pub fn run() {
             commands::sync_now,
             commands::outbox_attention,
             commands::resubmit_outbox_entry,
+            commands::discard_outbox_entry,
             commands::get_settings,
             commands::save_settings,
             commands::test_connection,

@@ -931,6 +931,57 @@ impl Desk {
         Ok(())
     }
 
+    /// A person gives up a refused write that cannot be fixed (e.g. the visit was deleted on
+    /// CareLoop). Recorded in the audit log. A create takes its later changes and its local row
+    /// with it (they never reached CareLoop); for a change, the next pull of that resource is a
+    /// full refresh, so the desk shows CareLoop's version again.
+    pub async fn discard_outbox_entry(&self, seq: i64) -> Result<(), CommandError> {
+        self.write(
+            move |tx| -> crate::store::Result<Result<(), CommandError>> {
+                let Some(entry) = drepo::get_outbox_entry(tx, seq)?
+                    .filter(|e| e.status == OutboxStatus::NeedsAttention)
+                else {
+                    return Ok(Err(CommandError::new(
+                        Code::NotFound,
+                        "Only a change CareLoop refused can be discarded.",
+                    )));
+                };
+                let table = match entry.entity.as_str() {
+                    "visit" => Some(srepo::Table::Visits),
+                    "care_note" => Some(srepo::Table::CareNotes),
+                    _ => None,
+                };
+                if entry.op.ends_with(".create") {
+                    tx.execute(
+                        "DELETE FROM outbox WHERE entity = ?1 AND entity_id = ?2 AND seq >= ?3",
+                        rusqlite::params![entry.entity, entry.entity_id, seq],
+                    )?;
+                    if let Some(table) = table {
+                        if !drepo::has_unacknowledged_write(tx, table.entity(), &entry.entity_id)? {
+                            srepo::delete_row(tx, table, &entry.entity_id)?;
+                        }
+                    }
+                } else {
+                    drepo::complete_outbox_entry(tx, seq)?;
+                    if table == Some(srepo::Table::Visits) {
+                        srepo::reset_sync_state(tx, Resource::Visits.name())?;
+                    }
+                }
+                drepo::audit(
+                    tx,
+                    "desk",
+                    "outbox.discard",
+                    Some((&entry.entity, &entry.entity_id)),
+                    Some(&json!({"op": entry.op, "seq": seq, "payload": entry.payload})),
+                )?;
+                Ok(Ok(()))
+            },
+        )
+        .await??;
+        self.shared.update_status(|_| {}).await;
+        Ok(())
+    }
+
     // ---- settings --------------------------------------------------------------------------
 
     pub async fn get_settings(&self) -> Result<SettingsView, CommandError> {

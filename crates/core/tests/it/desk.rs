@@ -526,3 +526,57 @@ async fn opening_a_resident_refreshes_their_care_notes_in_the_background() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_create_can_be_discarded_with_what_depends_on_it() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let d = &t.desk;
+    let location = d.list_locations().await.unwrap()[0].id.clone();
+    let gone = d.list_staff(Some(location.clone())).await.unwrap()[0]
+        .id
+        .clone();
+    peer.control(Method::DELETE, &format!("staff/{gone}"), json!({}))
+        .await;
+    let notes = marker("discarded");
+    let v = d
+        .schedule_visit(schedule(&location, &gone, &notes))
+        .await
+        .unwrap();
+    d.confirm_visit(v.visit.id.clone()).await.unwrap();
+    d.sync_now().await.unwrap();
+    let parked = d.outbox_attention().await.unwrap().remove(0);
+    // A pending entry is not discarded.
+    let pending = outbox(d)
+        .into_iter()
+        .find(|e| e.status == drepo::OutboxStatus::Pending)
+        .unwrap();
+    assert_eq!(
+        d.discard_outbox_entry(pending.seq).await.unwrap_err().code,
+        Code::NotFound
+    );
+
+    d.discard_outbox_entry(parked.entry.seq).await.unwrap();
+
+    assert!(
+        outbox(d).is_empty(),
+        "the create and the confirm behind it are gone"
+    );
+    let store = d.store().clone();
+    let id = v.visit.id.clone();
+    assert!(store
+        .read(move |c| care::get_visit(c, &id))
+        .unwrap()
+        .is_none());
+    let status = d.sync_status().await.unwrap();
+    assert_eq!((status.queued, status.needs_attention), (0, 0));
+    let audit = store.read(|c| drepo::audit_entries(c, None, 5)).unwrap();
+    assert!(audit.iter().any(|a| a.action == "outbox.discard"));
+    d.sync_now().await.unwrap();
+    assert!(peer
+        .all("/v1/visits", "")
+        .await
+        .iter()
+        .all(|s| s["notes"] != json!(notes)));
+}
