@@ -2,6 +2,7 @@
 //! periodically while the desk runs, on demand, and per resource when asked — and publishes the
 //! resulting [`SyncStatus`].
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
@@ -132,6 +133,8 @@ impl ProgressSink for Shared {
 #[derive(Debug, Clone)]
 pub struct EngineHandle {
     commands: mpsc::UnboundedSender<Command>,
+    /// A push is already queued: many writes in a row make one push, not one each.
+    push_queued: Arc<AtomicBool>,
 }
 
 impl EngineHandle {
@@ -146,7 +149,9 @@ impl EngineHandle {
 
     /// Asks for a push soon (after a local write).
     pub fn push_soon(&self) {
-        let _ = self.commands.send(Command::Push);
+        if !self.push_queued.swap(true, Ordering::SeqCst) {
+            let _ = self.commands.send(Command::Push);
+        }
     }
 
     /// Asks for one resource to be pulled soon (e.g. the alerts poller saw an event).
@@ -171,18 +176,24 @@ pub struct Engine {
     shared: Arc<Shared>,
     options: SyncOptions,
     commands: mpsc::UnboundedReceiver<Command>,
+    push_queued: Arc<AtomicBool>,
 }
 
 impl Engine {
     pub fn new(shared: Arc<Shared>, options: SyncOptions) -> (Self, EngineHandle) {
         let (tx, rx) = mpsc::unbounded_channel();
+        let push_queued = Arc::new(AtomicBool::new(false));
         (
             Self {
                 shared,
                 options,
                 commands: rx,
+                push_queued: push_queued.clone(),
             },
-            EngineHandle { commands: tx },
+            EngineHandle {
+                commands: tx,
+                push_queued,
+            },
         )
     }
 
@@ -219,7 +230,11 @@ impl Engine {
                         let r = self.cycle().await;
                         (r, Some(reply))
                     }
-                    Some(Command::Push) => (self.push_only().await, None),
+                    Some(Command::Push) => {
+                        // Writes made from now on ask for another push.
+                        self.push_queued.store(false, Ordering::SeqCst);
+                        (self.push_only().await, None)
+                    }
                     Some(Command::Refresh(resource)) => (self.pull_only(resource).await, None),
                     Some(Command::RefreshCareNotes(id)) => (self.care_notes(&id).await, None),
                 }

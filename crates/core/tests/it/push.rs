@@ -11,7 +11,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
-use crate::peer::{client_options, config, desk_at, marker, Peer, TestDesk, DESK_KEY};
+use crate::peer::{self, client_options, config, desk_at, marker, Peer, TestDesk, DESK_KEY};
 
 /// Some ids the desk knows after a first pull.
 struct Known {
@@ -381,4 +381,45 @@ async fn a_push_killed_midway_is_finished_exactly_once_after_restart() {
             "{n} exactly once"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn writes_go_out_on_their_own_when_online() {
+    use loopdesk_core::desk::{Desk, DeskConfig};
+    use loopdesk_core::secret::Secret;
+    use loopdesk_core::secrets::MemorySecretStore;
+
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let k = known(&t.desk).await;
+    t.desk.shutdown().await;
+    let store = std::sync::Arc::new(loopdesk_core::Store::open(t.db()).unwrap());
+    let mut config = DeskConfig::new(std::sync::Arc::new(MemorySecretStore::with_api_key(
+        Secret::new(DESK_KEY),
+    )));
+    config.sync = loopdesk_core::sync::SyncOptions {
+        push_on_write: true,
+        ..peer::sync_options()
+    };
+    config.client = client_options();
+    let desk = Desk::open(store, config).await.unwrap();
+    let mut status = desk.status_watch();
+
+    let notes: Vec<String> = (0..5).map(|i| marker(&format!("auto-{i}"))).collect();
+    for n in &notes {
+        desk.schedule_visit(new_visit(&k, n)).await.unwrap();
+    }
+    // No sync_now: the writes themselves ask for a push (several writes, one push at a time).
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        status.wait_for(|s| s.queued == 0 && s.connection == Connection::Online),
+    )
+    .await
+    .expect("the writes were pushed")
+    .unwrap();
+    for n in &notes {
+        assert_eq!(server_visits_with(&peer, n).await.len(), 1, "{n}");
+    }
+    assert_eq!(outbox_len(&desk), 0);
 }
