@@ -3,6 +3,7 @@
 //! It resolves the OS folders, starts logging, opens the local store and the desk (sync engine,
 //! settings, OS keyring; the demo backend with `LOOPDESK_DEMO=1`), and maps commands to core.
 
+mod alerts_commands;
 mod commands;
 mod state;
 
@@ -14,9 +15,11 @@ pub use state::AppState;
 /// shows as a full-page explanation.
 pub fn run() {
     let app = tauri::Builder::default()
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let state = AppState::start(app.handle());
             app.manage(state);
+            alerts_commands::notify_raised_alerts(app.handle());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -42,6 +45,13 @@ pub fn run() {
             commands::get_settings,
             commands::save_settings,
             commands::test_connection,
+            alerts_commands::list_alerts,
+            alerts_commands::acknowledge_alert,
+            alerts_commands::alert_feed_status,
+            alerts_commands::watch_alerts,
+            alerts_commands::save_bridge_settings,
+            alerts_commands::trigger_demo_alert,
+            alerts_commands::set_demo_bridge,
         ])
         .build(tauri::generate_context!());
     match app {

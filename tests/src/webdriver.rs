@@ -161,6 +161,17 @@ impl Session {
         Ok(())
     }
 
+    /// Runs `script` in the page as an asynchronous WebDriver script: it ends by calling its
+    /// last argument (the callback) with the result.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
     /// A PNG of the window.
     pub async fn screenshot(&self) -> Result<Vec<u8>> {
         use base64::Engine;

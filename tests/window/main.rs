@@ -1,4 +1,5 @@
 //! WebDriver tests of the real app window. Run one at a time (`--test-threads=1`): each starts
 //! the whole app.
 
+mod alerts;
 mod shell;

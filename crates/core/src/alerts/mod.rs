@@ -525,23 +525,17 @@ impl Alerts {
                 open_count,
             };
         }
+        // The cause only: the window says "Alerts are not arriving" and what to do itself.
         let why = feed
             .last_error
-            .unwrap_or_else(|| "the alert service has not answered yet".to_owned());
-        let since = match feed.last_success {
-            Some(at) => format!(
-                " Last contact {}.",
-                at.with_timezone(&chrono::Local).format("%H:%M")
-            ),
-            None => String::new(),
-        };
+            .unwrap_or_else(|| "the alert bridge has not answered yet".to_owned());
+        let mut message: String = why.chars().take(1).flat_map(char::to_uppercase).collect();
+        message.push_str(&why.chars().skip(1).collect::<String>());
+        message.push('.');
         AlertFeedStatus {
             state: FeedState::NotArriving,
             last_success_at: feed.last_success,
-            message: Some(format!(
-                "Alerts are not arriving: Loopdesk cannot reach the alert service ({why}).{since} \
-                 Check the network; tell the shift lead."
-            )),
+            message: Some(message),
             open_count,
         }
     }
