@@ -818,3 +818,34 @@ async fn the_window_gets_the_feed_state_first_then_every_change() {
     forward.await.unwrap();
     alerts.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cursor_from_a_reset_bridge_makes_the_desk_read_the_feed_from_the_start() {
+    let bridge = TestBridge::start().await;
+    bridge
+        .post("evt_r1", "incident.critical", critical("inc_r"))
+        .await;
+    bridge.post("evt_r2", "cert.expired", json!({})).await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir);
+    // A cursor this bridge never issued (its store was replaced): it answers 409 cursor_ahead.
+    let url = bridge.url.clone();
+    store
+        .write(move |tx| {
+            drepo::set_setting(tx, settings::BRIDGE_CURSOR, "999999")?;
+            drepo::set_setting(tx, settings::BRIDGE_CURSOR_URL, &url)
+        })
+        .unwrap();
+    let (alerts, _) = alerts_for(store.clone(), &bridge, fast(Arc::new(OffsetClock::new()))).await;
+    until("both events", || (count_events(&store) == 2).then_some(())).await;
+    assert_eq!(store.read(drepo::open_alerts).unwrap().len(), 1);
+    let cursor = until("a cursor of this bridge", || {
+        store
+            .read(|c| drepo::get_setting(c, settings::BRIDGE_CURSOR))
+            .unwrap()
+            .filter(|c| c != "999999")
+    })
+    .await;
+    assert!(cursor.parse::<u64>().unwrap() <= 2, "{cursor}");
+    alerts.shutdown().await;
+}
