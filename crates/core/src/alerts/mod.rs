@@ -264,6 +264,8 @@ pub struct Alerts {
     feed: Mutex<Feed>,
     stats: Mutex<PollerStats>,
     published: Mutex<Option<AlertFeedStatus>>,
+    /// Why the saved device token could not be read, if it could not.
+    keyring_error: Mutex<Option<String>>,
     events: broadcast::Sender<AlertEvent>,
     reconfigured: Notify,
     shutdown: CancellationToken,
@@ -346,6 +348,7 @@ impl Alerts {
             feed: Mutex::new(Feed::default()),
             stats: Mutex::new(PollerStats::default()),
             published: Mutex::new(None),
+            keyring_error: Mutex::new(None),
             events,
             reconfigured: Notify::new(),
             shutdown,
@@ -501,6 +504,16 @@ impl Alerts {
             .clone();
         let feed = lock(&self.feed).clone();
         let configured = target.as_ref().is_some_and(|t| t.token.is_some());
+        if target.is_some() && !configured {
+            if let Some(why) = lock(&self.keyring_error).clone() {
+                return AlertFeedStatus {
+                    state: FeedState::NotArriving,
+                    last_success_at: feed.last_success,
+                    message: Some(why),
+                    open_count,
+                };
+            }
+        }
         if !configured {
             let message = match target {
                 None => "Enter the alert bridge address and this desk's device token in Settings.",
@@ -552,9 +565,13 @@ impl Alerts {
             .read(|c| drepo::get_setting(c, settings::BRIDGE_URL))
             .await?;
         let secrets = self.secrets.clone();
+        // The settings screen still opens when the keyring cannot be read (the feed says why).
         let token = blocking(move || secrets.get(DEVICE_TOKEN))
             .await?
-            .map_err(secret_error)?;
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "device token hint unavailable");
+                None
+            });
         Ok(BridgeSettings {
             bridge_url: url,
             device_token_hint: token.map(|t| t.hint()),
@@ -679,9 +696,22 @@ impl Alerts {
                 match url {
                     Some(url) => {
                         let secrets = self.secrets.clone();
-                        let token = blocking(move || secrets.get(DEVICE_TOKEN))
-                            .await?
-                            .map_err(secret_error)?;
+                        // A keyring that cannot be read must not stop the desk: the feed says
+                        // alerts are not arriving, and why.
+                        let token = match blocking(move || secrets.get(DEVICE_TOKEN)).await? {
+                            Ok(t) => {
+                                *lock(&self.keyring_error) = None;
+                                t
+                            }
+                            Err(e) => {
+                                tracing::error!(error = %e, "device token unreadable");
+                                *lock(&self.keyring_error) = Some(format!(
+                                    "The device token could not be read from the system \
+                                     keyring: {e}"
+                                ));
+                                None
+                            }
+                        };
                         Some(Target {
                             url,
                             token: token.filter(|t| !t.is_empty()).map(SecretEq),

@@ -849,3 +849,56 @@ async fn a_cursor_from_a_reset_bridge_makes_the_desk_read_the_feed_from_the_star
     assert!(cursor.parse::<u64>().unwrap() <= 2, "{cursor}");
     alerts.shutdown().await;
 }
+
+/// A keyring that is there but refuses every request (locked, D-Bus gone).
+#[derive(Debug)]
+struct BrokenKeyring;
+
+impl SecretStore for BrokenKeyring {
+    fn get(&self, _: &str) -> Result<Option<Secret>, loopdesk_core::secrets::SecretError> {
+        Err(loopdesk_core::secrets::SecretError::Unavailable(
+            "the keyring is locked".into(),
+        ))
+    }
+    fn set(&self, _: &str, _: &Secret) -> Result<(), loopdesk_core::secrets::SecretError> {
+        Err(loopdesk_core::secrets::SecretError::Unavailable(
+            "the keyring is locked".into(),
+        ))
+    }
+    fn delete(&self, _: &str) -> Result<(), loopdesk_core::secrets::SecretError> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_keyring_is_not_silence_and_does_not_stop_the_desk() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir);
+    store
+        .write(|tx| drepo::set_setting(tx, settings::BRIDGE_URL, "http://127.0.0.1:9"))
+        .unwrap();
+    let (refresh, _) = recorder();
+    let alerts = Alerts::start(
+        store,
+        Arc::new(BrokenKeyring),
+        refresh,
+        fast(Arc::new(OffsetClock::new())),
+        None,
+        CancellationToken::new(),
+    )
+    .await
+    .unwrap();
+    let status = alerts.alert_feed_status().await.unwrap();
+    assert_eq!(status.state, FeedState::NotArriving);
+    assert!(status.message.unwrap().contains("keyring is locked"));
+    let e = alerts
+        .save_bridge_settings(
+            "http://127.0.0.1:9".into(),
+            Some(Secret::new("ldb_token_0123456789")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, Code::Internal);
+    assert!(e.message.contains("keyring"), "{}", e.message);
+    alerts.shutdown().await;
+}
