@@ -492,8 +492,16 @@ impl Alerts {
 
     /// The feed's state now.
     pub async fn alert_feed_status(&self) -> Result<AlertFeedStatus, CommandError> {
-        let open = self.read(|c| Ok(drepo::open_alerts(c)?.len())).await?;
-        Ok(self.feed_status_with(u32::try_from(open).unwrap_or(u32::MAX)))
+        let open: u32 = self
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await?;
+        Ok(self.feed_status_with(open))
     }
 
     fn feed_status_with(&self, open_count: u32) -> AlertFeedStatus {
