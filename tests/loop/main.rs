@@ -358,10 +358,14 @@ async fn with_the_bridge_down_the_sandbox_retries_and_the_alert_arrives_after_it
     assert!(failed["last_error"].is_string(), "{failed}");
     let at =
         |k: &str| -> chrono::DateTime<chrono::Utc> { failed[k].as_str().unwrap().parse().unwrap() };
-    let first_retry = chrono::TimeDelta::milliseconds((60_000.0 / TIME_SCALE) as i64);
+    // The documented schedule (1 min, 5 min, ...) divided by the time scale, counted from the
+    // recorded attempt.
+    let schedule = [60_000.0, 300_000.0];
+    let attempts = failed["attempts"].as_u64().unwrap() as usize;
+    let expected = chrono::TimeDelta::milliseconds((schedule[attempts - 1] / TIME_SCALE) as i64);
     assert_eq!(
         at("next_attempt_at") - at("updated_at"),
-        first_retry,
+        expected,
         "{failed}"
     );
     assert!(l
