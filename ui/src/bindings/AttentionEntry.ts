@@ -12,7 +12,7 @@ description: string,
 /**
  * The order of writes on this desk.
  */
-seq: bigint, 
+seq: number, 
 /**
  * The client UUID: the entry's `Idempotency-Key`.
  */

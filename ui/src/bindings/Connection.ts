@@ -3,4 +3,4 @@
 /**
  * How the desk's link to CareLoop is.
  */
-export type Connection = "not_configured" | "online" | "offline" | "degraded" | "auth_failed";
+export type Connection = "not_configured" | "connecting" | "online" | "offline" | "degraded" | "auth_failed";

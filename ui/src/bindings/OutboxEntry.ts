@@ -8,7 +8,7 @@ export type OutboxEntry = {
 /**
  * The order of writes on this desk.
  */
-seq: bigint, 
+seq: number, 
 /**
  * The client UUID: the entry's `Idempotency-Key`.
  */

@@ -222,7 +222,7 @@ export function attentionEntries(now: Date): AttentionEntry[] {
   const start = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0);
   return [
     {
-      seq: 17 as unknown as bigint,
+      seq: 17,
       client_id: '7c1f0a52-2b8e-4a55-9f7e-0d9f3b2a1c11',
       op: 'visit.create',
       entity: 'visit',
@@ -245,7 +245,7 @@ export function attentionEntries(now: Date): AttentionEntry[] {
       description: `Schedule a wellbeing visit at ${start.toISOString()}`,
     },
     {
-      seq: 21 as unknown as bigint,
+      seq: 21,
       client_id: '0b3e9d4c-51aa-4f0e-8a7e-66b1c2d3e4f5',
       op: 'care_note.create',
       entity: 'care_note',

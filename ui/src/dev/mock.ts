@@ -306,7 +306,7 @@ function desk(params: URLSearchParams) {
         return attention;
       case 'resubmit_outbox_entry': {
         const payload = args.payload as Record<string, unknown>;
-        const entry = attention.find((e) => Number(e.seq) === args.seq);
+        const entry = attention.find((e) => e.seq === args.seq);
         if (!entry) throw { code: 'not_found', message: 'This change is not waiting for a correction.' } satisfies CommandError;
         if (entry.op === 'care_note.create' && !String(payload.body ?? '').trim()) invalid('Check the care note', { body: 'Write the note' });
         attention = attention.filter((e) => e !== entry);
@@ -314,7 +314,7 @@ function desk(params: URLSearchParams) {
         return null;
       }
       case 'discard_outbox_entry':
-        attention = attention.filter((e) => Number(e.seq) !== args.seq);
+        attention = attention.filter((e) => e.seq !== args.seq);
         setTimeout(pushStatus, 0);
         return null;
       case 'get_settings':

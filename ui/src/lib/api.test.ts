@@ -80,7 +80,7 @@ describe('api', () => {
     await searchResidents({ text: '', locationId: undefined, status: 'current', limit: 50 });
     await saveSettings({ apiBaseUrl: 'https://api.careloop.com', locationId: '', apiKey: '' });
     await saveBridgeSettings('https://bridge.example.org', '');
-    await resubmitOutboxEntry(12n, { body: 'x' });
+    await resubmitOutboxEntry(12, { body: 'x' });
 
     expect(backend.log.map((entry) => entry.args)).toEqual([
       { status: 'current', limit: 50 },

@@ -229,17 +229,16 @@ export function outboxAttention(): Promise<AttentionEntry[]> {
 }
 
 /** Sends a corrected write back into the queue at its place. */
-export function resubmitOutboxEntry(seq: number | bigint, payload: Record<string, unknown>): Promise<void> {
-  // ts-rs types the i64 `seq` as bigint, but it arrives (and must go back) as a JSON number.
-  return call<void>(commands.resubmitOutboxEntry, { seq: Number(seq), payload });
+export function resubmitOutboxEntry(seq: number, payload: Record<string, unknown>): Promise<void> {
+  return call<void>(commands.resubmitOutboxEntry, { seq, payload });
 }
 
 /**
  * Gives up a refused change that cannot be fixed (recorded in the desk's audit log). Only after
  * the person confirmed.
  */
-export function discardOutboxEntry(seq: number | bigint): Promise<void> {
-  return call<void>(commands.discardOutboxEntry, { seq: Number(seq) });
+export function discardOutboxEntry(seq: number): Promise<void> {
+  return call<void>(commands.discardOutboxEntry, { seq });
 }
 
 // ---- settings ------------------------------------------------------------------------------

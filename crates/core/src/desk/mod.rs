@@ -268,6 +268,9 @@ impl Desk {
                 if !configured {
                     st.connection = crate::sync::Connection::NotConfigured;
                     st.message = Some("Enter the CareLoop API address and key in Settings.".into());
+                } else if st.connection == crate::sync::Connection::NotConfigured {
+                    st.connection = crate::sync::Connection::Connecting;
+                    st.message = None;
                 }
             })
             .await;

@@ -12,6 +12,8 @@ use crate::store::repo::desk::SyncState;
 pub enum Connection {
     /// No API address or key yet.
     NotConfigured,
+    /// Set up, and the first sync since start-up or new settings has not finished yet.
+    Connecting,
     Online,
     /// CareLoop cannot be reached; writes are queued.
     Offline,

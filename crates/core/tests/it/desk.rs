@@ -580,3 +580,36 @@ async fn a_refused_create_can_be_discarded_with_what_depends_on_it() {
         .iter()
         .all(|s| s["notes"] != json!(notes)));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_desk_that_is_set_up_says_connecting_until_careloop_answers() {
+    // A listener that accepts connections but never answers: CareLoop has not replied yet.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecretStore::new());
+    let mut config = DeskConfig::new(secrets.clone());
+    config.sync = sync_options();
+    config.client = client_options();
+    let desk = Desk::open(
+        Arc::new(Store::open(dir.path().join("loopdesk.db")).unwrap()),
+        config,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        desk.sync_status().await.unwrap().connection,
+        Connection::NotConfigured
+    );
+    desk.save_settings(url, None, Some(Secret::new(DESK_KEY)))
+        .await
+        .unwrap();
+    let status = desk.sync_status().await.unwrap();
+    assert_eq!(
+        status.connection,
+        Connection::Connecting,
+        "set up but not yet answered is neither 'not set up' nor 'online'"
+    );
+    assert_eq!(status.message, None);
+    desk.shutdown().await;
+}

@@ -6,7 +6,7 @@ import { startDesk, syncStatus } from '../../test/console';
 
 function entry(overrides: Partial<AttentionEntry>): AttentionEntry {
   return {
-    seq: 21 as unknown as bigint, // a JSON number at run time, whatever ts-rs says
+    seq: 21,
     client_id: 'c-21',
     op: 'care_note.create',
     entity: 'care_note',
@@ -107,7 +107,7 @@ describe('needs attention', () => {
         list_staff: [],
         outbox_attention: [
           entry({
-            seq: 17 as unknown as bigint,
+            seq: 17,
             op: 'visit.create',
             payload: { location_id: 'loc_rowan', staff_user_id: 'stf_9', visit_type: 'wellbeing', starts_at: '2026-11-23T10:00:00Z', ends_at: '2026-11-23T10:30:00Z' },
             field_errors: { staff_user_id: 'Staff member is inactive' },

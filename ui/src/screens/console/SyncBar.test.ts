@@ -12,6 +12,7 @@ describe('sync bar', () => {
     ['degraded', { connection: 'degraded', message: 'CareLoop answered 503' }, 'degraded', /Having trouble: CareLoop answered 503/],
     ['auth failed', { connection: 'auth_failed', message: 'API key lacks scope write:visits' }, 'auth_failed', /API key problem: API key lacks scope write:visits/],
     ['not configured', { connection: 'not_configured' }, 'not_configured', /Not set up/],
+    ['set up, first sync not finished', { connection: 'connecting' }, 'connecting', /Connecting to CareLoop/],
   ])('%s: a word and an icon, with the state for tests', async (_name, status, state, words) => {
     await startDesk({ sync_status: syncStatus(status) });
 

@@ -21,6 +21,7 @@ string_enum!(
 #[ts(export)]
 pub struct OutboxEntry {
     /// The order of writes on this desk.
+    #[ts(type = "number")]
     pub seq: i64,
     /// The client UUID: the entry's `Idempotency-Key`.
     pub client_id: String,
