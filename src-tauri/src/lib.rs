@@ -5,6 +5,7 @@
 
 mod alerts_commands;
 mod commands;
+mod demo_commands;
 mod state;
 
 use tauri::Manager;
@@ -52,6 +53,8 @@ pub fn run() {
             alerts_commands::save_bridge_settings,
             alerts_commands::trigger_demo_alert,
             alerts_commands::set_demo_bridge,
+            demo_commands::set_demo_sandbox,
+            demo_commands::demo_server_visit,
         ])
         .build(tauri::generate_context!());
     match app {
