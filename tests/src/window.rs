@@ -209,6 +209,49 @@ impl AppWindow {
         self.session.wait_for(css, APPEAR).await.unwrap()
     }
 
+    /// Waits until the sync bar says online with no pull under way (the first sync is done).
+    pub async fn wait_until_synced(&self) {
+        let deadline = Instant::now() + APPEAR;
+        loop {
+            let online = self
+                .session
+                .find("[data-testid=sync-bar][data-state=online]")
+                .await
+                .unwrap();
+            let pulling = self
+                .session
+                .find("[data-testid=sync-progress]")
+                .await
+                .unwrap();
+            if online.is_some() && pulling.is_none() {
+                return;
+            }
+            assert!(Instant::now() < deadline, "the desk never finished syncing");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Calls one of the app's commands as the UI does (Tauri's invoke), e.g. a demo-only
+    /// command the UI has no button for. `Err` holds the command's error as JSON.
+    pub async fn invoke(
+        &self,
+        command: &str,
+        args: serde_json::Value,
+    ) -> Result<serde_json::Value, serde_json::Value> {
+        let script = "const done = arguments[arguments.length - 1];
+            window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1])
+                .then((v) => done({ ok: v === undefined ? null : v }), (e) => done({ err: e }));";
+        let answer = self
+            .session
+            .execute_async(script, vec![json!(command), args])
+            .await
+            .unwrap();
+        match answer.get("ok") {
+            Some(ok) => Ok(ok.clone()),
+            None => Err(answer.get("err").cloned().unwrap_or(answer)),
+        }
+    }
+
     /// Saves a screenshot under `<workspace>/.artifacts/screenshots/<name>.png` for a person to
     /// look at; returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {

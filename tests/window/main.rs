@@ -2,4 +2,6 @@
 //! the whole app.
 
 mod alerts;
+mod residents;
 mod shell;
+mod visits;

@@ -1,0 +1,94 @@
+//! Residents in the real window, in demo mode: once the first sync has brought the residents,
+//! a person types part of a name, sees the resident, opens the page and sees the name and the
+//! DNAR status.
+
+use std::time::{Duration, Instant};
+
+use loopdesk_e2e::window::{AppWindow, LaunchOptions, APPEAR};
+use serde_json::{json, Value};
+
+/// The text of every resident row shown now.
+async fn shown_rows(app: &AppWindow) -> Vec<(String, String)> {
+    let script = "const done = arguments[arguments.length - 1];
+        done(Array.from(document.querySelectorAll('[data-testid=resident-row]'))
+            .map((r) => [r.dataset.residentId, r.textContent]));";
+    let rows = app.session.execute_async(script, vec![]).await.unwrap();
+    serde_json::from_value(rows).unwrap()
+}
+
+#[tokio::test]
+async fn a_resident_found_by_part_of_the_name_opens_with_the_dnar_status() {
+    let app = AppWindow::launch_with(LaunchOptions {
+        env: vec![("LOOPDESK_DEMO".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    app.wait_for("[data-testid=shell]").await;
+    app.click_on("[data-testid=nav-console]").await;
+    app.wait_for("[data-testid=sync-bar]").await;
+    app.wait_until_synced().await;
+    app.click_on("[data-testid=console-nav-residents]").await;
+    app.wait_for("[data-testid=resident-row]").await;
+
+    // A real resident, from the app's own search: the last of the first 500 by name, so that
+    // it is not among the rows shown before anything is typed.
+    let all = app
+        .invoke(
+            "search_residents",
+            json!({ "text": null, "locationId": null, "status": "current", "limit": 500 }),
+        )
+        .await
+        .expect("the desk searches");
+    let all = all.as_array().expect("a list of residents");
+    assert!(all.len() > 50, "the demo has many residents: {}", all.len());
+    let resident: &Value = all.last().unwrap();
+    let id = resident["id"].as_str().unwrap();
+    let full_name = resident["full_name"].as_str().unwrap();
+    let dnar = resident["dnar_status"].as_str().unwrap();
+    assert!(
+        !shown_rows(&app).await.iter().any(|(shown, _)| shown == id),
+        "{full_name} is only found by searching"
+    );
+    // The first name and the start of the surname, as a person types them.
+    let words: Vec<&str> = full_name.split_whitespace().collect();
+    let part = match words.as_slice() {
+        [first, .., last] => format!("{first} {}", last.chars().take(3).collect::<String>()),
+        _ => full_name.chars().take(4).collect(),
+    };
+
+    let search = app.wait_for("[data-testid=resident-search]").await;
+    app.session.send_keys(&search, &part).await.unwrap();
+    // The list narrows to residents matching what was typed, this one among them.
+    let deadline = Instant::now() + APPEAR;
+    loop {
+        let rows = shown_rows(&app).await;
+        let found = rows.iter().any(|(shown, _)| shown == id);
+        let all_match = rows
+            .iter()
+            .all(|(_, text)| text.to_lowercase().contains(&part.to_lowercase()));
+        if found && all_match {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "searching {part:?} did not show {full_name} alone with matches: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    app.click_on(&format!(
+        "[data-testid=resident-row][data-resident-id=\"{id}\"]"
+    ))
+    .await;
+    let page = app.text_of("[data-testid=resident-page] h1").await;
+    assert!(page.contains(full_name), "{page}");
+    let status = app
+        .wait_for(&format!(
+            "[data-testid=resident-page] [data-testid=dnar-status][data-status={dnar}]"
+        ))
+        .await;
+    let words = app.session.element_text(&status).await.unwrap();
+    assert!(!words.trim().is_empty(), "the DNAR status is in words");
+    app.screenshot("resident-page").await;
+    app.close().await;
+}

@@ -1,0 +1,91 @@
+//! Visits in the real window, in demo mode: a visit confirmed while the demo CareLoop is down
+//! waits to sync (the sync bar says offline, one change queued); once CareLoop is back and the
+//! desk syncs, it is no longer pending, and CareLoop holds the change exactly once.
+
+use loopdesk_e2e::window::{AppWindow, LaunchOptions, APPEAR};
+use serde_json::json;
+
+/// The demo-only command that stops or restarts the demo CareLoop (same address, same data).
+async fn set_demo_sandbox(app: &AppWindow, running: bool) {
+    let answer = app
+        .invoke("set_demo_sandbox", json!({ "running": running }))
+        .await;
+    assert_eq!(answer, Ok(json!(null)), "set_demo_sandbox({running})");
+}
+
+#[tokio::test]
+async fn a_visit_confirmed_while_careloop_is_down_waits_and_lands_once_when_it_is_back() {
+    let app = AppWindow::launch_with(LaunchOptions {
+        env: vec![("LOOPDESK_DEMO".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    app.wait_for("[data-testid=shell]").await;
+    app.click_on("[data-testid=nav-console]").await;
+    app.wait_for("[data-testid=sync-bar]").await;
+    app.wait_until_synced().await;
+    app.click_on("[data-testid=console-nav-visits]").await;
+    // Tomorrow: every visit there is still to come (today's may already be over).
+    app.click_on("#visit-day-1").await;
+    // A scheduled visit can be confirmed (its row has the button).
+    let row = app
+        .wait_for("[data-testid=visit-row][data-status=scheduled][data-pending=false]")
+        .await;
+    let id = app
+        .session
+        .attribute(&row, "data-visit-id")
+        .await
+        .unwrap()
+        .expect("a visit row names its visit");
+    let this = format!("[data-testid=visit-row][data-visit-id=\"{id}\"]");
+
+    // CareLoop goes down; the confirmation is kept here and waits.
+    set_demo_sandbox(&app, false).await;
+    app.click_on(&format!("{this} [data-testid=confirm-visit]"))
+        .await;
+    app.wait_for(&format!(
+        "{this}[data-status=confirmed][data-pending=true] [data-testid=visit-pending]"
+    ))
+    .await;
+    app.wait_for("[data-testid=sync-bar][data-state=offline]")
+        .await;
+    let queued = app
+        .session
+        .wait_for_text("[data-testid=queued-count]", APPEAR, |t| t.trim() == "1")
+        .await;
+    assert!(queued.is_ok(), "{queued:?}");
+    app.screenshot("visit-pending-offline").await;
+
+    // CareLoop is back: "Sync now" sends it.
+    set_demo_sandbox(&app, true).await;
+    app.click_on("[data-testid=sync-now]").await;
+    app.wait_for(&format!(
+        "{this}[data-status=confirmed][data-pending=false]"
+    ))
+    .await;
+    app.wait_for("[data-testid=sync-bar][data-state=online]")
+        .await;
+    let queued = app
+        .session
+        .wait_for_text("[data-testid=queued-count]", APPEAR, |t| t.trim() == "0")
+        .await;
+    assert!(queued.is_ok(), "{queued:?}");
+    assert!(
+        app.session
+            .find(&format!("{this} [data-testid=visit-pending]"))
+            .await
+            .unwrap()
+            .is_none(),
+        "no longer waiting to sync"
+    );
+    app.screenshot("visit-synced").await;
+
+    // CareLoop has it, changed exactly once.
+    let server = app
+        .invoke("demo_server_visit", json!({ "id": id }))
+        .await
+        .expect("the demo CareLoop answers");
+    assert_eq!(server["status"], "confirmed", "{server}");
+    assert_eq!(server["changes"], 1, "{server}");
+    app.close().await;
+}
