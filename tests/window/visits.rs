@@ -13,6 +13,29 @@ async fn set_demo_sandbox(app: &AppWindow, running: bool) {
     assert_eq!(answer, Ok(json!(null)), "set_demo_sandbox({running})");
 }
 
+/// The id of a scheduled visit on the day after tomorrow (local time, as the Visits screen's
+/// day tabs), from the desk's own list.
+async fn scheduled_visit_in_two_days(app: &AppWindow) -> String {
+    let script = "const done = arguments[arguments.length - 1];
+        const from = new Date();
+        from.setHours(0, 0, 0, 0);
+        from.setDate(from.getDate() + 2);
+        const to = new Date(from);
+        to.setDate(to.getDate() + 1);
+        window.__TAURI_INTERNALS__
+            .invoke('list_visits', { from: from.toISOString(), to: to.toISOString(), locationId: null })
+            .then((v) => done(v.filter((x) => x.status === 'scheduled').map((x) => x.id)),
+                  (e) => done({ err: e }));";
+    let ids = app.session.execute_async(script, vec![]).await.unwrap();
+    let ids = ids
+        .as_array()
+        .unwrap_or_else(|| panic!("list_visits: {ids}"));
+    ids.first()
+        .and_then(serde_json::Value::as_str)
+        .expect("the demo has visits to confirm in two days")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn a_visit_confirmed_while_careloop_is_down_waits_and_lands_once_when_it_is_back() {
     let app = AppWindow::launch_with(LaunchOptions {
@@ -25,19 +48,16 @@ async fn a_visit_confirmed_while_careloop_is_down_waits_and_lands_once_when_it_i
     app.wait_for("[data-testid=sync-bar]").await;
     app.wait_until_synced().await;
     app.click_on("[data-testid=console-nav-visits]").await;
-    // Tomorrow: every visit there is still to come (today's may already be over).
-    app.click_on("#visit-day-1").await;
-    // A scheduled visit can be confirmed (its row has the button).
-    let row = app
-        .wait_for("[data-testid=visit-row][data-status=scheduled][data-pending=false]")
-        .await;
-    let id = app
-        .session
-        .attribute(&row, "data-visit-id")
-        .await
-        .unwrap()
-        .expect("a visit row names its visit");
+    // The day after tomorrow: every visit there is still to come (today's may be over, and a
+    // visit not confirmed in time becomes a no-show).
+    app.click_on("#visit-day-2").await;
+    // A scheduled visit on that day (the desk's own list), which can be confirmed.
+    let id = scheduled_visit_in_two_days(&app).await;
     let this = format!("[data-testid=visit-row][data-visit-id=\"{id}\"]");
+    app.wait_for(&format!(
+        "{this}[data-status=scheduled][data-pending=false]"
+    ))
+    .await;
 
     // CareLoop goes down; the confirmation is kept here and waits.
     set_demo_sandbox(&app, false).await;
