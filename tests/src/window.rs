@@ -209,24 +209,25 @@ impl AppWindow {
         self.session.wait_for(css, APPEAR).await.unwrap()
     }
 
-    /// Waits until the sync bar says online with no pull under way (the first sync is done).
-    pub async fn wait_until_synced(&self) {
+    /// Waits until the desk has pulled `resource` (`residents`, `visits`, ...) at least once,
+    /// as its sync status says.
+    pub async fn wait_until_pulled(&self, resource: &str) {
         let deadline = Instant::now() + APPEAR;
         loop {
-            let online = self
-                .session
-                .find("[data-testid=sync-bar][data-state=online]")
-                .await
-                .unwrap();
-            let pulling = self
-                .session
-                .find("[data-testid=sync-progress]")
-                .await
-                .unwrap();
-            if online.is_some() && pulling.is_none() {
+            let status = self.invoke("sync_status", json!({})).await;
+            let pulled = status.as_ref().is_ok_and(|s| {
+                s["resources"].as_array().is_some_and(|r| {
+                    r.iter()
+                        .any(|r| r["resource"] == resource && !r["last_success_at"].is_null())
+                })
+            });
+            if pulled {
                 return;
             }
-            assert!(Instant::now() < deadline, "the desk never finished syncing");
+            assert!(
+                Instant::now() < deadline,
+                "{resource} never arrived: {status:?}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

@@ -16,28 +16,6 @@ async fn shown_rows(app: &AppWindow) -> Vec<(String, String)> {
     serde_json::from_value(rows).unwrap()
 }
 
-/// Waits until the first sync has pulled the residents (the desk's sync status says when).
-async fn residents_pulled(app: &AppWindow) {
-    let deadline = Instant::now() + APPEAR;
-    loop {
-        let status = app.invoke("sync_status", json!({})).await;
-        let pulled = status.as_ref().is_ok_and(|s| {
-            s["resources"].as_array().is_some_and(|r| {
-                r.iter()
-                    .any(|r| r["resource"] == "residents" && !r["last_success_at"].is_null())
-            })
-        });
-        if pulled {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "residents never arrived: {status:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 #[tokio::test]
 async fn a_resident_found_by_part_of_the_name_opens_with_the_dnar_status() {
     let app = AppWindow::launch_with(LaunchOptions {
@@ -47,7 +25,8 @@ async fn a_resident_found_by_part_of_the_name_opens_with_the_dnar_status() {
     .await;
     app.wait_for("[data-testid=shell]").await;
     app.click_on("[data-testid=nav-console]").await;
-    residents_pulled(&app).await;
+    // The first sync has brought the residents (it goes on with other things).
+    app.wait_until_pulled("residents").await;
     app.click_on("[data-testid=console-nav-residents]").await;
     app.wait_for("[data-testid=resident-row]").await;
 
