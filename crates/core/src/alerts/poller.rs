@@ -81,6 +81,10 @@ pub(super) async fn run(alerts: Arc<Alerts>) {
         }
     };
     let mut delays = backoff(&alerts);
+    // The first request after start, new settings or a failure does not wait for events: it
+    // answers at once, so the desk knows within a moment whether alerts can arrive (a long-poll
+    // would leave "not arriving" on screen for its whole wait).
+    let mut quick = true;
     loop {
         if alerts.shutdown.is_cancelled() {
             break;
@@ -89,15 +93,21 @@ pub(super) async fn run(alerts: Arc<Alerts>) {
             alerts.publish_feed().await;
             tokio::select! {
                 _ = alerts.shutdown.cancelled() => break,
-                _ = alerts.reconfigured.notified() => continue,
+                _ = alerts.reconfigured.notified() => {
+                    quick = true;
+                    continue;
+                }
             }
         };
         // Only the request is abandoned for a new bridge or a shutdown; a batch that arrived
         // is stored and announced whole.
         let fetched = tokio::select! {
             _ = alerts.shutdown.cancelled() => break,
-            _ = alerts.reconfigured.notified() => continue,
-            f = fetch(&alerts, &client, &url, &token) => f,
+            _ = alerts.reconfigured.notified() => {
+                quick = true;
+                continue;
+            }
+            f = fetch(&alerts, &client, &url, &token, if quick { Duration::ZERO } else { alerts.config.wait }) => f,
         };
         let outcome = match fetched {
             Ok((page, after)) => store_and_announce(&alerts, &url, page, after).await,
@@ -106,6 +116,7 @@ pub(super) async fn run(alerts: Arc<Alerts>) {
         match outcome {
             Ok(()) => {
                 delays = backoff(&alerts);
+                quick = false;
                 succeeded(&alerts).await;
             }
             Err(PollError::CursorAhead) => {
@@ -125,6 +136,7 @@ pub(super) async fn run(alerts: Arc<Alerts>) {
                 }
             }
             Err(PollError::Failed(why)) => {
+                quick = true;
                 tracing::warn!(bridge = %url, error = %why, "bridge poll failed");
                 failed(&alerts, &mut delays, why).await;
                 if !pause(&alerts).await {
@@ -203,6 +215,7 @@ async fn fetch(
     client: &reqwest::Client,
     base: &str,
     token: &Secret,
+    wait: Duration,
 ) -> Result<(FeedPage, Option<String>), PollError> {
     let cursor_url = base.to_owned();
     let after = crate::sync::db(&alerts.store, move |s| {
@@ -224,7 +237,7 @@ async fn fetch(
         if let Some(after) = &after {
             q.append_pair("after", after);
         }
-        q.append_pair("wait", &alerts.config.wait.as_secs().to_string());
+        q.append_pair("wait", &wait.as_secs().to_string());
         q.append_pair("limit", &alerts.config.batch_limit.to_string());
     }
     let response = client
