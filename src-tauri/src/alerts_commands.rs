@@ -8,7 +8,7 @@ use loopdesk_core::alerts::{AlertEvent, AlertFeedStatus, AlertsView};
 use loopdesk_core::desk::SettingsView;
 use loopdesk_core::ipc::CommandError;
 use loopdesk_core::secret::Secret;
-use loopdesk_core::store::repo::desk::Alert;
+use loopdesk_core::store::repo::alerts::Alert;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, Runtime, State};
 use tauri_plugin_notification::NotificationExt;

@@ -12,7 +12,7 @@ use loopdesk_bridge::{Config, Scheme};
 use loopdesk_core::desk::{Desk, DeskConfig};
 use loopdesk_core::secret::Secret;
 use loopdesk_core::secrets::MemorySecretStore;
-use loopdesk_core::store::repo::desk::{self as drepo, Alert};
+use loopdesk_core::store::repo::{self, alerts::Alert};
 use loopdesk_core::Store;
 use loopdesk_sandbox::{DataSize, KeySpec, SandboxConfig, SandboxHandle, WebhookTarget};
 use serde_json::{json, Value};
@@ -198,7 +198,7 @@ impl Loop {
             let (kind, rid) = (kind.clone(), rid.clone());
             async move {
                 store
-                    .read(drepo::open_alerts)
+                    .read(repo::alerts::open_alerts)
                     .unwrap()
                     .into_iter()
                     .find(|a| a.kind == kind && a.resource_id.as_deref() == Some(rid.as_str()))
@@ -371,7 +371,7 @@ async fn with_the_bridge_down_the_sandbox_retries_and_the_alert_arrives_after_it
     assert!(l
         .desk
         .store()
-        .read(drepo::open_alerts)
+        .read(repo::alerts::open_alerts)
         .unwrap()
         .iter()
         .all(|a| a.resource_id.as_deref() != Some(&incident)));

@@ -14,7 +14,7 @@ use criterion::{BenchmarkId, Criterion};
 use loopdesk_core::desk::{settings, Desk, DeskConfig};
 use loopdesk_core::secret::Secret;
 use loopdesk_core::secrets::MemorySecretStore;
-use loopdesk_core::store::repo::{desk as drepo, people, Page};
+use loopdesk_core::store::repo::{self, people, Page};
 use loopdesk_core::sync::SyncOptions;
 use loopdesk_core::Store;
 use loopdesk_sandbox::{DataSize, KeySpec, Sandbox, SandboxConfig};
@@ -120,7 +120,7 @@ fn sync_benchmark() {
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(Store::open(dir.path().join("loopdesk.db")).unwrap());
     store
-        .write(|tx| drepo::set_setting(tx, settings::API_BASE_URL, &base))
+        .write(|tx| repo::settings::set_setting(tx, settings::API_BASE_URL, &base))
         .unwrap();
     let options = SyncOptions {
         interval: None,

@@ -38,7 +38,7 @@ use ts_rs::TS;
 use crate::ipc::{Code, CommandError};
 use crate::secret::Secret;
 use crate::secrets::SecretStore;
-use crate::store::repo::desk::{self as drepo, Alert};
+use crate::store::repo::{self, alerts::Alert};
 use crate::sync::Resource;
 use crate::Store;
 
@@ -434,8 +434,8 @@ impl Alerts {
         let (open, recent) = self
             .read(|c| {
                 Ok((
-                    drepo::open_alerts(c)?,
-                    drepo::recent_alerts(c, RECENT_LIMIT)?,
+                    repo::alerts::open_alerts(c)?,
+                    repo::alerts::recent_alerts(c, RECENT_LIMIT)?,
                 ))
             })
             .await?;
@@ -463,10 +463,12 @@ impl Alerts {
         }
         let (alert, newly) = self
             .write(move |tx| {
-                let before = drepo::open_alerts(tx)?.into_iter().any(|a| a.id == id);
-                let alert = drepo::acknowledge_alert(tx, id, &by)?;
+                let before = repo::alerts::open_alerts(tx)?
+                    .into_iter()
+                    .any(|a| a.id == id);
+                let alert = repo::alerts::acknowledge_alert(tx, id, &by)?;
                 if before {
-                    drepo::audit(
+                    repo::audit::audit(
                         tx,
                         &by,
                         "alert.acknowledge",
@@ -570,7 +572,7 @@ impl Alerts {
             });
         }
         let url = self
-            .read(|c| drepo::get_setting(c, settings::BRIDGE_URL))
+            .read(|c| repo::settings::get_setting(c, settings::BRIDGE_URL))
             .await?;
         let secrets = self.secrets.clone();
         // The settings screen still opens when the keyring cannot be read (the feed says why).
@@ -621,13 +623,13 @@ impl Alerts {
         }
         let saved = url.clone();
         self.write(move |tx| {
-            let previous = drepo::get_setting(tx, settings::BRIDGE_URL)?;
-            drepo::set_setting(tx, settings::BRIDGE_URL, &saved)?;
+            let previous = repo::settings::get_setting(tx, settings::BRIDGE_URL)?;
+            repo::settings::set_setting(tx, settings::BRIDGE_URL, &saved)?;
             if previous.as_deref() != Some(saved.as_str()) {
-                drepo::delete_setting(tx, settings::BRIDGE_CURSOR)?;
-                drepo::delete_setting(tx, settings::BRIDGE_CURSOR_URL)?;
+                repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR)?;
+                repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR_URL)?;
             }
-            drepo::audit(
+            repo::audit::audit(
                 tx,
                 "desk",
                 "settings.bridge.save",
@@ -699,7 +701,7 @@ impl Alerts {
             }),
             None => {
                 let url = self
-                    .read(|c| drepo::get_setting(c, settings::BRIDGE_URL))
+                    .read(|c| repo::settings::get_setting(c, settings::BRIDGE_URL))
                     .await?;
                 match url {
                     Some(url) => {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::compose::{self, Composed};
 use super::{lock, settings, AlertEvent, Alerts};
 use crate::secret::Secret;
-use crate::store::repo::desk::{self as drepo, Alert, BridgeEvent, NewAlert};
+use crate::store::repo::{self, alerts::Alert, alerts::NewAlert, bridge_events::BridgeEvent};
 use crate::sync::Resource;
 
 /// One page of the feed.
@@ -123,8 +123,8 @@ pub(super) async fn run(alerts: Arc<Alerts>) {
                 tracing::warn!(bridge = %url, "the bridge was reset; reading its feed from the start");
                 let forgotten = crate::sync::db(&alerts.store, |s| {
                     s.write(|tx| {
-                        drepo::delete_setting(tx, settings::BRIDGE_CURSOR)?;
-                        drepo::delete_setting(tx, settings::BRIDGE_CURSOR_URL)
+                        repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR)?;
+                        repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR_URL)
                     })
                 })
                 .await;
@@ -220,11 +220,11 @@ async fn fetch(
     let cursor_url = base.to_owned();
     let after = crate::sync::db(&alerts.store, move |s| {
         s.read(|c| {
-            let url = drepo::get_setting(c, settings::BRIDGE_CURSOR_URL)?;
+            let url = repo::settings::get_setting(c, settings::BRIDGE_CURSOR_URL)?;
             if url.as_deref() != Some(cursor_url.as_str()) {
                 return Ok(None);
             }
-            drepo::get_setting(c, settings::BRIDGE_CURSOR)
+            repo::settings::get_setting(c, settings::BRIDGE_CURSOR)
         })
     })
     .await
@@ -307,7 +307,7 @@ fn store_batch(
     let mut raised_ids = Vec::new();
     let mut refresh = Vec::new();
     for e in events {
-        if !drepo::insert_bridge_event(tx, e)? {
+        if !repo::bridge_events::insert_bridge_event(tx, e)? {
             continue;
         }
         if let Some(r) = compose::resource_for(&e.kind) {
@@ -323,7 +323,7 @@ fn store_batch(
                 resident_id,
                 resource_id,
             } = compose::compose(tx, &e.kind, &e.data, e.resource_id.as_deref())?;
-            let id = drepo::raise_alert(
+            let id = repo::alerts::raise_alert(
                 tx,
                 &NewAlert {
                     event_id: &e.id,
@@ -341,13 +341,13 @@ fn store_batch(
         }
     }
     if let Some(next) = next_cursor {
-        drepo::set_setting(tx, settings::BRIDGE_CURSOR, next)?;
-        drepo::set_setting(tx, settings::BRIDGE_CURSOR_URL, bridge)?;
+        repo::settings::set_setting(tx, settings::BRIDGE_CURSOR, next)?;
+        repo::settings::set_setting(tx, settings::BRIDGE_CURSOR_URL, bridge)?;
     }
     let raised = if raised_ids.is_empty() {
         Vec::new()
     } else {
-        drepo::open_alerts(tx)?
+        repo::alerts::open_alerts(tx)?
             .into_iter()
             .filter(|a| raised_ids.contains(&a.id))
             .collect()

@@ -11,7 +11,7 @@ use super::{settings, DemoBackend, Desk};
 use crate::api::{ApiClient, ListQuery};
 use crate::ipc::{Code, CommandError};
 use crate::secret::Secret;
-use crate::store::repo::desk as drepo;
+use crate::store::repo;
 use crate::Store;
 
 /// Whether the person asked for the demo (`LOOPDESK_DEMO=1`).
@@ -25,7 +25,7 @@ pub async fn backend_if_requested(
     store: &Arc<Store>,
 ) -> Result<Option<DemoBackend>, loopdesk_sandbox::Error> {
     let configured = store
-        .read(|c| drepo::get_setting(c, settings::API_BASE_URL))
+        .read(|c| repo::settings::get_setting(c, settings::API_BASE_URL))
         .ok()
         .flatten()
         .is_some();

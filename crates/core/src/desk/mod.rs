@@ -24,10 +24,9 @@ use crate::ipc::{Code, CommandError};
 use crate::secret::Secret;
 use crate::secrets::{SecretStore, API_KEY};
 use crate::store::repo::care::{self, CareNote, Visit, VisitStatus};
-use crate::store::repo::desk::{self as drepo, NewOutboxEntry, OutboxStatus};
+use crate::store::repo::outbox::{NewOutboxEntry, OutboxStatus};
 use crate::store::repo::people::{self, Location, Resident, ResidentQuery, ResidentStatus, Staff};
-use crate::store::repo::sync::{self as srepo};
-use crate::store::repo::{now, Page};
+use crate::store::repo::{self, now, Page};
 use crate::sync::engine::{Backend, Engine, EngineHandle, Shared};
 use crate::sync::push::ops;
 use crate::sync::{db, Resource, SyncError, SyncEvent, SyncOptions, SyncStatus};
@@ -279,7 +278,7 @@ impl Desk {
 
     async fn setting(&self, key: &'static str) -> Result<Option<String>, CommandError> {
         Ok(db(&self.shared.store, move |s| {
-            s.read(|c| drepo::get_setting(c, key))
+            s.read(|c| repo::settings::get_setting(c, key))
         })
         .await?)
     }
@@ -343,7 +342,7 @@ impl Desk {
                         .optional()?,
                     None => None,
                 };
-                let pending = srepo::pending_ids(c, "care_note")?;
+                let pending = repo::outbox::pending_ids(c, "care_note")?;
                 let care_notes = care::care_notes_for_resident(c, &rid)?
                     .into_iter()
                     .map(|note| CareNoteView {
@@ -421,7 +420,7 @@ impl Desk {
                     "UPDATE care_notes SET client_id = ?1 WHERE id = ?1",
                     [&client_id],
                 )?;
-                drepo::enqueue_with_client_id(
+                repo::outbox::enqueue_with_client_id(
                     tx,
                     &NewOutboxEntry {
                         op: ops::CARE_NOTE_CREATE,
@@ -437,7 +436,7 @@ impl Desk {
                     },
                     &client_id,
                 )?;
-                drepo::audit(
+                repo::audit::audit(
                     tx,
                     "desk",
                     "care_note.add",
@@ -507,7 +506,7 @@ impl Desk {
                 from,
                 to,
             )?;
-            let pending = srepo::pending_ids(c, "visit")?;
+            let pending = repo::outbox::pending_ids(c, "visit")?;
             visits
                 .into_iter()
                 .map(|v| visit_view(c, v, &pending))
@@ -575,7 +574,7 @@ impl Desk {
                         _ => {}
                     }
                     care::upsert_visit(tx, &v)?;
-                    drepo::enqueue(
+                    repo::outbox::enqueue(
                         tx,
                         &NewOutboxEntry {
                             op: ops::VISIT_UPDATE,
@@ -584,14 +583,14 @@ impl Desk {
                             payload,
                         },
                     )?;
-                    drepo::audit(
+                    repo::audit::audit(
                         tx,
                         "desk",
                         &format!("visit.{}", to.as_str()),
                         Some(("visit", &id)),
                         None,
                     )?;
-                    let pending = srepo::pending_ids(tx, "visit")?;
+                    let pending = repo::outbox::pending_ids(tx, "visit")?;
                     Ok(Ok(visit_view(tx, v, &pending)?))
                 },
             )
@@ -628,7 +627,7 @@ impl Desk {
                     "UPDATE visits SET client_id = ?1 WHERE id = ?1",
                     [&client_id],
                 )?;
-                drepo::enqueue_with_client_id(
+                repo::outbox::enqueue_with_client_id(
                     tx,
                     &NewOutboxEntry {
                         op: ops::VISIT_CREATE,
@@ -638,14 +637,14 @@ impl Desk {
                     },
                     &client_id,
                 )?;
-                drepo::audit(
+                repo::audit::audit(
                     tx,
                     "desk",
                     "visit.schedule",
                     Some(("visit", &client_id)),
                     None,
                 )?;
-                let pending = srepo::pending_ids(tx, "visit")?;
+                let pending = repo::outbox::pending_ids(tx, "visit")?;
                 visit_view(tx, v, &pending)
             })
             .await?;
@@ -807,7 +806,7 @@ impl Desk {
 
     pub async fn outbox_attention(&self) -> Result<Vec<AttentionEntry>, CommandError> {
         self.read(|c| {
-            drepo::outbox_entries(c, OutboxStatus::NeedsAttention)?
+            repo::outbox::outbox_entries(c, OutboxStatus::NeedsAttention)?
                 .into_iter()
                 .map(|entry| {
                     Ok(AttentionEntry {
@@ -827,7 +826,7 @@ impl Desk {
         payload: Value,
     ) -> Result<(), CommandError> {
         let entry = self
-            .read(move |c| drepo::get_outbox_entry(c, seq))
+            .read(move |c| repo::outbox::get_outbox_entry(c, seq))
             .await?
             .filter(|e| e.status == OutboxStatus::NeedsAttention)
             .ok_or_else(|| {
@@ -900,7 +899,7 @@ impl Desk {
         };
         let entity_id = entry.entity_id.clone();
         self.write(move |tx| {
-            drepo::resubmit_outbox_entry(tx, seq, &payload)?;
+            repo::outbox::resubmit_outbox_entry(tx, seq, &payload)?;
             match local {
                 LocalFix::Visit(c) => {
                     tx.execute(
@@ -926,7 +925,7 @@ impl Desk {
                 }
                 LocalFix::None => {}
             }
-            drepo::audit(tx, "desk", "outbox.resubmit", Some((&entry.entity, &entry.entity_id)), None)?;
+            repo::audit::audit(tx, "desk", "outbox.resubmit", Some((&entry.entity, &entry.entity_id)), None)?;
             Ok(())
         })
         .await?;
@@ -941,7 +940,7 @@ impl Desk {
     pub async fn discard_outbox_entry(&self, seq: i64) -> Result<(), CommandError> {
         self.write(
             move |tx| -> crate::store::Result<Result<(), CommandError>> {
-                let Some(entry) = drepo::get_outbox_entry(tx, seq)?
+                let Some(entry) = repo::outbox::get_outbox_entry(tx, seq)?
                     .filter(|e| e.status == OutboxStatus::NeedsAttention)
                 else {
                     return Ok(Err(CommandError::new(
@@ -950,8 +949,8 @@ impl Desk {
                     )));
                 };
                 let table = match entry.entity.as_str() {
-                    "visit" => Some(srepo::Table::Visits),
-                    "care_note" => Some(srepo::Table::CareNotes),
+                    "visit" => Some(repo::sync_state::Table::Visits),
+                    "care_note" => Some(repo::sync_state::Table::CareNotes),
                     _ => None,
                 };
                 if entry.op.ends_with(".create") {
@@ -960,17 +959,21 @@ impl Desk {
                         rusqlite::params![entry.entity, entry.entity_id, seq],
                     )?;
                     if let Some(table) = table {
-                        if !drepo::has_unacknowledged_write(tx, table.entity(), &entry.entity_id)? {
-                            srepo::delete_row(tx, table, &entry.entity_id)?;
+                        if !repo::outbox::has_unacknowledged_write(
+                            tx,
+                            table.entity(),
+                            &entry.entity_id,
+                        )? {
+                            repo::sync_state::delete_row(tx, table, &entry.entity_id)?;
                         }
                     }
                 } else {
-                    drepo::complete_outbox_entry(tx, seq)?;
-                    if table == Some(srepo::Table::Visits) {
-                        srepo::reset_sync_state(tx, Resource::Visits.name())?;
+                    repo::outbox::complete_outbox_entry(tx, seq)?;
+                    if table == Some(repo::sync_state::Table::Visits) {
+                        repo::sync_state::reset_sync_state(tx, Resource::Visits.name())?;
                     }
                 }
-                drepo::audit(
+                repo::audit::audit(
                     tx,
                     "desk",
                     "outbox.discard",
@@ -1069,20 +1072,20 @@ impl Desk {
         let changed_server = previous.as_deref() != Some(url.as_str());
         let saved_url = url.clone();
         self.write(move |tx| {
-            drepo::set_setting(tx, settings::API_BASE_URL, &saved_url)?;
+            repo::settings::set_setting(tx, settings::API_BASE_URL, &saved_url)?;
             match &location_id {
-                Some(l) => drepo::set_setting(tx, settings::LOCATION_ID, l)?,
+                Some(l) => repo::settings::set_setting(tx, settings::LOCATION_ID, l)?,
                 None => {
-                    drepo::delete_setting(tx, settings::LOCATION_ID)?;
+                    repo::settings::delete_setting(tx, settings::LOCATION_ID)?;
                 }
             }
             if changed_server {
                 // Another server: refresh everything whole (rows it does not have go).
                 for r in Resource::ALL {
-                    srepo::reset_sync_state(tx, r.name())?;
+                    repo::sync_state::reset_sync_state(tx, r.name())?;
                 }
             }
-            drepo::audit(
+            repo::audit::audit(
                 tx,
                 "desk",
                 "settings.save",
@@ -1312,7 +1315,7 @@ fn visit_view(
 /// An outbox entry in words.
 fn describe_entry(
     c: &rusqlite::Connection,
-    e: &drepo::OutboxEntry,
+    e: &repo::outbox::OutboxEntry,
 ) -> crate::store::Result<String> {
     let text = |k: &str| e.payload.get(k).and_then(Value::as_str).map(str::to_owned);
     Ok(match e.op.as_str() {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::store::repo::care::{CareNote, Visit};
-use crate::store::repo::desk::OutboxEntry;
+use crate::store::repo::outbox::OutboxEntry;
 use crate::store::repo::people::Resident;
 use crate::store::repo::string_enum;
 

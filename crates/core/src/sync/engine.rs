@@ -16,7 +16,7 @@ use super::status::{Connection, Progress, SyncEvent, SyncStatus};
 use super::{db, Resource, SyncError, SyncOptions};
 use crate::api::{ApiClient, ApiError, ClientOptions, RateGate};
 use crate::secret::Secret;
-use crate::store::repo::desk;
+use crate::store::repo;
 use crate::Store;
 
 /// Where the desk talks to: set from settings (or the demo backend).
@@ -94,7 +94,12 @@ impl Shared {
     /// subscribers when anything changed.
     pub async fn update_status(&self, f: impl FnOnce(&mut SyncStatus)) {
         let counts = db(&self.store, |s| {
-            s.read(|c| Ok((desk::outbox_counts(c)?, desk::all_sync_states(c)?)))
+            s.read(|c| {
+                Ok((
+                    repo::outbox::outbox_counts(c)?,
+                    repo::sync_state::all_sync_states(c)?,
+                ))
+            })
         })
         .await;
         let mut changed = false;
@@ -306,7 +311,7 @@ impl Engine {
                     let name = resource.name();
                     let text = e.to_string();
                     let _ = db(&self.shared.store, move |s| {
-                        s.write(|tx| desk::record_sync_error(tx, name, &text))
+                        s.write(|tx| repo::sync_state::record_sync_error(tx, name, &text))
                     })
                     .await;
                     tracing::warn!(resource = name, error = %e, "pull failed");

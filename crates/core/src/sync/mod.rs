@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 use crate::api::ApiError;
-use crate::store::repo::sync::Table;
+use crate::store::repo::sync_state::Table;
 use crate::{Store, StoreError};
 
 pub use engine::{Engine, EngineHandle};

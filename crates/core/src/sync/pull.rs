@@ -18,7 +18,7 @@ use serde::Deserialize;
 
 use super::{db, Resource, SyncError, SyncOptions};
 use crate::api::{ApiClient, ApiError, ListQuery};
-use crate::store::repo::{care, desk, people, sync as srepo, sync::Table, training};
+use crate::store::repo::{self, care, people, sync_state::Table, training};
 use crate::Store;
 
 /// A resource as it arrives in a list, and how to store it.
@@ -105,15 +105,17 @@ fn apply<T: Pulled>(
     item: &Item<T>,
 ) -> crate::store::Result<()> {
     let id = item.id();
-    if desk::has_unacknowledged_write(tx, table.entity(), id)? {
+    if repo::outbox::has_unacknowledged_write(tx, table.entity(), id)? {
         return Ok(());
     }
-    if srepo::local_updated_at(tx, table, id)?.is_some_and(|local| local > item.updated_at()) {
+    if repo::sync_state::local_updated_at(tx, table, id)?
+        .is_some_and(|local| local > item.updated_at())
+    {
         return Ok(());
     }
     match item {
         Item::Live(t) => t.store(tx),
-        Item::Deleted { id, .. } => srepo::delete_row(tx, table, id).map(|_| ()),
+        Item::Deleted { id, .. } => repo::sync_state::delete_row(tx, table, id).map(|_| ()),
     }
 }
 
@@ -158,7 +160,7 @@ pub async fn pull(
 ) -> Result<PullReport, SyncError> {
     let name = resource.name();
     let state = db(ctx.store, move |s| {
-        s.read(|c| desk::get_sync_state(c, name))
+        s.read(|c| repo::sync_state::get_sync_state(c, name))
     })
     .await?;
     let window_due = resource.windowed()
@@ -168,7 +170,7 @@ pub async fn pull(
     let full = force_full || state.cursor.is_none() || state.last_full_at.is_none() || window_due;
     if full {
         db(ctx.store, move |s| {
-            s.write(|tx| srepo::reset_sync_state(tx, name))
+            s.write(|tx| repo::sync_state::reset_sync_state(tx, name))
         })
         .await?;
         return run(ctx, resource, None).await;
@@ -183,14 +185,14 @@ pub async fn pull(
                 "the server refused the sync cursor; full refresh"
             );
             db(ctx.store, move |s| {
-                s.write(|tx| srepo::reset_sync_state(tx, name))
+                s.write(|tx| repo::sync_state::reset_sync_state(tx, name))
             })
             .await?;
             run(ctx, resource, None).await
         }
         Err(SyncError::Api(ApiError::Rejected { status: 410, .. })) => {
             db(ctx.store, move |s| {
-                s.write(|tx| srepo::reset_sync_state(tx, name))
+                s.write(|tx| repo::sync_state::reset_sync_state(tx, name))
             })
             .await?;
             run(ctx, resource, None).await
@@ -312,13 +314,13 @@ async fn run_typed<T: Pulled>(
                     for item in &items {
                         apply(tx, table, item)?;
                     }
-                    desk::set_sync_cursor(tx, name, Some(&cursor_to_save))?;
+                    repo::sync_state::set_sync_cursor(tx, name, Some(&cursor_to_save))?;
                     let removed = match &seen_now {
-                        Some(seen) => srepo::sweep(tx, table, None, seen)?,
+                        Some(seen) => repo::sync_state::sweep(tx, table, None, seen)?,
                         None => 0,
                     };
                     if finished {
-                        desk::record_sync_success(tx, name, full)?;
+                        repo::sync_state::record_sync_success(tx, name, full)?;
                     }
                     Ok(removed)
                 })
@@ -352,8 +354,8 @@ async fn run_typed<T: Pulled>(
     let last_since = since;
     db(ctx.store, move |s| {
         s.write(|tx| {
-            desk::set_sync_cursor(tx, name, Some(&last_since))?;
-            desk::record_sync_success(tx, name, false)
+            repo::sync_state::set_sync_cursor(tx, name, Some(&last_since))?;
+            repo::sync_state::record_sync_success(tx, name, false)
         })
     })
     .await?;
@@ -403,9 +405,12 @@ pub async fn refresh_care_notes(
                     apply(tx, Table::CareNotes, item)?;
                 }
                 match &sweep {
-                    Some(seen) => {
-                        srepo::sweep(tx, Table::CareNotes, Some(("resident_id", &resident)), seen)
-                    }
+                    Some(seen) => repo::sync_state::sweep(
+                        tx,
+                        Table::CareNotes,
+                        Some(("resident_id", &resident)),
+                        seen,
+                    ),
                     None => Ok(0),
                 }
             })

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 use super::engine::Shared;
 use super::{db, SyncError};
 use crate::api::{ApiClient, ApiError};
-use crate::store::repo::care;
-use crate::store::repo::desk::{self, OutboxEntry, OutboxStatus};
-use crate::store::repo::sync::{self as srepo, Table};
+use crate::store::repo::outbox::{OutboxEntry, OutboxStatus};
+use crate::store::repo::sync_state::Table;
+use crate::store::repo::{self, care};
 use crate::Store;
 
 /// The operations this desk writes to the outbox.
@@ -43,8 +43,8 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
     let (pending, parked) = db(store, |s| {
         s.read(|c| {
             Ok((
-                desk::outbox_entries(c, OutboxStatus::Pending)?,
-                desk::outbox_entries(c, OutboxStatus::NeedsAttention)?,
+                repo::outbox::outbox_entries(c, OutboxStatus::Pending)?,
+                repo::outbox::outbox_entries(c, OutboxStatus::NeedsAttention)?,
             ))
         })
     })
@@ -59,7 +59,10 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
     for listed in pending {
         // Re-read: an earlier create may have swapped this entry's entity id.
         let seq = listed.seq;
-        let Some(entry) = db(store, move |s| s.read(|c| desk::get_outbox_entry(c, seq))).await?
+        let Some(entry) = db(store, move |s| {
+            s.read(|c| repo::outbox::get_outbox_entry(c, seq))
+        })
+        .await?
         else {
             continue;
         };
@@ -82,7 +85,7 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
             Ok(Outcome::Refused { message, fields }) => {
                 tracing::warn!(seq, op = %entry.op, %message, "CareLoop refused a write; it needs attention");
                 db(store, move |s| {
-                    s.write(|tx| desk::park_outbox_entry(tx, seq, &message, &fields))
+                    s.write(|tx| repo::outbox::park_outbox_entry(tx, seq, &message, &fields))
                 })
                 .await?;
                 blocked.push((entry.entity.clone(), entry.entity_id.clone(), seq));
@@ -91,7 +94,7 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
             Err(e) => {
                 let text = e.to_string();
                 db(store, move |s| {
-                    s.write(|tx| desk::record_outbox_retry(tx, seq, &text, None))
+                    s.write(|tx| repo::outbox::record_outbox_retry(tx, seq, &text, None))
                 })
                 .await?;
                 return Err(SyncError::Api(e));
@@ -180,13 +183,13 @@ async fn acknowledge(
             if let Some(table) = table {
                 let server_id = answer.get("id").and_then(Value::as_str).map(str::to_owned);
                 if let (true, Some(server_id)) = (entry.op.ends_with(".create"), &server_id) {
-                    srepo::swap_id(tx, table, &entry.entity_id, server_id)?;
+                    repo::sync_state::swap_id(tx, table, &entry.entity_id, server_id)?;
                 }
                 let id = server_id.unwrap_or_else(|| entry.entity_id.clone());
-                desk::complete_outbox_entry(tx, entry.seq)?;
+                repo::outbox::complete_outbox_entry(tx, entry.seq)?;
                 // Later local changes to the same row are still waiting: keep the local row
                 // as it is (it already shows them).
-                if !desk::has_unacknowledged_write(tx, table.entity(), &id)? {
+                if !repo::outbox::has_unacknowledged_write(tx, table.entity(), &id)? {
                     match table {
                         Table::Visits => {
                             if let Ok(v) = serde_json::from_value::<care::Visit>(answer.clone()) {
@@ -203,9 +206,9 @@ async fn acknowledge(
                     }
                 }
             } else {
-                desk::complete_outbox_entry(tx, entry.seq)?;
+                repo::outbox::complete_outbox_entry(tx, entry.seq)?;
             }
-            desk::audit(
+            repo::audit::audit(
                 tx,
                 "sync",
                 "outbox.acknowledged",

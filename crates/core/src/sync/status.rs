@@ -3,7 +3,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-use crate::store::repo::desk::SyncState;
+use crate::store::repo::sync_state::SyncState;
 
 /// How the desk's link to CareLoop is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]

@@ -14,7 +14,7 @@ use loopdesk_core::alerts::{
 use loopdesk_core::ipc::Code;
 use loopdesk_core::secret::Secret;
 use loopdesk_core::secrets::{MemorySecretStore, SecretStore};
-use loopdesk_core::store::repo::desk as drepo;
+use loopdesk_core::store::repo;
 use loopdesk_core::sync::Resource;
 use loopdesk_core::Store;
 use serde_json::{json, Value};
@@ -166,7 +166,7 @@ async fn alerts_for(
         .set(DEVICE_TOKEN, &Secret::new(bridge.token.clone()))
         .unwrap();
     store
-        .write(|tx| drepo::set_setting(tx, settings::BRIDGE_URL, &bridge.url))
+        .write(|tx| repo::settings::set_setting(tx, settings::BRIDGE_URL, &bridge.url))
         .unwrap();
     let (refresh, seen) = recorder();
     let alerts = Alerts::start(
@@ -187,7 +187,9 @@ fn open_store(dir: &tempfile::TempDir) -> Arc<Store> {
 }
 
 fn count_events(store: &Store) -> u32 {
-    store.read(drepo::count_bridge_events).unwrap()
+    store
+        .read(repo::bridge_events::count_bridge_events)
+        .unwrap()
 }
 
 /// Residents, staff and a location in the cache, for the alerts' words.
@@ -318,7 +320,7 @@ async fn events_are_stored_once_and_only_the_two_kinds_raise_alerts() {
     // raised twice.
     let successes = alerts.poller_stats().successes;
     store
-        .write(|tx| drepo::delete_setting(tx, settings::BRIDGE_CURSOR).map(|_| ()))
+        .write(|tx| repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR).map(|_| ()))
         .unwrap();
     until("two more polls", || {
         (alerts.poller_stats().successes >= successes + 2).then_some(())
@@ -326,7 +328,7 @@ async fn events_are_stored_once_and_only_the_two_kinds_raise_alerts() {
     .await;
     until("the cursor saved again", || {
         store
-            .read(|c| drepo::get_setting(c, settings::BRIDGE_CURSOR))
+            .read(|c| repo::settings::get_setting(c, settings::BRIDGE_CURSOR))
             .unwrap()
     })
     .await;
@@ -371,8 +373,8 @@ async fn a_desk_stopped_mid_feed_loses_and_repeats_nothing() {
         // The cursor covers exactly the stored events: a contiguous prefix of the feed.
         let (stored, cursor) = store
             .read(|c| {
-                let n = drepo::count_bridge_events(c)?;
-                let cursor: Option<String> = drepo::get_setting(c, settings::BRIDGE_CURSOR)?;
+                let n = repo::bridge_events::count_bridge_events(c)?;
+                let cursor: Option<String> = repo::settings::get_setting(c, settings::BRIDGE_CURSOR)?;
                 let max: Option<String> = c.query_row(
                     "SELECT cursor FROM bridge_events ORDER BY CAST(cursor AS INTEGER) DESC LIMIT 1",
                     [],
@@ -421,7 +423,11 @@ async fn an_acknowledgement_records_who_and_when_once() {
         .post("evt_a", "visit.no_show", no_show("vis_9"))
         .await;
     let alert = until("the alert", || {
-        store.read(drepo::open_alerts).unwrap().into_iter().next()
+        store
+            .read(repo::alerts::open_alerts)
+            .unwrap()
+            .into_iter()
+            .next()
     })
     .await;
     // Without local data the words are still plain.
@@ -450,7 +456,7 @@ async fn an_acknowledgement_records_who_and_when_once() {
         .unwrap_err();
     assert_eq!(e.code, Code::NotFound);
     assert_eq!(
-        store.read(drepo::open_alerts).unwrap().len(),
+        store.read(repo::alerts::open_alerts).unwrap().len(),
         1,
         "nothing changed"
     );
@@ -469,7 +475,7 @@ async fn an_acknowledgement_records_who_and_when_once() {
     assert_eq!(again.acknowledged_at, Some(at));
 
     let audit = store
-        .read(|c| drepo::audit_entries(c, Some(("alert", &alert.id.to_string())), 10))
+        .read(|c| repo::audit::audit_entries(c, Some(("alert", &alert.id.to_string())), 10))
         .unwrap();
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0].actor, "Priya Shah");
@@ -563,7 +569,7 @@ async fn an_unreachable_bridge_is_retried_with_a_capped_doubling_backoff() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(&dir);
     store
-        .write(|tx| drepo::set_setting(tx, settings::BRIDGE_URL, &url))
+        .write(|tx| repo::settings::set_setting(tx, settings::BRIDGE_URL, &url))
         .unwrap();
     let secrets = Arc::new(MemorySecretStore::new());
     secrets
@@ -651,7 +657,7 @@ async fn bridge_settings_keep_the_token_in_the_keyring_and_refuse_bad_input() {
         "nothing saved"
     );
     assert!(store
-        .read(|c| drepo::get_setting(c, settings::BRIDGE_URL))
+        .read(|c| repo::settings::get_setting(c, settings::BRIDGE_URL))
         .unwrap()
         .is_none());
 
@@ -744,7 +750,7 @@ async fn the_demo_sends_a_test_alert_through_its_own_bridge() {
         alerts.trigger_demo_alert(kind.into()).await.unwrap();
         until(kind, || {
             desk.store()
-                .read(drepo::open_alerts)
+                .read(repo::alerts::open_alerts)
                 .unwrap()
                 .into_iter()
                 .find(|a| a.kind == kind)
@@ -832,16 +838,16 @@ async fn a_cursor_from_a_reset_bridge_makes_the_desk_read_the_feed_from_the_star
     let url = bridge.url.clone();
     store
         .write(move |tx| {
-            drepo::set_setting(tx, settings::BRIDGE_CURSOR, "999999")?;
-            drepo::set_setting(tx, settings::BRIDGE_CURSOR_URL, &url)
+            repo::settings::set_setting(tx, settings::BRIDGE_CURSOR, "999999")?;
+            repo::settings::set_setting(tx, settings::BRIDGE_CURSOR_URL, &url)
         })
         .unwrap();
     let (alerts, _) = alerts_for(store.clone(), &bridge, fast(Arc::new(OffsetClock::new()))).await;
     until("both events", || (count_events(&store) == 2).then_some(())).await;
-    assert_eq!(store.read(drepo::open_alerts).unwrap().len(), 1);
+    assert_eq!(store.read(repo::alerts::open_alerts).unwrap().len(), 1);
     let cursor = until("a cursor of this bridge", || {
         store
-            .read(|c| drepo::get_setting(c, settings::BRIDGE_CURSOR))
+            .read(|c| repo::settings::get_setting(c, settings::BRIDGE_CURSOR))
             .unwrap()
             .filter(|c| c != "999999")
     })
@@ -875,7 +881,7 @@ async fn an_unreadable_keyring_is_not_silence_and_does_not_stop_the_desk() {
     let dir = tempfile::tempdir().unwrap();
     let store = open_store(&dir);
     store
-        .write(|tx| drepo::set_setting(tx, settings::BRIDGE_URL, "http://127.0.0.1:9"))
+        .write(|tx| repo::settings::set_setting(tx, settings::BRIDGE_URL, "http://127.0.0.1:9"))
         .unwrap();
     let (refresh, _) = recorder();
     let alerts = Alerts::start(

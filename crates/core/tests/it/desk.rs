@@ -7,7 +7,7 @@ use loopdesk_core::desk::{Desk, DeskConfig, ScheduleVisit};
 use loopdesk_core::ipc::Code;
 use loopdesk_core::secret::Secret;
 use loopdesk_core::secrets::{MemorySecretStore, SecretStore, API_KEY};
-use loopdesk_core::store::repo::{care, desk as drepo};
+use loopdesk_core::store::repo::{self, care};
 use loopdesk_core::sync::Connection;
 use loopdesk_core::Store;
 use loopdesk_sandbox::{DataSize, KeySpec, SandboxConfig};
@@ -19,13 +19,13 @@ use crate::peer::{
     INSPECTOR_KEY,
 };
 
-fn outbox(desk: &Desk) -> Vec<drepo::OutboxEntry> {
+fn outbox(desk: &Desk) -> Vec<repo::outbox::OutboxEntry> {
     desk.store()
         .read(|c| {
-            let mut v = drepo::outbox_entries(c, drepo::OutboxStatus::Pending)?;
-            v.extend(drepo::outbox_entries(
+            let mut v = repo::outbox::outbox_entries(c, repo::outbox::OutboxStatus::Pending)?;
+            v.extend(repo::outbox::outbox_entries(
                 c,
-                drepo::OutboxStatus::NeedsAttention,
+                repo::outbox::OutboxStatus::NeedsAttention,
             )?);
             Ok(v)
         })
@@ -154,7 +154,7 @@ async fn an_invalid_key_stops_pushing_and_says_so() {
     assert_eq!(status.queued, 1);
     let entries = outbox(&desk);
     assert_eq!(entries.len(), 1);
-    assert_eq!(entries[0].status, drepo::OutboxStatus::Pending);
+    assert_eq!(entries[0].status, repo::outbox::OutboxStatus::Pending);
     assert!(entries[0]
         .last_error
         .as_deref()
@@ -550,7 +550,7 @@ async fn a_refused_create_can_be_discarded_with_what_depends_on_it() {
     // A pending entry is not discarded.
     let pending = outbox(d)
         .into_iter()
-        .find(|e| e.status == drepo::OutboxStatus::Pending)
+        .find(|e| e.status == repo::outbox::OutboxStatus::Pending)
         .unwrap();
     assert_eq!(
         d.discard_outbox_entry(pending.seq).await.unwrap_err().code,
@@ -571,7 +571,9 @@ async fn a_refused_create_can_be_discarded_with_what_depends_on_it() {
         .is_none());
     let status = d.sync_status().await.unwrap();
     assert_eq!((status.queued, status.needs_attention), (0, 0));
-    let audit = store.read(|c| drepo::audit_entries(c, None, 5)).unwrap();
+    let audit = store
+        .read(|c| repo::audit::audit_entries(c, None, 5))
+        .unwrap();
     assert!(audit.iter().any(|a| a.action == "outbox.discard"));
     d.sync_now().await.unwrap();
     assert!(peer

@@ -10,7 +10,7 @@ use loopdesk_core::api::ClientOptions;
 use loopdesk_core::desk::{settings, Desk, DeskConfig};
 use loopdesk_core::secret::Secret;
 use loopdesk_core::secrets::MemorySecretStore;
-use loopdesk_core::store::repo::desk as drepo;
+use loopdesk_core::store::repo;
 use loopdesk_core::sync::SyncOptions;
 use loopdesk_core::Store;
 use loopdesk_sandbox::{DataSize, KeySpec, SandboxConfig, SandboxHandle};
@@ -192,7 +192,7 @@ pub async fn desk_at(db: &Path, url: &str, key: Option<&str>, client: ClientOpti
     let store = Arc::new(Store::open(db).unwrap());
     let url = url.to_owned();
     store
-        .write(|tx| drepo::set_setting(tx, settings::API_BASE_URL, &url))
+        .write(|tx| repo::settings::set_setting(tx, settings::API_BASE_URL, &url))
         .unwrap();
     let secrets = match key {
         Some(k) => MemorySecretStore::with_api_key(Secret::new(k)),

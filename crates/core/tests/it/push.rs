@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use loopdesk_core::desk::{Desk, ScheduleVisit};
 use loopdesk_core::ipc::Code;
-use loopdesk_core::store::repo::{care, desk as drepo};
+use loopdesk_core::store::repo::{self, care};
 use loopdesk_core::sync::Connection;
 use loopdesk_sandbox::{DataSize, SandboxConfig};
 use reqwest::Method;
@@ -85,8 +85,9 @@ fn outbox_len(desk: &Desk) -> usize {
     desk.store()
         .read(|c| {
             Ok(
-                drepo::outbox_entries(c, drepo::OutboxStatus::Pending)?.len()
-                    + drepo::outbox_entries(c, drepo::OutboxStatus::NeedsAttention)?.len(),
+                repo::outbox::outbox_entries(c, repo::outbox::OutboxStatus::Pending)?.len()
+                    + repo::outbox::outbox_entries(c, repo::outbox::OutboxStatus::NeedsAttention)?
+                        .len(),
             )
         })
         .unwrap()

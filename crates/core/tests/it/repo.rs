@@ -1,5 +1,8 @@
 use chrono::NaiveDate;
-use loopdesk_core::store::repo::{care::*, desk::*, people::*, training::*, Page};
+use loopdesk_core::store::repo::{
+    alerts::*, audit::*, bridge_events::*, care::*, outbox::*, people::*, settings::*,
+    sync_state::*, training::*, Page,
+};
 use loopdesk_core::StoreError;
 use serde_json::json;
 

@@ -70,12 +70,12 @@ fn reopening_keeps_data_and_does_not_migrate_again() {
     let ts = crate::test_store();
     let path = ts.store.path().to_path_buf();
     ts.store
-        .write(|tx| loopdesk_core::store::repo::desk::set_setting(tx, "location_id", "loc_1"))
+        .write(|tx| loopdesk_core::store::repo::settings::set_setting(tx, "location_id", "loc_1"))
         .unwrap();
     drop(ts.store);
     let again = Store::open(&path).unwrap();
     let value = again
-        .read(|c| loopdesk_core::store::repo::desk::get_setting(c, "location_id"))
+        .read(|c| loopdesk_core::store::repo::settings::get_setting(c, "location_id"))
         .unwrap();
     assert_eq!(value.as_deref(), Some("loc_1"));
     assert_eq!(again.schema_version().unwrap(), latest_version());
@@ -176,7 +176,7 @@ fn a_failed_migration_rolls_back_and_leaves_the_file_as_it_was() {
     {
         let store = Store::open(&path).unwrap();
         store
-            .write(|tx| loopdesk_core::store::repo::desk::set_setting(tx, "home", "Avery Park"))
+            .write(|tx| loopdesk_core::store::repo::settings::set_setting(tx, "home", "Avery Park"))
             .unwrap();
     }
     // Two new steps: the first succeeds on its own, the second fails. Neither may remain.

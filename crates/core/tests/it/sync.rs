@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use loopdesk_core::store::repo::{care, desk as drepo, people, training};
+use loopdesk_core::store::repo::{self, care, people, training};
 use loopdesk_core::sync::{Connection, SyncEvent};
 use loopdesk_sandbox::DataSize;
 use reqwest::Method;
@@ -242,7 +242,7 @@ async fn a_refused_cursor_means_a_full_refresh_that_removes_what_the_server_no_l
     store
         .write(|tx| {
             people::upsert_resident(tx, &ghost)?;
-            drepo::set_sync_cursor(tx, "residents", Some("not-a-time"))
+            repo::sync_state::set_sync_cursor(tx, "residents", Some("not-a-time"))
         })
         .unwrap();
 
@@ -257,7 +257,7 @@ async fn a_refused_cursor_means_a_full_refresh_that_removes_what_the_server_no_l
         server_ids(&peer, "/v1/residents").await
     );
     let state = store
-        .read(|c| drepo::get_sync_state(c, "residents"))
+        .read(|c| repo::sync_state::get_sync_state(c, "residents"))
         .unwrap();
     assert!(state.last_full_at.is_some());
     assert!(chrono::DateTime::parse_from_rfc3339(state.cursor.as_deref().unwrap()).is_ok());

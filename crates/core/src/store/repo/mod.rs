@@ -4,10 +4,14 @@
 //! its outbox entry always commit together). Use them through [`crate::Store::read`] and
 //! [`crate::Store::write`].
 
+pub mod alerts;
+pub mod audit;
+pub mod bridge_events;
 pub mod care;
-pub mod desk;
+pub mod outbox;
 pub mod people;
-pub mod sync;
+pub mod settings;
+pub mod sync_state;
 pub mod training;
 
 use chrono::{DateTime, SecondsFormat, Utc};

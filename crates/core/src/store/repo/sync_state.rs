@@ -1,14 +1,94 @@
-//! What the sync engine needs beyond the per-table upserts: which cached table a resource
-//! lives in, whether an incoming copy is newer than the local one, sweeping rows the server no
-//! longer has after a full refresh, and swapping a local id for the server's.
+//! What the sync engine keeps and needs beyond the per-table upserts: pull state per resource
+//! (the `updated_since` cursor and the last outcome), which cached table a resource lives in,
+//! whether an incoming copy is newer than the local one, sweeping rows the server no longer has
+//! after a full refresh, and swapping a local id for the server's.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction};
+use serde::Serialize;
+use ts_rs::TS;
 
-use super::Ts;
+use super::{get_opt_ts, now, Ts};
 use crate::store::Result;
+
+/// Pull state of one resource.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct SyncState {
+    pub resource: String,
+    /// The `updated_since` cursor for the next incremental pull.
+    pub cursor: Option<String>,
+    pub last_full_at: Option<DateTime<Utc>>,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<DateTime<Utc>>,
+}
+
+fn sync_state_from_row(r: &Row<'_>) -> rusqlite::Result<SyncState> {
+    Ok(SyncState {
+        resource: r.get("resource")?,
+        cursor: r.get("cursor")?,
+        last_full_at: get_opt_ts(r, "last_full_at")?,
+        last_success_at: get_opt_ts(r, "last_success_at")?,
+        last_error: r.get("last_error")?,
+        last_error_at: get_opt_ts(r, "last_error_at")?,
+    })
+}
+
+pub fn get_sync_state(conn: &Connection, resource: &str) -> Result<SyncState> {
+    Ok(conn
+        .query_row(
+            "SELECT * FROM sync_state WHERE resource = ?1",
+            [resource],
+            sync_state_from_row,
+        )
+        .optional()?
+        .unwrap_or_else(|| SyncState {
+            resource: resource.to_owned(),
+            ..SyncState::default()
+        }))
+}
+
+pub fn all_sync_states(conn: &Connection) -> Result<Vec<SyncState>> {
+    let mut stmt = conn.prepare_cached("SELECT * FROM sync_state ORDER BY resource")?;
+    let rows = stmt.query_map([], sync_state_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Saves the cursor after a page was stored (same transaction as the page).
+pub fn set_sync_cursor(tx: &Transaction<'_>, resource: &str, cursor: Option<&str>) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_state (resource, cursor) VALUES (?1, ?2)
+         ON CONFLICT (resource) DO UPDATE SET cursor = excluded.cursor",
+        rusqlite::params![resource, cursor],
+    )?;
+    Ok(())
+}
+
+/// A pull of `resource` finished; `full` when it was a full refresh.
+pub fn record_sync_success(tx: &Transaction<'_>, resource: &str, full: bool) -> Result<()> {
+    let at = Ts(now());
+    tx.execute(
+        "INSERT INTO sync_state (resource, last_success_at, last_full_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (resource) DO UPDATE SET last_success_at = excluded.last_success_at,
+             last_full_at = coalesce(excluded.last_full_at, last_full_at),
+             last_error = NULL, last_error_at = NULL",
+        rusqlite::params![resource, at, full.then_some(at)],
+    )?;
+    Ok(())
+}
+
+pub fn record_sync_error(tx: &Transaction<'_>, resource: &str, error: &str) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sync_state (resource, last_error, last_error_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (resource) DO UPDATE SET last_error = excluded.last_error,
+             last_error_at = excluded.last_error_at",
+        rusqlite::params![resource, error, Ts(now())],
+    )?;
+    Ok(())
+}
 
 /// A cached table and the outbox entity name of its rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -107,7 +187,7 @@ pub fn sweep(
     };
     let mut removed = 0;
     for id in ids.iter().filter(|id| !seen.contains(*id)) {
-        if super::desk::has_unacknowledged_write(tx, table.entity(), id)? {
+        if super::outbox::has_unacknowledged_write(tx, table.entity(), id)? {
             continue;
         }
         if delete_row(tx, table, id)? {
@@ -161,12 +241,4 @@ pub fn reset_sync_state(tx: &Transaction<'_>, resource: &str) -> Result<()> {
         [resource],
     )?;
     Ok(())
-}
-
-/// Ids of `entity` rows with a write the server has not acknowledged.
-pub fn pending_ids(conn: &Connection, entity: &str) -> Result<HashSet<String>> {
-    let mut stmt =
-        conn.prepare_cached("SELECT DISTINCT entity_id FROM outbox WHERE entity = ?1")?;
-    let rows = stmt.query_map([entity], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

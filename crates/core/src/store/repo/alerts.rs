@@ -1,0 +1,110 @@
+//! Alerts raised at the desk; each stays until a staff member acknowledges it.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{named_params, Connection, OptionalExtension, Row, Transaction};
+use serde::Serialize;
+use ts_rs::TS;
+
+use super::{get_opt_ts, get_ts, now, Ts};
+use crate::store::{Result, StoreError};
+
+/// An alert at the desk; it stays until a staff member acknowledges it.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct Alert {
+    #[ts(type = "number")]
+    pub id: i64,
+    pub event_id: String,
+    /// The event type that raised it (`incident.critical`, `visit.no_show`).
+    pub kind: String,
+    pub title: String,
+    pub detail: Option<String>,
+    pub location_id: Option<String>,
+    pub resident_id: Option<String>,
+    pub resource_id: Option<String>,
+    pub raised_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+}
+
+/// What raises an alert.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewAlert<'a> {
+    pub event_id: &'a str,
+    pub kind: &'a str,
+    pub title: &'a str,
+    pub detail: Option<&'a str>,
+    pub location_id: Option<&'a str>,
+    pub resident_id: Option<&'a str>,
+    pub resource_id: Option<&'a str>,
+}
+
+/// Raises an alert for an event (once per event); returns its id when it is new.
+pub fn raise_alert(tx: &Transaction<'_>, a: &NewAlert<'_>) -> Result<Option<i64>> {
+    let inserted = tx.execute(
+        "INSERT INTO alerts (event_id, kind, title, detail, location_id, resident_id,
+                             resource_id, raised_at)
+         VALUES (:event_id, :kind, :title, :detail, :location_id, :resident_id, :resource_id,
+                 :at)
+         ON CONFLICT (event_id) DO NOTHING",
+        named_params! {
+            ":event_id": a.event_id, ":kind": a.kind, ":title": a.title, ":detail": a.detail,
+            ":location_id": a.location_id, ":resident_id": a.resident_id,
+            ":resource_id": a.resource_id, ":at": Ts(now()),
+        },
+    )?;
+    Ok((inserted > 0).then(|| tx.last_insert_rowid()))
+}
+
+fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
+    Ok(Alert {
+        id: r.get("id")?,
+        event_id: r.get("event_id")?,
+        kind: r.get("kind")?,
+        title: r.get("title")?,
+        detail: r.get("detail")?,
+        location_id: r.get("location_id")?,
+        resident_id: r.get("resident_id")?,
+        resource_id: r.get("resource_id")?,
+        raised_at: get_ts(r, "raised_at")?,
+        acknowledged_at: get_opt_ts(r, "acknowledged_at")?,
+        acknowledged_by: r.get("acknowledged_by")?,
+    })
+}
+
+/// Alerts not yet acknowledged, oldest first (the oldest is the most urgent).
+pub fn open_alerts(conn: &Connection) -> Result<Vec<Alert>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT * FROM alerts WHERE acknowledged_at IS NULL ORDER BY raised_at, id",
+    )?;
+    let rows = stmt.query_map([], alert_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Recent alerts, open and acknowledged, newest first.
+pub fn recent_alerts(conn: &Connection, limit: u32) -> Result<Vec<Alert>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT * FROM alerts ORDER BY raised_at DESC, id DESC LIMIT ?1")?;
+    let rows = stmt.query_map([limit], alert_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A staff member acknowledges an alert; who and when are recorded, once.
+pub fn acknowledge_alert(tx: &Transaction<'_>, id: i64, by: &str) -> Result<Alert> {
+    if by.trim().is_empty() {
+        return Err(StoreError::Invalid(
+            "say who is acknowledging the alert".into(),
+        ));
+    }
+    tx.execute(
+        "UPDATE alerts SET acknowledged_at = ?1, acknowledged_by = ?2
+         WHERE id = ?3 AND acknowledged_at IS NULL",
+        rusqlite::params![Ts(now()), by.trim(), id],
+    )?;
+    tx.query_row("SELECT * FROM alerts WHERE id = ?1", [id], alert_from_row)
+        .optional()?
+        .ok_or(StoreError::NotFound {
+            entity: "alert",
+            id: id.to_string(),
+        })
+}
