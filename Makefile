@@ -47,6 +47,7 @@ test: deps lint test-ui test-rust
 
 bench: deps
 	cargo bench -p loopdesk-bridge
+	cargo bench -p loopdesk-core --bench writes
 	cargo bench -p loopdesk-core --bench sync
 
 # Regenerates the platform icons from the one source image.

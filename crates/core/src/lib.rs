@@ -4,9 +4,12 @@
 
 pub mod alerts;
 pub mod api;
+pub mod clock;
 pub mod desk;
+pub mod errors;
 pub mod ipc;
 pub mod logging;
+pub mod outbox;
 pub mod secret;
 pub mod secrets;
 pub mod store;

@@ -3,7 +3,16 @@
 /**
  * An alert at the desk; it stays until a staff member acknowledges it.
  */
-export type Alert = { id: number, event_id: string, 
+export type Alert = { id: number, 
+/**
+ * What the alert is about (`incident:<id>`, `event:<bridge event id>`): one thing, one
+ * alert, however many ways it was reported.
+ */
+key: string, 
+/**
+ * The bridge event that raised it; none when this desk raised it itself.
+ */
+event_id: string | null, 
 /**
  * The event type that raised it (`incident.critical`, `visit.no_show`).
  */

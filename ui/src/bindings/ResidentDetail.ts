@@ -7,6 +7,12 @@ import type { Resident } from "./Resident";
  */
 export type ResidentDetail = { resident: Resident, location_name: string | null, 
 /**
+ * The keyworker's name as every screen shows a person ([`display_name`]).
+ *
+ * [`display_name`]: crate::store::repo::people::display_name
+ */
+keyworker_name: string | null, 
+/**
  * Newest first.
  */
 care_notes: Array<CareNoteView>, };

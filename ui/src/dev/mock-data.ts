@@ -171,6 +171,7 @@ export function openAlerts(now: Date): Alert[] {
   return [
     {
       id: 41,
+      key: 'event:evt_01',
       event_id: 'evt_01',
       kind: 'incident.critical',
       title: 'Critical incident: fall with head injury, Room 104',
@@ -184,6 +185,7 @@ export function openAlerts(now: Date): Alert[] {
     },
     {
       id: 42,
+      key: 'event:evt_02',
       event_id: 'evt_02',
       kind: 'visit.no_show',
       title: 'Missed visit: 09:30 personal care for Arthur Ackroyd',
@@ -203,6 +205,7 @@ export function acknowledgedAlerts(now: Date): Alert[] {
   return [
     {
       id: 39,
+      key: 'event:evt_00',
       event_id: 'evt_00',
       kind: 'visit.no_show',
       title: 'Missed visit: 07:00 medication round, Willow Court',

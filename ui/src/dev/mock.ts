@@ -174,6 +174,7 @@ function desk(params: URLSearchParams) {
     return {
       resident: { ...resident, contacts: contactsFor(resident) },
       location_name: locations.find((l) => l.id === resident.location_id)?.name ?? null,
+      keyworker_name: resident.keyworker?.full_name ?? null,
       care_notes: notes.get(resident.id) ?? [],
     };
   }
@@ -369,6 +370,7 @@ function desk(params: URLSearchParams) {
         const kind = String(args.kind);
         const alert: Alert = {
           id: 100 + open.length + recent.length,
+          key: `event:evt_demo_${Date.now()}`,
           event_id: `evt_demo_${Date.now()}`,
           kind,
           title: kind === 'visit.no_show' ? 'Missed visit: 11:00 wellbeing for Harold Greenwood' : 'Critical incident: choking, dining room',

@@ -58,6 +58,7 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
 export function alert(overrides: Partial<Alert> = {}): Alert {
   return {
     id: 1,
+    key: 'event:evt_1',
     event_id: 'evt_1',
     kind: 'incident.critical',
     title: 'Critical incident: fall in room 104',

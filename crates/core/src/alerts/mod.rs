@@ -23,7 +23,6 @@ mod poller;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -109,44 +108,7 @@ pub struct BridgeSettings {
     pub device_token_hint: Option<String>,
 }
 
-/// Where the time comes from (tests move it forward instead of waiting 90 seconds).
-pub trait Clock: Send + Sync + std::fmt::Debug {
-    fn now(&self) -> DateTime<Utc>;
-}
-
-/// The real time.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        crate::store::repo::now()
-    }
-}
-
-/// The real time plus an offset that only grows: for tests.
-#[derive(Debug, Default)]
-pub struct OffsetClock {
-    offset_ms: AtomicI64,
-}
-
-impl OffsetClock {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn advance(&self, by: Duration) {
-        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
-        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
-    }
-}
-
-impl Clock for OffsetClock {
-    fn now(&self) -> DateTime<Utc> {
-        crate::store::repo::now()
-            + chrono::TimeDelta::milliseconds(self.offset_ms.load(Ordering::SeqCst))
-    }
-}
+pub use crate::clock::{Clock, OffsetClock, SystemClock};
 
 /// Asks the sync engine to pull a resource soon.
 pub type Refresh = Arc<dyn Fn(Resource) + Send + Sync>;
@@ -773,14 +735,14 @@ impl Alerts {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> crate::store::Result<R> + Send + 'static,
     ) -> Result<R, CommandError> {
-        Ok(crate::sync::db(&self.store, move |s| s.read(f)).await?)
+        Ok(crate::store::blocking(&self.store, move |s| s.read(f)).await?)
     }
 
     async fn write<R: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> crate::store::Result<R> + Send + 'static,
     ) -> Result<R, CommandError> {
-        Ok(crate::sync::db(&self.store, move |s| s.write(f)).await?)
+        Ok(crate::store::blocking(&self.store, move |s| s.write(f)).await?)
     }
 }
 
@@ -810,14 +772,6 @@ mod tests {
         ] {
             assert!(parse_bridge_url(bad).is_err(), "{bad}");
         }
-    }
-
-    #[test]
-    fn the_offset_clock_moves_forward_only_when_told() {
-        let c = OffsetClock::new();
-        let before = c.now();
-        c.advance(Duration::from_secs(91));
-        assert!(c.now() - before >= chrono::TimeDelta::seconds(91));
     }
 
     #[test]

@@ -121,7 +121,7 @@ pub(super) async fn run(alerts: Arc<Alerts>) {
             }
             Err(PollError::CursorAhead) => {
                 tracing::warn!(bridge = %url, "the bridge was reset; reading its feed from the start");
-                let forgotten = crate::sync::db(&alerts.store, |s| {
+                let forgotten = crate::store::blocking(&alerts.store, |s| {
                     s.write(|tx| {
                         repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR)?;
                         repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR_URL)
@@ -218,7 +218,7 @@ async fn fetch(
     wait: Duration,
 ) -> Result<(FeedPage, Option<String>), PollError> {
     let cursor_url = base.to_owned();
-    let after = crate::sync::db(&alerts.store, move |s| {
+    let after = crate::store::blocking(&alerts.store, move |s| {
         s.read(|c| {
             let url = repo::settings::get_setting(c, settings::BRIDGE_CURSOR_URL)?;
             if url.as_deref() != Some(cursor_url.as_str()) {
@@ -281,7 +281,7 @@ async fn store_and_announce(
     }
     let base = base.to_owned();
     let events = page.data;
-    let (raised, refresh) = crate::sync::db(&alerts.store, move |s| {
+    let (raised, refresh) = crate::store::blocking(&alerts.store, move |s| {
         s.write(|tx| store_batch(tx, &base, &events, next.as_deref()))
     })
     .await
@@ -323,16 +323,26 @@ fn store_batch(
                 resident_id,
                 resource_id,
             } = compose::compose(tx, &e.kind, &e.data, e.resource_id.as_deref())?;
+            let resource_id = resource_id.or_else(|| e.resource_id.clone());
+            // A critical incident is one alert whether this desk raised it when it was saved
+            // here or the webhook raises it now.
+            let key = match (e.kind.as_str(), &resource_id) {
+                (compose::INCIDENT_CRITICAL, Some(incident)) => {
+                    repo::alerts::incident_key(incident)
+                }
+                _ => repo::alerts::event_key(&e.id),
+            };
             let id = repo::alerts::raise_alert(
                 tx,
                 &NewAlert {
-                    event_id: &e.id,
+                    key: &key,
+                    event_id: Some(&e.id),
                     kind: &e.kind,
                     title: &title,
                     detail: detail.as_deref(),
                     location_id: location_id.as_deref(),
                     resident_id: resident_id.as_deref(),
-                    resource_id: resource_id.as_deref().or(e.resource_id.as_deref()),
+                    resource_id: resource_id.as_deref(),
                 },
             )?;
             if let Some(id) = id {

@@ -2,6 +2,7 @@
 //! [`ApiError`], a client-side rate limiter ([`limit::RateGate`]), `Retry-After` honoured on
 //! 429, and retries with exponential backoff and jitter (`backon`) for network errors and 5xx.
 
+pub mod connection_test;
 pub mod limit;
 
 use std::collections::BTreeMap;
@@ -260,6 +261,19 @@ impl ApiClient {
         idempotency_key: Option<&str>,
     ) -> Result<Answer<T>, ApiError> {
         self.call(Method::PATCH, path, &[], Some(body), idempotency_key)
+            .await
+    }
+
+    /// A write (`POST`, `PATCH`, ...) with a JSON body and an `Idempotency-Key` (sent on every
+    /// method, for servers that honour it beyond POST).
+    pub async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: &serde_json::Value,
+        idempotency_key: Option<&str>,
+    ) -> Result<Answer<T>, ApiError> {
+        self.call(method, path, &[], Some(body), idempotency_key)
             .await
     }
 

@@ -1,47 +1,13 @@
 //! The types the desk's commands take and return (TypeScript bindings are generated).
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use ts_rs::TS;
 
-use crate::store::repo::care::{CareNote, Visit};
+pub use crate::api::connection_test::ConnectionTest;
+pub use crate::outbox::visit_create::ScheduleVisit;
+pub use crate::store::repo::care::{CareNoteView, VisitView};
 use crate::store::repo::outbox::OutboxEntry;
 use crate::store::repo::people::Resident;
-use crate::store::repo::string_enum;
-
-string_enum!(
-    /// What a visit is for.
-    VisitType {
-        PersonalCare => "personal_care",
-        Medication => "medication",
-        Meal => "meal",
-        Wellbeing => "wellbeing",
-        NightCheck => "night_check",
-        Social => "social",
-    }
-);
-
-string_enum!(
-    /// What a care note is about.
-    NoteCategory {
-        General => "general",
-        PersonalCare => "personal_care",
-        Nutrition => "nutrition",
-        Mood => "mood",
-        Health => "health",
-        Family => "family",
-    }
-);
-
-/// A care note on a resident's timeline.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct CareNoteView {
-    #[serde(flatten)]
-    #[ts(flatten)]
-    pub note: CareNote,
-    /// Not yet acknowledged by CareLoop.
-    pub pending: bool,
-}
 
 /// A resident's page.
 #[derive(Debug, Clone, PartialEq, Serialize, TS)]
@@ -49,38 +15,12 @@ pub struct CareNoteView {
 pub struct ResidentDetail {
     pub resident: Resident,
     pub location_name: Option<String>,
+    /// The keyworker's name as every screen shows a person ([`display_name`]).
+    ///
+    /// [`display_name`]: crate::store::repo::people::display_name
+    pub keyworker_name: Option<String>,
     /// Newest first.
     pub care_notes: Vec<CareNoteView>,
-}
-
-/// A visit with the names the list shows.
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-#[ts(export)]
-pub struct VisitView {
-    #[serde(flatten)]
-    #[ts(flatten)]
-    pub visit: Visit,
-    pub staff_name: Option<String>,
-    pub resident_name: Option<String>,
-    /// A change made here is not yet acknowledged by CareLoop.
-    pub pending: bool,
-}
-
-/// A new visit, as the schedule form sends it.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
-#[ts(export)]
-pub struct ScheduleVisit {
-    pub location_id: String,
-    pub staff_user_id: String,
-    #[serde(default)]
-    pub resident_id: Option<String>,
-    pub visit_type: String,
-    /// RFC 3339.
-    pub starts_at: String,
-    /// RFC 3339.
-    pub ends_at: String,
-    #[serde(default)]
-    pub notes: Option<String>,
 }
 
 /// A write CareLoop refused, for the "needs attention" list.
@@ -108,16 +48,4 @@ pub struct SettingsView {
     pub bridge_url: Option<String>,
     /// "…4f9e": the most that is ever shown of the device token.
     pub device_token_hint: Option<String>,
-}
-
-/// The result of "Test connection".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
-#[ts(export)]
-pub struct ConnectionTest {
-    pub ok: bool,
-    pub message: String,
-    /// Resources the key may read (`residents`, `staff`, ...).
-    pub can_read: Vec<String>,
-    /// Resources the key may write (`visits`, `care_notes`, ...).
-    pub can_write: Vec<String>,
 }

@@ -11,7 +11,7 @@ mod startup;
 
 use std::{
     path::{Path, PathBuf},
-    sync::{Mutex, MutexGuard},
+    sync::{Arc, Mutex, MutexGuard},
     time::Duration,
 };
 
@@ -104,20 +104,42 @@ impl Store {
 
     /// Runs `f` in one immediate transaction: all of it is committed, or none of it.
     pub fn write<R>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<R>) -> Result<R> {
+        self.transact(f)
+    }
+
+    /// As [`Store::write`], with the caller's error type: any `Err` of `f` rolls the whole
+    /// transaction back (a refused form changes nothing), `Ok` commits it.
+    pub fn transact<R, E: From<StoreError>>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<R, E>,
+    ) -> Result<R, E> {
         let mut conn = self.lock();
-        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(StoreError::from)?;
         let out = f(&tx)?;
-        tx.commit()?;
+        tx.commit().map_err(StoreError::from)?;
         Ok(out)
     }
 
     fn lock(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave a half-written transaction behind (SQLite
         // rolls it back when the Transaction is dropped), so the connection is still usable.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::errors::lock(&self.conn)
     }
+}
+
+/// Runs a store function on the blocking pool (SQLite commits wait for the disk).
+pub async fn blocking<R, E, F>(store: &Arc<Store>, f: F) -> Result<R, E>
+where
+    R: Send + 'static,
+    E: From<StoreError> + Send + 'static,
+    F: FnOnce(&Store) -> Result<R, E> + Send + 'static,
+{
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || f(&store))
+        .await
+        .map_err(|e| StoreError::Invalid(format!("a background task failed: {e}")))?
 }
 
 fn latest_version_of(migrations: &rusqlite_migration::Migrations<'_>) -> u32 {

@@ -3,28 +3,21 @@
 //! resulting [`SyncStatus`].
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use backon::{BackoffBuilder, ExponentialBuilder};
-use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use super::pull::{self, ProgressSink, PullCtx};
+use super::pull::{self, PullCtx};
 use super::push;
-use super::status::{Connection, Progress, SyncEvent, SyncStatus};
-use super::{db, Resource, SyncError, SyncOptions};
-use crate::api::{ApiClient, ApiError, ClientOptions, RateGate};
-use crate::secret::Secret;
+use super::shared::Shared;
+use super::status::Connection;
+use super::{Resource, SyncError, SyncOptions};
+use crate::api::{ApiClient, ApiError};
+use crate::store::blocking as db;
 use crate::store::repo;
-use crate::Store;
-
-/// Where the desk talks to: set from settings (or the demo backend).
-#[derive(Debug, Clone)]
-pub struct Backend {
-    pub base_url: String,
-    pub key: Secret,
-}
 
 /// What the engine is asked to do.
 #[derive(Debug)]
@@ -39,99 +32,6 @@ enum Command {
     RefreshCareNotes(String),
     /// The backend changed: use it from now on and sync at once.
     Reconfigure,
-}
-
-/// State shared by the engine and the desk.
-#[derive(Debug)]
-pub struct Shared {
-    pub store: Arc<Store>,
-    pub backend: RwLock<Option<Backend>>,
-    pub gate: Arc<RateGate>,
-    pub client_options: ClientOptions,
-    pub status: watch::Sender<SyncStatus>,
-    pub events: broadcast::Sender<SyncEvent>,
-}
-
-impl Shared {
-    pub fn new(store: Arc<Store>, gate: Arc<RateGate>, client_options: ClientOptions) -> Self {
-        let (status, _) = watch::channel(SyncStatus::default());
-        let (events, _) = broadcast::channel(256);
-        Self {
-            store,
-            backend: RwLock::new(None),
-            gate,
-            client_options,
-            status,
-            events,
-        }
-    }
-
-    pub fn backend(&self) -> Option<Backend> {
-        self.backend
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
-    }
-
-    pub fn set_backend(&self, backend: Option<Backend>) {
-        *self.backend.write().unwrap_or_else(|p| p.into_inner()) = backend;
-    }
-
-    pub fn client(&self) -> Result<ApiClient, SyncError> {
-        let backend = self.backend().ok_or(SyncError::NotConfigured)?;
-        if backend.key.is_empty() || backend.base_url.trim().is_empty() {
-            return Err(SyncError::NotConfigured);
-        }
-        Ok(ApiClient::new(
-            &backend.base_url,
-            backend.key,
-            self.gate.clone(),
-            self.client_options.clone(),
-        )?)
-    }
-
-    /// Changes the status with `f`, refreshes the counts from the store, and tells
-    /// subscribers when anything changed.
-    pub async fn update_status(&self, f: impl FnOnce(&mut SyncStatus)) {
-        let counts = db(&self.store, |s| {
-            s.read(|c| {
-                Ok((
-                    repo::outbox::outbox_counts(c)?,
-                    repo::sync_state::all_sync_states(c)?,
-                ))
-            })
-        })
-        .await;
-        let mut changed = false;
-        self.status.send_if_modified(|st| {
-            let before = st.clone();
-            f(st);
-            if let Ok(((queued, attention), resources)) = &counts {
-                st.queued = *queued;
-                st.needs_attention = *attention;
-                st.resources = resources.clone();
-            }
-            changed = *st != before;
-            changed
-        });
-        if changed {
-            let _ = self
-                .events
-                .send(SyncEvent::Status(self.status.borrow().clone()));
-        }
-    }
-}
-
-impl ProgressSink for Shared {
-    fn progress(&self, resource: &str, done: u32, total: u32) {
-        let p = Progress {
-            resource: resource.to_owned(),
-            done,
-            total,
-        };
-        self.status.send_modify(|st| st.progress = Some(p.clone()));
-        let _ = self.events.send(SyncEvent::Progress(p));
-    }
 }
 
 /// The desk's way to talk to the running engine.

@@ -14,6 +14,7 @@
 pub mod engine;
 pub mod pull;
 pub mod push;
+mod shared;
 pub mod status;
 
 use std::sync::Arc;
@@ -24,9 +25,10 @@ use ts_rs::TS;
 
 use crate::api::ApiError;
 use crate::store::repo::sync_state::Table;
-use crate::{Store, StoreError};
+use crate::StoreError;
 
 pub use engine::{Engine, EngineHandle};
+pub use shared::{Backend, Shared};
 pub use status::{Connection, Progress, SyncEvent, SyncStatus};
 
 /// A resource the desk caches.
@@ -82,6 +84,12 @@ impl Resource {
             Self::Visits => Table::Visits,
             Self::Incidents => Table::Incidents,
         }
+    }
+
+    /// The resource whose rows live in `table` (care notes are pulled per resident, not as a
+    /// resource).
+    pub fn of_table(table: Table) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.table() == table)
     }
 
     /// Visits and incidents are cached for a window of time, not whole.
@@ -140,14 +148,14 @@ pub enum SyncError {
     #[error(transparent)]
     Api(#[from] ApiError),
     #[error("the local data file: {0}")]
-    Store(String),
+    Store(#[source] Arc<StoreError>),
     #[error("the sync engine has stopped")]
     Stopped,
 }
 
 impl From<StoreError> for SyncError {
     fn from(e: StoreError) -> Self {
-        Self::Store(e.to_string())
+        Self::Store(Arc::new(e))
     }
 }
 
@@ -155,16 +163,4 @@ impl SyncError {
     pub fn is_auth(&self) -> bool {
         matches!(self, Self::Api(e) if e.is_auth())
     }
-}
-
-/// Runs a store function on the blocking pool (SQLite commits wait for the disk).
-pub(crate) async fn db<R, F>(store: &Arc<Store>, f: F) -> Result<R, StoreError>
-where
-    R: Send + 'static,
-    F: FnOnce(&Store) -> Result<R, StoreError> + Send + 'static,
-{
-    let store = store.clone();
-    tokio::task::spawn_blocking(move || f(&store))
-        .await
-        .map_err(|e| StoreError::Invalid(format!("a background task failed: {e}")))?
 }

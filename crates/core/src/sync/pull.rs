@@ -12,12 +12,13 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::{db, Resource, SyncError, SyncOptions};
+use super::{Resource, SyncError, SyncOptions};
 use crate::api::{ApiClient, ApiError, ListQuery};
+use crate::store::blocking as db;
 use crate::store::repo::{self, care, people, sync_state::Table, training};
 use crate::Store;
 
@@ -117,10 +118,6 @@ fn apply<T: Pulled>(
         Item::Live(t) => t.store(tx),
         Item::Deleted { id, .. } => repo::sync_state::delete_row(tx, table, id).map(|_| ()),
     }
-}
-
-pub(crate) fn rfc3339(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 const EPOCH: &str = "1970-01-01T00:00:00.000Z";
@@ -223,10 +220,10 @@ async fn run(
 fn window(resource: Resource, options: &SyncOptions, now: DateTime<Utc>) -> Vec<(String, String)> {
     match resource {
         Resource::Visits => vec![
-            ("from".into(), rfc3339(now - options.visits_back)),
-            ("to".into(), rfc3339(now + options.visits_ahead)),
+            ("from".into(), repo::ts(&(now - options.visits_back))),
+            ("to".into(), repo::ts(&(now + options.visits_ahead))),
         ],
-        Resource::Incidents => vec![("from".into(), rfc3339(now - options.incidents_back))],
+        Resource::Incidents => vec![("from".into(), repo::ts(&(now - options.incidents_back)))],
         _ => Vec::new(),
     }
 }
@@ -285,7 +282,7 @@ async fn run_typed<T: Pulled>(
                 newest = newest.max(Some(item.updated_at()));
             }
             let resume = match items.last() {
-                Some(i) => rfc3339(i.updated_at() - TimeDelta::milliseconds(1)),
+                Some(i) => repo::ts(&(i.updated_at() - TimeDelta::milliseconds(1))),
                 None => since.clone(),
             };
             for item in &items {
@@ -302,7 +299,9 @@ async fn run_typed<T: Pulled>(
             }
             let next_cursor = match (&rollback, last) {
                 (Some(back), _) => back.clone(),
-                (None, true) => newest.map(rfc3339).unwrap_or_else(|| since.clone()),
+                (None, true) => newest
+                    .map(|t| repo::ts(&t))
+                    .unwrap_or_else(|| since.clone()),
                 (None, false) => resume.clone(),
             };
             let sweep = last && rollback.is_none() && full;

@@ -5,20 +5,14 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use super::engine::Shared;
-use super::{db, SyncError};
+use super::shared::Shared;
+use super::SyncError;
 use crate::api::{ApiClient, ApiError};
+use crate::outbox::{self, Refusal};
+use crate::store::blocking as db;
+use crate::store::repo;
 use crate::store::repo::outbox::{OutboxEntry, OutboxStatus};
-use crate::store::repo::sync_state::Table;
-use crate::store::repo::{self, care};
 use crate::Store;
-
-/// The operations this desk writes to the outbox.
-pub mod ops {
-    pub const VISIT_CREATE: &str = "visit.create";
-    pub const VISIT_UPDATE: &str = "visit.update";
-    pub const CARE_NOTE_CREATE: &str = "care_note.create";
-}
 
 /// How a push went.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -105,39 +99,23 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
 }
 
 async fn send(client: &ApiClient, entry: &OutboxEntry) -> Result<Outcome, ApiError> {
-    let key = Some(entry.client_id.as_str());
-    let result = match entry.op.as_str() {
-        ops::VISIT_CREATE => {
-            client
-                .post::<Value>("/v1/visits", &entry.payload, key)
-                .await
-        }
-        ops::VISIT_UPDATE => {
-            let path = format!("/v1/visits/{}", encode(&entry.entity_id));
-            client.patch::<Value>(&path, &entry.payload, key).await
-        }
-        ops::CARE_NOTE_CREATE => {
-            let mut body = entry.payload.clone();
-            let resident = body
-                .as_object_mut()
-                .and_then(|o| o.remove("resident_id"))
-                .and_then(|v| v.as_str().map(str::to_owned));
-            let Some(resident) = resident else {
-                return Ok(Outcome::Refused {
-                    message: "The care note does not say which resident it is for.".into(),
-                    fields: json!({"resident_id": "required"}),
-                });
-            };
-            let path = format!("/v1/residents/{}/care-notes", encode(&resident));
-            client.post::<Value>(&path, &body, key).await
-        }
-        other => {
-            return Ok(Outcome::Refused {
-                message: format!("This version of Loopdesk cannot send a {other:?} change."),
-                fields: json!({}),
-            })
-        }
+    let Some(op) = outbox::find(&entry.op) else {
+        return Ok(Outcome::Refused {
+            message: format!(
+                "This version of Loopdesk cannot send a {:?} change.",
+                entry.op
+            ),
+            fields: json!({}),
+        });
     };
+    let request = match op.request(entry) {
+        Ok(r) => r,
+        Err(Refusal { message, fields }) => return Ok(Outcome::Refused { message, fields }),
+    };
+    let key = Some(entry.client_id.as_str());
+    let result = client
+        .send::<Value>(request.method, &request.path, &request.body, key)
+        .await;
     match result {
         Ok(answer) => Ok(Outcome::Acknowledged(answer.body)),
         Err(ApiError::Validation { message, fields }) => Ok(Outcome::Refused {
@@ -160,14 +138,9 @@ async fn send(client: &ApiClient, entry: &OutboxEntry) -> Result<Outcome, ApiErr
     }
 }
 
-/// Ids are the server's (`vis_…`) or ours (UUIDs): both are path-safe, but never trust that.
-fn encode(id: &str) -> String {
-    id.chars()
-        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
-        .collect()
-}
-
-/// Records the server's answer and removes the entry, in one transaction.
+/// Records the server's answer and removes the entry, in one transaction: a create's row takes
+/// the server's id (and so do later entries about it), and the row takes the server's copy
+/// unless a later local change of it is still waiting (the row already shows that change).
 async fn acknowledge(
     store: &Arc<Store>,
     entry: OutboxEntry,
@@ -175,38 +148,17 @@ async fn acknowledge(
 ) -> Result<(), SyncError> {
     db(store, move |s| {
         s.write(|tx| {
-            let table = match entry.op.as_str() {
-                ops::VISIT_CREATE | ops::VISIT_UPDATE => Some(Table::Visits),
-                ops::CARE_NOTE_CREATE => Some(Table::CareNotes),
-                _ => None,
-            };
-            if let Some(table) = table {
-                let server_id = answer.get("id").and_then(Value::as_str).map(str::to_owned);
-                if let (true, Some(server_id)) = (entry.op.ends_with(".create"), &server_id) {
+            let server_id = answer.get("id").and_then(Value::as_str).map(str::to_owned);
+            repo::outbox::complete_outbox_entry(tx, entry.seq)?;
+            if let Some(op) = outbox::find(&entry.op) {
+                let table = op.table();
+                if let (true, Some(server_id)) = (op.creates(), &server_id) {
                     repo::sync_state::swap_id(tx, table, &entry.entity_id, server_id)?;
                 }
-                let id = server_id.unwrap_or_else(|| entry.entity_id.clone());
-                repo::outbox::complete_outbox_entry(tx, entry.seq)?;
-                // Later local changes to the same row are still waiting: keep the local row
-                // as it is (it already shows them).
+                let id = server_id.clone().unwrap_or_else(|| entry.entity_id.clone());
                 if !repo::outbox::has_unacknowledged_write(tx, table.entity(), &id)? {
-                    match table {
-                        Table::Visits => {
-                            if let Ok(v) = serde_json::from_value::<care::Visit>(answer.clone()) {
-                                care::upsert_visit(tx, &v)?;
-                            }
-                        }
-                        Table::CareNotes => {
-                            if let Ok(n) = serde_json::from_value::<care::CareNote>(answer.clone())
-                            {
-                                care::upsert_care_note(tx, &n)?;
-                            }
-                        }
-                        _ => {}
-                    }
+                    op.store_answer(tx, &answer)?;
                 }
-            } else {
-                repo::outbox::complete_outbox_entry(tx, entry.seq)?;
             }
             repo::audit::audit(
                 tx,

@@ -274,7 +274,7 @@ async fn events_are_stored_once_and_only_the_two_kinds_raise_alerts() {
     );
     let detail = crit.detail.as_deref().unwrap();
     assert!(detail.starts_with("Fall at Rosewood House"), "{detail}");
-    assert_eq!(crit.event_id, "evt_crit");
+    assert_eq!(crit.event_id.as_deref(), Some("evt_crit"));
     assert_eq!(crit.resident_id.as_deref(), Some("res_1"));
     assert_eq!(crit.resource_id.as_deref(), Some("inc_1"));
     let miss = view
@@ -298,7 +298,7 @@ async fn events_are_stored_once_and_only_the_two_kinds_raise_alerts() {
     let mut raised = Vec::new();
     while let Ok(e) = watch.try_recv() {
         if let AlertEvent::Raised(a) = e {
-            raised.push(a.event_id);
+            raised.push(a.event_id.unwrap_or_default());
         }
     }
     raised.sort();
@@ -367,7 +367,7 @@ async fn a_desk_stopped_mid_feed_loses_and_repeats_nothing() {
         alerts.shutdown().await;
         while let Ok(e) = watch.try_recv() {
             if let AlertEvent::Raised(a) = e {
-                raised.push(a.event_id);
+                raised.push(a.event_id.unwrap_or_default());
             }
         }
         // The cursor covers exactly the stored events: a contiguous prefix of the feed.
@@ -398,7 +398,7 @@ async fn a_desk_stopped_mid_feed_loses_and_repeats_nothing() {
     until("every alert announced", || {
         while let Ok(e) = watch.try_recv() {
             if let AlertEvent::Raised(a) = e {
-                raised.push(a.event_id);
+                raised.push(a.event_id.unwrap_or_default());
             }
         }
         (raised.len() >= expected_alerts).then_some(())
@@ -814,7 +814,7 @@ async fn the_window_gets_the_feed_state_first_then_every_change() {
             break a;
         }
     };
-    assert_eq!(raised.event_id, "evt_w");
+    assert_eq!(raised.event_id.as_deref(), Some("evt_w"));
     // The window went away: forwarding stops at the next event.
     drop(rx);
     alerts

@@ -177,19 +177,26 @@ fn staff_and_locations_round_trip() {
             upsert_location(tx, &loc)
         })
         .unwrap();
+    // The summary CareLoop sent is not kept: it is counted from the certifications on the day
+    // it is read (none here).
+    let today: NaiveDate = "2026-11-25".parse().unwrap();
+    let s = Staff {
+        certification_summary: Some(CertificationSummary::default()),
+        ..s
+    };
     assert_eq!(
-        ts.store.read(|c| get_staff(c, "stf_1")).unwrap(),
+        ts.store.read(|c| get_staff(c, "stf_1", today)).unwrap(),
         Some(s.clone())
     );
     assert_eq!(
         ts.store
-            .read(|c| list_staff(c, Some("loc_1"), Page::default()))
+            .read(|c| list_staff(c, Some("loc_1"), Page::default(), today))
             .unwrap(),
         vec![s]
     );
     assert!(ts
         .store
-        .read(|c| list_staff(c, Some("loc_2"), Page::default()))
+        .read(|c| list_staff(c, Some("loc_2"), Page::default(), today))
         .unwrap()
         .is_empty());
     assert_eq!(ts.store.read(list_locations).unwrap(), vec![loc]);
@@ -229,9 +236,12 @@ fn courses_and_certifications_by_expiry() {
         })
         .unwrap();
     assert_eq!(ts.store.read(list_courses).unwrap(), vec![course]);
+    // Statuses are counted on the day they are read: on 1 August 2026 crt_soon (1 December) is
+    // more than 90 days from its expiry, so valid, as the fixture says.
+    let today: NaiveDate = "2026-08-01".parse().unwrap();
     let soon: Vec<_> = ts
         .store
-        .read(|c| certifications_expiring_before(c, "2027-01-01".parse().unwrap()))
+        .read(|c| certifications_expiring_before(c, "2027-01-01".parse().unwrap(), today))
         .unwrap()
         .into_iter()
         .map(|c| c.id)
@@ -239,13 +249,15 @@ fn courses_and_certifications_by_expiry() {
     assert_eq!(soon, ["crt_gone", "crt_soon"]);
     assert_eq!(
         ts.store
-            .read(|c| certifications_for_staff(c, "stf_1"))
+            .read(|c| certifications_for_staff(c, "stf_1", today))
             .unwrap()
             .len(),
         3
     );
     assert_eq!(
-        ts.store.read(|c| get_certification(c, "crt_soon")).unwrap(),
+        ts.store
+            .read(|c| get_certification(c, "crt_soon", today))
+            .unwrap(),
         Some(cert("crt_soon", "2026-12-01"))
     );
 }
@@ -581,7 +593,8 @@ fn an_event_is_stored_once_and_raises_one_alert_until_acknowledged() {
         data: json!({"incident_id": "inc_1", "severity": "critical"}),
     };
     let alert = NewAlert {
-        event_id: "evt_1",
+        key: "incident:inc_1",
+        event_id: Some("evt_1"),
         kind: "incident.critical",
         title: "Critical incident: witnessed fall in lounge",
         detail: None,
@@ -720,4 +733,126 @@ fn the_audit_log_is_append_only() {
         ts.store.read(|c| audit_entries(c, None, 10)).unwrap().len(),
         1
     );
+}
+
+#[rstest::rstest]
+#[case::ninety_one_days_left("2026-08-31", CertificationStatus::Valid)]
+#[case::ninety_days_left("2026-09-01", CertificationStatus::Expiring)]
+#[case::expires_tomorrow("2026-11-29", CertificationStatus::Expiring)]
+#[case::expires_today("2026-11-30", CertificationStatus::Expiring)]
+#[case::expired_yesterday("2026-12-01", CertificationStatus::Expired)]
+fn a_certifications_status_is_counted_on_the_day_it_is_read(
+    #[case] today: &str,
+    #[case] want: CertificationStatus,
+) {
+    let ts = test_store();
+    // CareLoop said "valid" when it was pulled; the desk went offline after.
+    let cert = Certification {
+        id: "crt_1".into(),
+        staff_id: "stf_1".into(),
+        course_id: "crs_1".into(),
+        course_name: Some("Fire safety".into()),
+        issued_on: "2025-11-30".parse().unwrap(),
+        expires_on: Some("2026-11-30".parse().unwrap()),
+        status: Some(CertificationStatus::Valid),
+        certificate_number: None,
+        created_at: None,
+        updated_at: t("2026-01-01T00:00:00Z"),
+    };
+    ts.store
+        .write(|tx| {
+            upsert_staff(tx, &staff("stf_1", "Priya Shah"))?;
+            upsert_certification(tx, &cert)
+        })
+        .unwrap();
+    let today: NaiveDate = today.parse().unwrap();
+    let got = ts
+        .store
+        .read(|c| get_certification(c, "crt_1", today))
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.status, Some(want));
+    let summary = ts
+        .store
+        .read(|c| get_staff(c, "stf_1", today))
+        .unwrap()
+        .unwrap()
+        .certification_summary
+        .unwrap();
+    assert_eq!(summary.total, 1);
+    let counted = match want {
+        CertificationStatus::Valid => summary.valid,
+        CertificationStatus::Expiring => {
+            summary.expiring_30 + summary.expiring_60 + summary.expiring_90
+        }
+        CertificationStatus::Expired => summary.expired,
+    };
+    assert_eq!(counted, 1, "{summary:?}");
+}
+
+#[test]
+fn the_staff_summary_counts_each_band_to_the_day() {
+    let ts = test_store();
+    let today: NaiveDate = "2027-03-28".parse().unwrap();
+    let days = |n: i64| (today + chrono::TimeDelta::days(n)).to_string();
+    let expiries = [
+        Some(days(-1)),
+        Some(days(0)),
+        Some(days(30)),
+        Some(days(31)),
+        Some(days(60)),
+        Some(days(61)),
+        Some(days(90)),
+        Some(days(91)),
+        None,
+    ];
+    ts.store
+        .write(|tx| {
+            upsert_staff(tx, &staff("stf_1", "Priya Shah"))?;
+            upsert_staff(tx, &staff("stf_2", "Tom Reed"))?;
+            for (i, expires) in expiries.iter().enumerate() {
+                upsert_certification(
+                    tx,
+                    &Certification {
+                        id: format!("crt_{i}"),
+                        staff_id: "stf_1".into(),
+                        course_id: format!("crs_{i}"),
+                        course_name: None,
+                        issued_on: "2020-01-01".parse().unwrap(),
+                        expires_on: expires.as_ref().map(|e| e.parse().unwrap()),
+                        // What CareLoop said is ignored.
+                        status: Some(CertificationStatus::Expired),
+                        certificate_number: None,
+                        created_at: None,
+                        updated_at: t("2026-01-01T00:00:00Z"),
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    let listed = ts
+        .store
+        .read(|c| list_staff(c, None, Page::default(), today))
+        .unwrap();
+    let summary = |id: &str| {
+        listed
+            .iter()
+            .find(|s| s.id == id)
+            .unwrap()
+            .certification_summary
+            .unwrap()
+    };
+    assert_eq!(
+        summary("stf_1"),
+        CertificationSummary {
+            total: 9,
+            valid: 2,
+            expiring_30: 2,
+            expiring_60: 2,
+            expiring_90: 2,
+            expired: 1,
+        }
+    );
+    assert_eq!(summary("stf_2"), CertificationSummary::default());
 }

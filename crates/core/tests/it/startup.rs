@@ -207,3 +207,109 @@ fn a_failed_migration_rolls_back_and_leaves_the_file_as_it_was() {
         .unwrap();
     assert_eq!(home, "Avery Park");
 }
+
+#[test]
+fn a_version_1_file_keeps_its_alerts_and_gets_keys_and_outbox_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    // A file as Loopdesk wrote it before schema 2, with alerts and a queue.
+    {
+        let mut c = Connection::open(&path).unwrap();
+        let v1 = rusqlite_migration::Migrations::new(vec![rusqlite_migration::M::up(
+            loopdesk_core::store::MIGRATION_FILES[0].1,
+        )]);
+        v1.to_latest(&mut c).unwrap();
+        c.execute_batch(
+            "INSERT INTO bridge_events (id, cursor, source, type, received_at, data, stored_at)
+             VALUES ('evt_1', '1', 'careloop', 'incident.critical', '2026-11-01T00:00:00.000Z',
+                     '{}', '2026-11-01T00:00:00.000Z'),
+                    ('evt_2', '2', 'careloop', 'incident.critical', '2026-11-01T00:00:00.000Z',
+                     '{}', '2026-11-01T00:00:00.000Z'),
+                    ('evt_3', '3', 'careloop', 'visit.no_show', '2026-11-01T00:00:00.000Z',
+                     '{}', '2026-11-01T00:00:00.000Z');
+             INSERT INTO alerts (event_id, kind, title, resource_id, raised_at, acknowledged_at,
+                                 acknowledged_by)
+             VALUES ('evt_1', 'incident.critical', 'Fall', 'inc_1', '2026-11-01T00:00:00.000Z',
+                     '2026-11-01T00:05:00.000Z', 'Priya Shah'),
+                    ('evt_2', 'incident.critical', 'Fall again', 'inc_1',
+                     '2026-11-01T00:01:00.000Z', NULL, NULL),
+                    ('evt_3', 'visit.no_show', 'Missed visit', 'vis_1',
+                     '2026-11-01T00:02:00.000Z', NULL, NULL);
+             INSERT INTO outbox (client_id, op, entity, entity_id, payload, status, created_at,
+                                 updated_at)
+             VALUES ('c1', 'visit.update', 'visit', 'vis_1', '{}', 'pending', 'x', 'x'),
+                    ('c2', 'visit.update', 'visit', 'vis_2', '{}', 'pending', 'x', 'x'),
+                    ('c3', 'care_note.create', 'care_note', 'c3', '{}', 'needs_attention',
+                     'x', 'x');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), latest_version());
+    let keys: Vec<(String, Option<String>, bool)> = store
+        .read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT alert_key, event_id, acknowledged_at IS NOT NULL FROM alerts ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    assert_eq!(
+        keys,
+        [
+            ("incident:inc_1".to_owned(), Some("evt_1".to_owned()), true),
+            ("event:evt_2".to_owned(), Some("evt_2".to_owned()), false),
+            ("event:evt_3".to_owned(), Some("evt_3".to_owned()), false),
+        ]
+    );
+    let counts = store.read(loopdesk_core::store::repo::outbox::outbox_counts);
+    assert_eq!(counts.unwrap(), (2, 1));
+}
+
+#[test]
+fn the_outbox_counts_follow_every_insert_update_and_delete() {
+    use loopdesk_core::store::repo::outbox::{self, NewOutboxEntry};
+    let ts = crate::test_store();
+    let entry = |id: &str| NewOutboxEntry {
+        op: "visit.update",
+        entity: "visit",
+        entity_id: "vis_1",
+        payload: serde_json::json!({"n": id}),
+    };
+    let counts = || ts.store.read(outbox::outbox_counts).unwrap();
+    assert_eq!(counts(), (0, 0));
+    let a = ts
+        .store
+        .write(|tx| outbox::enqueue(tx, &entry("a")))
+        .unwrap();
+    let b = ts
+        .store
+        .write(|tx| outbox::enqueue(tx, &entry("b")))
+        .unwrap();
+    assert_eq!(counts(), (2, 0));
+    ts.store
+        .write(|tx| outbox::park_outbox_entry(tx, a.seq, "no", &serde_json::json!({})))
+        .unwrap();
+    assert_eq!(counts(), (1, 1));
+    // A retry changes the attempt count, not the status: the counts stay.
+    ts.store
+        .write(|tx| outbox::record_outbox_retry(tx, b.seq, "later", None))
+        .unwrap();
+    assert_eq!(counts(), (1, 1));
+    ts.store
+        .write(|tx| outbox::resubmit_outbox_entry(tx, a.seq, &serde_json::json!({})))
+        .unwrap();
+    assert_eq!(counts(), (2, 0));
+    ts.store
+        .write(|tx| outbox::complete_outbox_entry(tx, b.seq))
+        .unwrap();
+    assert_eq!(counts(), (1, 0));
+    // A transaction that fails changes no count.
+    let failed: Result<(), StoreError> = ts.store.write(|tx| {
+        outbox::enqueue(tx, &entry("c"))?;
+        Err(StoreError::Invalid("the form was refused".into()))
+    });
+    assert!(failed.is_err());
+    assert_eq!(counts(), (1, 0));
+}

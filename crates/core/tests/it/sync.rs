@@ -72,7 +72,9 @@ async fn first_pull_of_a_medium_sandbox_is_exact_minimal_and_never_rate_limited(
         expected_requests += total.div_ceil(100).max(1);
     }
 
-    // Field by field, a sample of each resource.
+    // Field by field, a sample of each resource. Certification statuses and staff summaries are
+    // counted on the desk, on the day the sandbox counts them (its clock's UTC date).
+    let today = chrono::Utc::now().date_naive();
     let store = t.desk.store().clone();
     for path in ["/v1/residents", "/v1/staff", "/v1/visits", "/v1/incidents"] {
         let items = peer.all(path, "").await;
@@ -82,7 +84,7 @@ async fn first_pull_of_a_medium_sandbox_is_exact_minimal_and_never_rate_limited(
                 .read(|c| {
                     Ok(match path {
                         "/v1/residents" => json_of(&people::get_resident(c, &id)?.unwrap()),
-                        "/v1/staff" => json_of(&people::get_staff(c, &id)?.unwrap()),
+                        "/v1/staff" => json_of(&people::get_staff(c, &id, today)?.unwrap()),
                         "/v1/visits" => json_of(&care::get_visit(c, &id)?.unwrap()),
                         _ => json_of(&care::get_incident(c, &id)?.unwrap()),
                     })
@@ -95,7 +97,11 @@ async fn first_pull_of_a_medium_sandbox_is_exact_minimal_and_never_rate_limited(
     for server in server_certs.iter().step_by(97) {
         let id = server["id"].as_str().unwrap().to_owned();
         let local = store
-            .read(|c| Ok(json_of(&training::get_certification(c, &id)?.unwrap())))
+            .read(|c| {
+                Ok(json_of(
+                    &training::get_certification(c, &id, today)?.unwrap(),
+                ))
+            })
             .unwrap();
         assert_same_fields(&format!("certification {id}"), &local, server);
     }

@@ -53,6 +53,7 @@ function detail(overrides: Partial<Resident> = {}, notes: CareNoteView[] = [note
       ...overrides,
     }),
     location_name: 'Rowan House',
+    keyworker_name: 'Grace Hughes',
     care_notes: notes,
   };
 }

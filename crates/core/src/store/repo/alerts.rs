@@ -14,7 +14,11 @@ use crate::store::{Result, StoreError};
 pub struct Alert {
     #[ts(type = "number")]
     pub id: i64,
-    pub event_id: String,
+    /// What the alert is about (`incident:<id>`, `event:<bridge event id>`): one thing, one
+    /// alert, however many ways it was reported.
+    pub key: String,
+    /// The bridge event that raised it; none when this desk raised it itself.
+    pub event_id: Option<String>,
     /// The event type that raised it (`incident.critical`, `visit.no_show`).
     pub kind: String,
     pub title: String,
@@ -27,10 +31,23 @@ pub struct Alert {
     pub acknowledged_by: Option<String>,
 }
 
+/// The key of the alert about incident `id`.
+pub fn incident_key(id: &str) -> String {
+    format!("incident:{id}")
+}
+
+/// The key of an alert about bridge event `id` (when nothing better identifies it).
+pub fn event_key(id: &str) -> String {
+    format!("event:{id}")
+}
+
 /// What raises an alert.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewAlert<'a> {
-    pub event_id: &'a str,
+    /// See [`Alert::key`].
+    pub key: &'a str,
+    /// The bridge event that raised it, or `None` when raised on this desk.
+    pub event_id: Option<&'a str>,
     pub kind: &'a str,
     pub title: &'a str,
     pub detail: Option<&'a str>,
@@ -39,15 +56,16 @@ pub struct NewAlert<'a> {
     pub resource_id: Option<&'a str>,
 }
 
-/// Raises an alert for an event (once per event); returns its id when it is new.
+/// Raises an alert (once per key, and once per bridge event); returns its id when it is new.
 pub fn raise_alert(tx: &Transaction<'_>, a: &NewAlert<'_>) -> Result<Option<i64>> {
     let inserted = tx.execute(
-        "INSERT INTO alerts (event_id, kind, title, detail, location_id, resident_id,
-                             resource_id, raised_at)
-         VALUES (:event_id, :kind, :title, :detail, :location_id, :resident_id, :resource_id,
-                 :at)
-         ON CONFLICT (event_id) DO NOTHING",
+        "INSERT INTO alerts (alert_key, source, event_id, kind, title, detail, location_id,
+                             resident_id, resource_id, raised_at)
+         VALUES (:key, :source, :event_id, :kind, :title, :detail, :location_id, :resident_id,
+                 :resource_id, :at)
+         ON CONFLICT DO NOTHING",
         named_params! {
+            ":key": a.key, ":source": if a.event_id.is_some() { "bridge" } else { "local" },
             ":event_id": a.event_id, ":kind": a.kind, ":title": a.title, ":detail": a.detail,
             ":location_id": a.location_id, ":resident_id": a.resident_id,
             ":resource_id": a.resource_id, ":at": Ts(now()),
@@ -56,9 +74,31 @@ pub fn raise_alert(tx: &Transaction<'_>, a: &NewAlert<'_>) -> Result<Option<i64>
     Ok((inserted > 0).then(|| tx.last_insert_rowid()))
 }
 
+/// A row created on this desk got its server id: an alert keyed by the old id follows it (unless
+/// one keyed by the server id is already there, from a webhook that came first).
+pub fn rekey_incident(tx: &Transaction<'_>, local_id: &str, server_id: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE OR IGNORE alerts SET alert_key = ?2, resource_id = ?3 WHERE alert_key = ?1",
+        [&incident_key(local_id), &incident_key(server_id), server_id],
+    )?;
+    Ok(())
+}
+
+/// The alert with this key, if any.
+pub fn alert_by_key(conn: &Connection, key: &str) -> Result<Option<Alert>> {
+    Ok(conn
+        .query_row(
+            "SELECT * FROM alerts WHERE alert_key = ?1",
+            [key],
+            alert_from_row,
+        )
+        .optional()?)
+}
+
 fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
     Ok(Alert {
         id: r.get("id")?,
+        key: r.get("alert_key")?,
         event_id: r.get("event_id")?,
         kind: r.get("kind")?,
         title: r.get("title")?,
@@ -70,6 +110,15 @@ fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
         acknowledged_at: get_opt_ts(r, "acknowledged_at")?,
         acknowledged_by: r.get("acknowledged_by")?,
     })
+}
+
+/// How many alerts are not yet acknowledged.
+pub fn count_open_alerts(conn: &Connection) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL",
+        [],
+        |r| r.get(0),
+    )?)
 }
 
 /// Alerts not yet acknowledged, oldest first (the oldest is the most urgent).

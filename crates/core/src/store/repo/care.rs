@@ -18,6 +18,30 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// What a visit is for.
+    VisitType {
+        PersonalCare => "personal_care",
+        Medication => "medication",
+        Meal => "meal",
+        Wellbeing => "wellbeing",
+        NightCheck => "night_check",
+        Social => "social",
+    }
+);
+
+string_enum!(
+    /// What a care note is about.
+    NoteCategory {
+        General => "general",
+        PersonalCare => "personal_care",
+        Nutrition => "nutrition",
+        Mood => "mood",
+        Health => "health",
+        Family => "family",
+    }
+);
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Visit {
@@ -44,6 +68,19 @@ pub struct Visit {
     #[serde(default)]
     pub created_at: Option<DateTime<Utc>>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A visit with the names the list shows.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct VisitView {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub visit: Visit,
+    pub staff_name: Option<String>,
+    pub resident_name: Option<String>,
+    /// A change made here is not yet acknowledged by CareLoop.
+    pub pending: bool,
 }
 
 pub fn upsert_visit(tx: &Transaction<'_>, v: &Visit) -> Result<()> {
@@ -126,6 +163,68 @@ pub fn visits_between(
         visit_from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A visit scheduled on this desk: its id is the client UUID until CareLoop gives its own.
+pub fn insert_local_visit(tx: &Transaction<'_>, v: &Visit) -> Result<()> {
+    upsert_visit(tx, v)?;
+    tx.execute("UPDATE visits SET client_id = ?1 WHERE id = ?1", [&v.id])?;
+    Ok(())
+}
+
+const VISIT_VIEW_SELECT: &str = "SELECT v.*,
+        s.full_name AS staff_full, s.preferred_name AS staff_preferred,
+        r.full_name AS resident_full, r.preferred_name AS resident_preferred,
+        EXISTS (SELECT 1 FROM outbox o WHERE o.entity = 'visit' AND o.entity_id = v.id)
+            AS pending
+     FROM visits v
+     LEFT JOIN staff s ON s.id = v.staff_user_id
+     LEFT JOIN residents r ON r.id = v.resident_id";
+
+fn visit_view_from_row(r: &Row<'_>) -> rusqlite::Result<VisitView> {
+    let name = |full: &str, preferred: &str| -> rusqlite::Result<Option<String>> {
+        let full: Option<String> = r.get(full)?;
+        let preferred: Option<String> = r.get(preferred)?;
+        Ok(full.map(|f| super::people::display_name(&f, preferred.as_deref())))
+    };
+    Ok(VisitView {
+        visit: visit_from_row(r)?,
+        staff_name: name("staff_full", "staff_preferred")?,
+        resident_name: name("resident_full", "resident_preferred")?,
+        pending: r.get("pending")?,
+    })
+}
+
+/// Visits starting in `[from, to)` as the list shows them, for one location or all, in start
+/// order.
+pub fn visit_views_between(
+    conn: &Connection,
+    location_id: Option<&str>,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<VisitView>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{VISIT_VIEW_SELECT} WHERE v.deleted_at IS NULL
+           AND (:location_id IS NULL OR v.location_id = :location_id)
+           AND v.starts_at >= :from AND v.starts_at < :to
+         ORDER BY v.starts_at, v.id"
+    ))?;
+    let rows = stmt.query_map(
+        named_params! {":location_id": location_id, ":from": Ts(from), ":to": Ts(to)},
+        visit_view_from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// One visit as the list shows it.
+pub fn visit_view(conn: &Connection, id: &str) -> Result<Option<VisitView>> {
+    Ok(conn
+        .query_row(
+            &format!("{VISIT_VIEW_SELECT} WHERE v.id = ?1 AND v.deleted_at IS NULL"),
+            [id],
+            visit_view_from_row,
+        )
+        .optional()?)
 }
 
 pub fn delete_visit(tx: &Transaction<'_>, id: &str) -> Result<bool> {
@@ -413,6 +512,17 @@ pub struct CareNote {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A care note on a resident's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct CareNoteView {
+    #[serde(flatten)]
+    #[ts(flatten)]
+    pub note: CareNote,
+    /// Not yet acknowledged by CareLoop.
+    pub pending: bool,
+}
+
 pub fn upsert_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
     if n.body.trim().is_empty() {
         return Err(StoreError::Invalid("a care note cannot be empty".into()));
@@ -437,23 +547,52 @@ pub fn upsert_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
     Ok(())
 }
 
+fn care_note_from_row(r: &Row<'_>) -> rusqlite::Result<CareNote> {
+    Ok(CareNote {
+        id: r.get("id")?,
+        resident_id: r.get("resident_id")?,
+        author_staff_id: r.get("author_staff_id")?,
+        author_name: r.get("author_name")?,
+        category: r.get("category")?,
+        body: r.get("body")?,
+        recorded_at: get_ts(r, "recorded_at")?,
+        created_at: get_opt_ts(r, "created_at")?,
+        updated_at: get_ts(r, "updated_at")?,
+    })
+}
+
+/// A care note written on this desk: its id is the client UUID until CareLoop gives its own.
+pub fn insert_local_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
+    upsert_care_note(tx, n)?;
+    tx.execute(
+        "UPDATE care_notes SET client_id = ?1 WHERE id = ?1",
+        [&n.id],
+    )?;
+    Ok(())
+}
+
 /// A resident's care-notes timeline, newest first.
 pub fn care_notes_for_resident(conn: &Connection, resident_id: &str) -> Result<Vec<CareNote>> {
     let mut stmt = conn.prepare_cached(
         "SELECT * FROM care_notes WHERE resident_id = ?1 AND deleted_at IS NULL
          ORDER BY recorded_at DESC, id",
     )?;
+    let rows = stmt.query_map([resident_id], care_note_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A resident's care-notes timeline, newest first, each saying whether CareLoop has it yet.
+pub fn care_note_views(conn: &Connection, resident_id: &str) -> Result<Vec<CareNoteView>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT n.*, EXISTS (SELECT 1 FROM outbox o
+                             WHERE o.entity = 'care_note' AND o.entity_id = n.id) AS pending
+         FROM care_notes n WHERE n.resident_id = ?1 AND n.deleted_at IS NULL
+         ORDER BY n.recorded_at DESC, n.id",
+    )?;
     let rows = stmt.query_map([resident_id], |r| {
-        Ok(CareNote {
-            id: r.get("id")?,
-            resident_id: r.get("resident_id")?,
-            author_staff_id: r.get("author_staff_id")?,
-            author_name: r.get("author_name")?,
-            category: r.get("category")?,
-            body: r.get("body")?,
-            recorded_at: get_ts(r, "recorded_at")?,
-            created_at: get_opt_ts(r, "created_at")?,
-            updated_at: get_ts(r, "updated_at")?,
+        Ok(CareNoteView {
+            note: care_note_from_row(r)?,
+            pending: r.get("pending")?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -533,4 +672,44 @@ pub fn visitors_on_site(conn: &Connection, location_id: &str) -> Result<Vec<Visi
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A person corrected a refused care note that was written here: its text and category.
+pub fn correct_care_note(tx: &Transaction<'_>, id: &str, body: &str, category: &str) -> Result<()> {
+    tx.execute(
+        "UPDATE care_notes SET body = ?2, category = ?3 WHERE id = ?1",
+        rusqlite::params![id, body, category],
+    )?;
+    Ok(())
+}
+
+/// The fields of a visit a person scheduled here (see [`correct_scheduled_visit`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledFields {
+    pub location_id: String,
+    pub staff_user_id: String,
+    pub resident_id: Option<String>,
+    pub visit_type: VisitType,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub notes: Option<String>,
+}
+
+/// A person corrected a refused visit that was scheduled here.
+pub fn correct_scheduled_visit(tx: &Transaction<'_>, id: &str, f: &ScheduledFields) -> Result<()> {
+    tx.execute(
+        "UPDATE visits SET location_id = ?2, staff_user_id = ?3, resident_id = ?4,
+             visit_type = ?5, starts_at = ?6, ends_at = ?7, notes = ?8 WHERE id = ?1",
+        rusqlite::params![
+            id,
+            f.location_id,
+            f.staff_user_id,
+            f.resident_id,
+            f.visit_type.as_str(),
+            Ts(f.starts_at),
+            Ts(f.ends_at),
+            f.notes
+        ],
+    )?;
+    Ok(())
 }

@@ -125,13 +125,29 @@ pub fn outbox_entries(conn: &Connection, status: OutboxStatus) -> Result<Vec<Out
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// How many entries have each status: (pending, needs attention).
+/// How many entries have each status: (pending, needs attention). Kept by triggers in the
+/// transaction of every change, so this reads two rows however long the queue is.
 pub fn outbox_counts(conn: &Connection) -> Result<(u32, u32)> {
     Ok(conn.query_row(
-        "SELECT count(*) FILTER (WHERE status = 'pending'),
-                count(*) FILTER (WHERE status = 'needs_attention') FROM outbox",
+        "SELECT coalesce(sum(n) FILTER (WHERE status = 'pending'), 0),
+                coalesce(sum(n) FILTER (WHERE status = 'needs_attention'), 0)
+         FROM outbox_counts",
         [],
         |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Removes entry `seq` and every later entry of the same row (a create given up takes the
+/// changes made to its row after it).
+pub fn discard_entity_from(
+    tx: &Transaction<'_>,
+    entity: &str,
+    entity_id: &str,
+    seq: i64,
+) -> Result<usize> {
+    Ok(tx.execute(
+        "DELETE FROM outbox WHERE entity = ?1 AND entity_id = ?2 AND seq >= ?3",
+        rusqlite::params![entity, entity_id, seq],
     )?)
 }
 

@@ -107,33 +107,60 @@ pub struct Staff {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Inserts or replaces a staff member. Their certification summary is not stored: it is
+/// counted from the certifications when read (see [`list_staff`]).
 pub fn upsert_staff(tx: &Transaction<'_>, s: &Staff) -> Result<()> {
-    let summary = s
-        .certification_summary
-        .map(|c| serde_json::to_string(&c))
-        .transpose()?;
     tx.execute(
         "INSERT INTO staff (id, full_name, preferred_name, role, email, phone, location_id, status,
                             cert_summary, created_at, updated_at, deleted_at)
          VALUES (:id, :full_name, :preferred_name, :role, :email, :phone, :location_id, :status,
-                 :cert_summary, :created_at, :updated_at, NULL)
+                 NULL, :created_at, :updated_at, NULL)
          ON CONFLICT (id) DO UPDATE SET full_name = excluded.full_name,
              preferred_name = excluded.preferred_name, role = excluded.role,
              email = excluded.email, phone = excluded.phone, location_id = excluded.location_id,
-             status = excluded.status, cert_summary = excluded.cert_summary,
+             status = excluded.status, cert_summary = NULL,
              created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL",
         named_params! {
             ":id": s.id, ":full_name": s.full_name, ":preferred_name": s.preferred_name,
             ":role": s.role, ":email": s.email, ":phone": s.phone, ":location_id": s.location_id,
-            ":status": s.status, ":cert_summary": summary,
+            ":status": s.status,
             ":created_at": opt_ts(&s.created_at), ":updated_at": Ts(s.updated_at),
         },
     )?;
     Ok(())
 }
 
+/// The staff columns with each member's certification summary on `:today`, counted from the
+/// expiry dates on this desk (CareLoop's summary goes stale while the desk is offline): one per
+/// live certification, by days left (negative: expired; 0–30; 31–60; 61–90; more, or no expiry:
+/// valid).
+const STAFF_SELECT: &str = "SELECT s.*, coalesce(c.total, 0) AS cert_total,
+        coalesce(c.valid, 0) AS cert_valid, coalesce(c.e30, 0) AS cert_30,
+        coalesce(c.e60, 0) AS cert_60, coalesce(c.e90, 0) AS cert_90,
+        coalesce(c.expired, 0) AS cert_expired
+     FROM staff s LEFT JOIN (
+         SELECT staff_id, count(*) AS total,
+                sum(left_days IS NULL OR left_days > 90) AS valid,
+                sum(left_days BETWEEN 0 AND 30) AS e30,
+                sum(left_days BETWEEN 31 AND 60) AS e60,
+                sum(left_days BETWEEN 61 AND 90) AS e90,
+                sum(left_days < 0) AS expired
+         FROM (SELECT staff_id,
+                      CAST(round(julianday(expires_on) - julianday(:today)) AS INTEGER)
+                          AS left_days
+               FROM certifications WHERE deleted_at IS NULL)
+         GROUP BY staff_id
+     ) c ON c.staff_id = s.id";
+
 fn staff_from_row(r: &Row<'_>) -> rusqlite::Result<Staff> {
-    let summary: Option<String> = r.get("cert_summary")?;
+    let summary = CertificationSummary {
+        total: r.get("cert_total")?,
+        valid: r.get("cert_valid")?,
+        expiring_30: r.get("cert_30")?,
+        expiring_60: r.get("cert_60")?,
+        expiring_90: r.get("cert_90")?,
+        expired: r.get("cert_expired")?,
+    };
     Ok(Staff {
         id: r.get("id")?,
         full_name: r.get("full_name")?,
@@ -143,34 +170,48 @@ fn staff_from_row(r: &Row<'_>) -> rusqlite::Result<Staff> {
         phone: r.get("phone")?,
         location_id: r.get("location_id")?,
         status: r.get("status")?,
-        certification_summary: summary.and_then(|s| serde_json::from_str(&s).ok()),
+        certification_summary: Some(summary),
         created_at: get_opt_ts(r, "created_at")?,
         updated_at: get_ts(r, "updated_at")?,
     })
 }
 
-pub fn get_staff(conn: &Connection, id: &str) -> Result<Option<Staff>> {
+/// Staff member `id`, with their certification summary on `today`.
+pub fn get_staff(conn: &Connection, id: &str, today: NaiveDate) -> Result<Option<Staff>> {
     Ok(conn
         .query_row(
-            "SELECT * FROM staff WHERE id = ?1 AND deleted_at IS NULL",
-            [id],
+            &format!("{STAFF_SELECT} WHERE s.id = :id AND s.deleted_at IS NULL"),
+            named_params! {":id": id, ":today": date(today)},
             staff_from_row,
         )
         .optional()?)
 }
 
-/// The staff directory, optionally for one location, by name.
-pub fn list_staff(conn: &Connection, location_id: Option<&str>, page: Page) -> Result<Vec<Staff>> {
-    let mut stmt = conn.prepare(
-        "SELECT * FROM staff WHERE deleted_at IS NULL
-           AND (:location_id IS NULL OR location_id = :location_id)
-         ORDER BY full_name COLLATE NOCASE, id LIMIT :limit OFFSET :offset",
-    )?;
+/// The staff directory, optionally for one location, by name, with each member's certification
+/// summary on `today`.
+pub fn list_staff(
+    conn: &Connection,
+    location_id: Option<&str>,
+    page: Page,
+    today: NaiveDate,
+) -> Result<Vec<Staff>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{STAFF_SELECT} WHERE s.deleted_at IS NULL
+           AND (:location_id IS NULL OR s.location_id = :location_id)
+         ORDER BY s.full_name COLLATE NOCASE, s.id LIMIT :limit OFFSET :offset"
+    ))?;
     let rows = stmt.query_map(
-        named_params! {":location_id": location_id, ":limit": page.limit, ":offset": page.offset},
+        named_params! {
+            ":location_id": location_id, ":limit": page.limit, ":offset": page.offset,
+            ":today": date(today),
+        },
         staff_from_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
 }
 
 pub fn delete_staff(tx: &Transaction<'_>, id: &str) -> Result<bool> {
@@ -200,6 +241,29 @@ string_enum!(
 pub struct PersonRef {
     pub id: String,
     pub full_name: String,
+}
+
+/// How a person (resident or staff member) is named on every screen: the name they like to be
+/// called by with their family name ("Maggie Wilson" for Margaret Wilson who goes by Maggie),
+/// or the full name when there is no preferred name. Blank preferred names do not count.
+pub fn display_name(full_name: &str, preferred_name: Option<&str>) -> String {
+    let full = full_name.split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(preferred) = preferred_name
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+    else {
+        return full;
+    };
+    match full.rsplit_once(' ') {
+        Some((_, family))
+            if !preferred
+                .split(' ')
+                .any(|w| w.to_lowercase() == family.to_lowercase()) =>
+        {
+            format!("{preferred} {family}")
+        }
+        _ => preferred,
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -412,4 +476,123 @@ pub fn count_residents(conn: &Connection) -> Result<u32> {
         [],
         |r| r.get(0),
     )?)
+}
+
+impl Resident {
+    /// See [`display_name`].
+    pub fn display_name(&self) -> String {
+        display_name(&self.full_name, self.preferred_name.as_deref())
+    }
+}
+
+impl Staff {
+    /// See [`display_name`].
+    pub fn display_name(&self) -> String {
+        display_name(&self.full_name, self.preferred_name.as_deref())
+    }
+}
+
+/// A person's name to show ([`display_name`]) and, for a resident, their room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    pub name: String,
+    pub room: Option<String>,
+}
+
+/// The name (and room) of resident `id`, from the cache.
+pub fn resident_named(conn: &Connection, id: &str) -> Result<Option<Named>> {
+    Ok(conn
+        .query_row(
+            "SELECT full_name, preferred_name, room_number FROM residents WHERE id = ?1",
+            [id],
+            |r| {
+                let full: String = r.get(0)?;
+                let preferred: Option<String> = r.get(1)?;
+                let room: Option<String> = r.get(2)?;
+                Ok(Named {
+                    name: display_name(&full, preferred.as_deref()),
+                    room: room.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()),
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// The name of staff member `id`, from the cache.
+pub fn staff_name(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT full_name, preferred_name FROM staff WHERE id = ?1",
+            [id],
+            |r| {
+                let full: String = r.get(0)?;
+                let preferred: Option<String> = r.get(1)?;
+                Ok(display_name(&full, preferred.as_deref()))
+            },
+        )
+        .optional()?)
+}
+
+/// The name of location (home) `id`.
+pub fn location_name(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT name FROM locations WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?)
+}
+
+/// Whether a live (not deleted) row `id` is in the cache: `table` is one of the people tables.
+pub fn exists(conn: &Connection, table: PeopleTable, id: &str) -> Result<bool> {
+    let sql = match table {
+        PeopleTable::Locations => {
+            "SELECT EXISTS (SELECT 1 FROM locations WHERE id = ?1 AND deleted_at IS NULL)"
+        }
+        PeopleTable::Staff => {
+            "SELECT EXISTS (SELECT 1 FROM staff WHERE id = ?1 AND deleted_at IS NULL)"
+        }
+        PeopleTable::Residents => {
+            "SELECT EXISTS (SELECT 1 FROM residents WHERE id = ?1 AND deleted_at IS NULL)"
+        }
+    };
+    Ok(conn.query_row(sql, [id], |r| r.get(0))?)
+}
+
+/// The tables [`exists`] looks in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeopleTable {
+    Locations,
+    Staff,
+    Residents,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_name;
+
+    #[test]
+    fn one_rule_names_a_person_everywhere() {
+        let cases = [
+            ("Margaret Wilson", Some("Maggie"), "Maggie Wilson"),
+            (
+                "Margaret Anne Wilson",
+                Some("Margaret Wilson"),
+                "Margaret Wilson",
+            ),
+            ("Margaret Wilson", Some("  "), "Margaret Wilson"),
+            ("Margaret Wilson", Some(""), "Margaret Wilson"),
+            ("Margaret Wilson", None, "Margaret Wilson"),
+            ("Margaret Wilson", Some("Maggie WILSON"), "Maggie WILSON"),
+            ("  Cher  ", None, "Cher"),
+            ("Cher", Some("Cherry"), "Cherry"),
+            ("Harold  Greenwood", Some(" Harry "), "Harry Greenwood"),
+        ];
+        for (full, preferred, want) in cases {
+            assert_eq!(
+                display_name(full, preferred),
+                want,
+                "{full:?} {preferred:?}"
+            );
+        }
+    }
 }

@@ -74,12 +74,28 @@ pub fn delete_course(tx: &Transaction<'_>, id: &str) -> Result<bool> {
 }
 
 string_enum!(
+    /// A certification on a calendar date: expired after its expiry date, expiring in the 90
+    /// days up to and including it (CareLoop's rule), valid before that or without an expiry.
     CertificationStatus {
         Valid => "valid",
         Expiring => "expiring",
         Expired => "expired",
     }
 );
+
+/// How many days before its expiry a certification counts as expiring.
+pub const EXPIRING_DAYS: i64 = 90;
+
+impl CertificationStatus {
+    /// The status on `today` of a certification that expires on `expires_on`.
+    pub fn on(expires_on: Option<NaiveDate>, today: NaiveDate) -> Self {
+        match expires_on.map(|e| (e - today).num_days()) {
+            Some(left) if left < 0 => Self::Expired,
+            Some(left) if left <= EXPIRING_DAYS => Self::Expiring,
+            _ => Self::Valid,
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -131,50 +147,65 @@ pub fn upsert_certification(tx: &Transaction<'_>, c: &Certification) -> Result<(
     Ok(())
 }
 
-fn certification_from_row(r: &Row<'_>) -> rusqlite::Result<Certification> {
+/// A stored certification with its status on `today` (the status CareLoop sent goes stale
+/// while the desk is offline; the expiry date does not).
+fn certification_from_row(r: &Row<'_>, today: NaiveDate) -> rusqlite::Result<Certification> {
+    let expires_on = parse_date(r.get("expires_on")?);
     Ok(Certification {
         id: r.get("id")?,
         staff_id: r.get("staff_id")?,
         course_id: r.get("course_id")?,
         course_name: r.get("course_name")?,
         issued_on: parse_date(r.get("issued_on")?).unwrap_or_default(),
-        expires_on: parse_date(r.get("expires_on")?),
-        status: r.get("status")?,
+        expires_on,
+        status: Some(CertificationStatus::on(expires_on, today)),
         certificate_number: r.get("certificate_number")?,
         created_at: get_opt_ts(r, "created_at")?,
         updated_at: get_ts(r, "updated_at")?,
     })
 }
 
-pub fn get_certification(conn: &Connection, id: &str) -> Result<Option<Certification>> {
+/// Certification `id` with its status on `today`.
+pub fn get_certification(
+    conn: &Connection,
+    id: &str,
+    today: NaiveDate,
+) -> Result<Option<Certification>> {
     Ok(conn
         .query_row(
             "SELECT * FROM certifications WHERE id = ?1 AND deleted_at IS NULL",
             [id],
-            certification_from_row,
+            |r| certification_from_row(r, today),
         )
         .optional()?)
 }
 
-pub fn certifications_for_staff(conn: &Connection, staff_id: &str) -> Result<Vec<Certification>> {
+/// A staff member's certifications with their status on `today`, soonest expiry first.
+pub fn certifications_for_staff(
+    conn: &Connection,
+    staff_id: &str,
+    today: NaiveDate,
+) -> Result<Vec<Certification>> {
     let mut stmt = conn.prepare_cached(
         "SELECT * FROM certifications WHERE staff_id = ?1 AND deleted_at IS NULL
          ORDER BY expires_on IS NULL, expires_on, course_name",
     )?;
-    let rows = stmt.query_map([staff_id], certification_from_row)?;
+    let rows = stmt.query_map([staff_id], |r| certification_from_row(r, today))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Certifications expiring before `before` (already expired included), soonest first.
+/// Certifications expiring before `before` (already expired included), soonest first, with
+/// their status on `today`.
 pub fn certifications_expiring_before(
     conn: &Connection,
     before: NaiveDate,
+    today: NaiveDate,
 ) -> Result<Vec<Certification>> {
     let mut stmt = conn.prepare_cached(
         "SELECT * FROM certifications WHERE deleted_at IS NULL AND expires_on < ?1
          ORDER BY expires_on, staff_id",
     )?;
-    let rows = stmt.query_map([date(&before)], certification_from_row)?;
+    let rows = stmt.query_map([date(&before)], |r| certification_from_row(r, today))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -1,0 +1,234 @@
+//! `cargo bench -p loopdesk-core --bench writes`: what a desk write costs, beside one plain
+//! SQLite commit on the same disk in the same run.
+//!
+//! Each kind of write is made through the desk facade (the command's own path: checks, the row,
+//! its outbox entry and audit line in one transaction, the sync bar's counts) with 0 and 4,000
+//! entries already queued, and timed end to end; the baseline is `INSERT` + `COMMIT` of one row
+//! in a separate file with the same pragmas (WAL, `synchronous=FULL`) in the same folder. The
+//! goal is at most 2 times the baseline at p99, and nothing that grows with the queue.
+//!
+//! The desk has no CareLoop set up, so nothing is sent; every write stays queued.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use loopdesk_core::desk::{Desk, DeskConfig};
+use loopdesk_core::secrets::MemorySecretStore;
+use loopdesk_core::store::repo::outbox::{self, NewOutboxEntry};
+use loopdesk_core::store::repo::people::{DnarStatus, Location, Resident, ResidentStatus};
+use loopdesk_core::store::repo::{care, people};
+use loopdesk_core::sync::SyncOptions;
+use loopdesk_core::Store;
+
+/// Writes timed per kind and queue length.
+const SAMPLES: usize = 400;
+/// Writes before timing starts (caches, the WAL file's first growth).
+const WARM_UP: usize = 40;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+}
+
+fn figures(mut d: Vec<Duration>) -> Figures {
+    d.sort_unstable();
+    Figures {
+        p50: percentile(&d, 0.50),
+        p99: percentile(&d, 0.99),
+    }
+}
+
+/// One row, `INSERT` + `COMMIT`, WAL and `synchronous=FULL`: the least a durable write costs
+/// on this disk.
+fn plain_commits(dir: &Path) -> Figures {
+    let c = rusqlite::Connection::open(dir.join("plain.db")).unwrap();
+    c.pragma_update(None, "journal_mode", "WAL").unwrap();
+    c.pragma_update(None, "synchronous", "FULL").unwrap();
+    c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        .unwrap();
+    let mut times = Vec::with_capacity(SAMPLES);
+    for i in 0..SAMPLES + WARM_UP {
+        let start = Instant::now();
+        c.execute_batch(&format!(
+            "BEGIN IMMEDIATE; INSERT INTO t (body) VALUES ('note {i}'); COMMIT;"
+        ))
+        .unwrap();
+        if i >= WARM_UP {
+            times.push(start.elapsed());
+        }
+    }
+    figures(times)
+}
+
+fn seed(store: &Store, queued: usize, visits: usize) -> Vec<String> {
+    let now = Utc::now();
+    store
+        .write(|tx| {
+            people::upsert_location(
+                tx,
+                &Location {
+                    id: "loc_1".into(),
+                    name: "Avery Park".into(),
+                    address: None,
+                    created_at: None,
+                    updated_at: now,
+                },
+            )?;
+            people::upsert_resident(
+                tx,
+                &Resident {
+                    id: "res_1".into(),
+                    full_name: "Margaret Wilson".into(),
+                    preferred_name: Some("Maggie".into()),
+                    room_number: Some("12".into()),
+                    date_of_birth: None,
+                    status: ResidentStatus::Current,
+                    dnar_status: DnarStatus::NotRecorded,
+                    location_id: Some("loc_1".into()),
+                    keyworker: None,
+                    contacts: vec![],
+                    admitted_at: None,
+                    discharged_at: None,
+                    created_at: None,
+                    updated_at: now,
+                },
+            )?;
+            for i in 0..queued {
+                outbox::enqueue(
+                    tx,
+                    &NewOutboxEntry {
+                        op: "visit.update",
+                        entity: "visit",
+                        entity_id: &format!("vis_queued_{i}"),
+                        payload: serde_json::json!({"status": "confirmed"}),
+                    },
+                )?;
+            }
+            let mut ids = Vec::with_capacity(visits);
+            for i in 0..visits {
+                let id = format!("vis_bench_{i}");
+                let starts = now + TimeDelta::hours(1 + i as i64);
+                care::upsert_visit(
+                    tx,
+                    &care::Visit {
+                        id: id.clone(),
+                        location_id: "loc_1".into(),
+                        staff_user_id: None,
+                        resident_id: Some("res_1".into()),
+                        visit_type: "wellbeing".into(),
+                        starts_at: starts,
+                        ends_at: starts + TimeDelta::minutes(30),
+                        status: care::VisitStatus::Scheduled,
+                        notes: None,
+                        confirmed_at: None,
+                        completed_at: None,
+                        cancelled_at: None,
+                        cancel_reason: None,
+                        created_at: None,
+                        updated_at: now,
+                    },
+                )?;
+                ids.push(id);
+            }
+            Ok(ids)
+        })
+        .unwrap()
+}
+
+async fn desk_writes(dir: &Path, queued: usize) -> (Figures, Figures) {
+    let store = Arc::new(Store::open(dir.join(format!("desk-{queued}.db"))).unwrap());
+    let visits = seed(&store, queued, SAMPLES + WARM_UP);
+    let mut config = DeskConfig::new(Arc::new(MemorySecretStore::default()));
+    config.sync = SyncOptions {
+        interval: None,
+        push_on_write: false,
+        ..SyncOptions::default()
+    };
+    let desk = Desk::open(store, config).await.unwrap();
+
+    let mut notes = Vec::with_capacity(SAMPLES);
+    for i in 0..SAMPLES + WARM_UP {
+        let start = Instant::now();
+        desk.add_care_note(
+            "res_1".into(),
+            format!("Had a good lunch ({i})"),
+            "nutrition".into(),
+        )
+        .await
+        .unwrap();
+        if i >= WARM_UP {
+            notes.push(start.elapsed());
+        }
+    }
+    let mut confirms = Vec::with_capacity(SAMPLES);
+    for (i, id) in visits.into_iter().enumerate() {
+        let start = Instant::now();
+        desk.confirm_visit(id).await.unwrap();
+        if i >= WARM_UP {
+            confirms.push(start.elapsed());
+        }
+    }
+    desk.shutdown().await;
+    (figures(notes), figures(confirms))
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn ratio(a: Duration, b: Duration) -> String {
+    format!("{:.2}×", a.as_secs_f64() / b.as_secs_f64())
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter argument is not used here.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    // On the disk of the build folder (the desk's data folder is on the same disk here), not
+    // in a RAM-backed /tmp.
+    let base = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::current_dir().unwrap().join("target"));
+    std::fs::create_dir_all(&base).unwrap();
+    let dir = tempfile::tempdir_in(&base).unwrap();
+
+    println!("desk writes against a plain commit (WAL, synchronous=FULL), {SAMPLES} each:");
+    println!(
+        "{:<32} {:>10} {:>10} {:>8} {:>8}",
+        "", "p50", "p99", "p50 ×", "p99 ×"
+    );
+    for queued in [0, 4_000] {
+        let plain = plain_commits(dir.path());
+        let (notes, confirms) = runtime.block_on(desk_writes(dir.path(), queued));
+        println!(
+            "{:<32} {:>10} {:>10}",
+            "plain INSERT + COMMIT",
+            ms(plain.p50),
+            ms(plain.p99)
+        );
+        for (name, f) in [("care note", notes), ("visit confirmation", confirms)] {
+            println!(
+                "{:<32} {:>10} {:>10} {:>8} {:>8}",
+                format!("{name}, {queued} queued"),
+                ms(f.p50),
+                ms(f.p99),
+                ratio(f.p50, plain.p50),
+                ratio(f.p99, plain.p99)
+            );
+        }
+        std::fs::remove_file(dir.path().join("plain.db")).ok();
+        for suffix in ["-wal", "-shm"] {
+            std::fs::remove_file(dir.path().join(format!("plain.db{suffix}"))).ok();
+        }
+    }
+}

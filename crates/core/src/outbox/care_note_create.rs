@@ -1,0 +1,123 @@
+//! `care_note.create`: a care note written on this desk, `POST
+//! /v1/residents/{resident_id}/care-notes`.
+
+use rusqlite::{Connection, Transaction};
+use serde_json::{json, Value};
+
+use super::{invalid, path_segment, text, Operation, Refusal, Request};
+use crate::ipc::CommandError;
+use crate::store::repo::care::{self, CareNote, NoteCategory};
+use crate::store::repo::outbox::OutboxEntry;
+use crate::store::repo::people;
+use crate::store::repo::sync_state::Table;
+use crate::store::Result as StoreResult;
+
+/// The longest care note, in characters.
+pub const MAX_BODY: usize = 10_000;
+
+pub struct CareNoteCreate;
+
+impl CareNoteCreate {
+    /// The queued payload: the resident (for the path) and the body CareLoop takes.
+    pub fn payload(note: &CareNote) -> Value {
+        json!({
+            "resident_id": note.resident_id,
+            "category": note.category,
+            "body": note.body,
+            "author_name": note.author_name,
+            "recorded_at": crate::store::repo::ts(&note.recorded_at),
+        })
+    }
+}
+
+/// Checks a note's body and category as the form does; returns them tidied.
+pub fn check(body: &str, category: &str) -> Result<(String, NoteCategory), CommandError> {
+    let body = body.trim();
+    let mut fields = Vec::new();
+    if body.is_empty() {
+        fields.push(("body", "Write the note".to_owned()));
+    } else if body.chars().count() > MAX_BODY {
+        fields.push(("body", "Keep the note under 10,000 characters".to_owned()));
+    }
+    let category: Option<NoteCategory> = category.parse().ok();
+    if category.is_none() {
+        fields.push(("category", "Choose a category".to_owned()));
+    }
+    match category {
+        Some(category) if fields.is_empty() => Ok((body.to_owned(), category)),
+        _ => Err(invalid("Check the care note", fields)),
+    }
+}
+
+impl Operation for CareNoteCreate {
+    fn name(&self) -> &'static str {
+        "care_note.create"
+    }
+
+    fn table(&self) -> Table {
+        Table::CareNotes
+    }
+
+    fn creates(&self) -> bool {
+        true
+    }
+
+    fn request(&self, entry: &OutboxEntry) -> Result<Request, Refusal> {
+        let mut body = entry.payload.clone();
+        let resident = body
+            .as_object_mut()
+            .and_then(|o| o.remove("resident_id"))
+            .and_then(|v| v.as_str().map(str::to_owned));
+        let Some(resident) = resident else {
+            return Err(Refusal {
+                message: "The care note does not say which resident it is for.".into(),
+                fields: json!({"resident_id": "required"}),
+            });
+        };
+        Ok(Request::post(
+            format!("/v1/residents/{}/care-notes", path_segment(&resident)),
+            body,
+        ))
+    }
+
+    fn store_answer(&self, tx: &Transaction<'_>, answer: &Value) -> StoreResult<()> {
+        if let Ok(n) = serde_json::from_value::<CareNote>(answer.clone()) {
+            care::upsert_care_note(tx, &n)?;
+        }
+        Ok(())
+    }
+
+    fn fix(
+        &self,
+        tx: &Transaction<'_>,
+        entry: &OutboxEntry,
+        payload: Value,
+    ) -> Result<Value, CommandError> {
+        let body = text(&payload, "body").unwrap_or_default();
+        let category = text(&payload, "category").unwrap_or_default();
+        // The queued payload keeps the person's text as they wrote it; the check is the form's.
+        let mut fields = Vec::new();
+        if body.trim().is_empty() {
+            fields.push(("body", "Write the note".to_owned()));
+        }
+        if category.parse::<NoteCategory>().is_err() {
+            fields.push(("category", "Choose a category".to_owned()));
+        }
+        if !fields.is_empty() {
+            return Err(invalid("Check the care note", fields));
+        }
+        care::correct_care_note(tx, &entry.entity_id, body.trim(), &category)?;
+        Ok(payload)
+    }
+
+    fn describe(&self, c: &Connection, entry: &OutboxEntry) -> StoreResult<String> {
+        let who = match text(&entry.payload, "resident_id") {
+            Some(id) => people::resident_named(c, &id)?.map(|n| n.name),
+            None => None,
+        };
+        Ok(format!(
+            "Care note for {}",
+            who.unwrap_or_else(|| "a resident".into())
+        ))
+    }
+}

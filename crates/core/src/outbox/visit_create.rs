@@ -1,0 +1,190 @@
+//! `visit.create`: a visit scheduled on this desk, `POST /v1/visits`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, Transaction};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use ts_rs::TS;
+
+use super::{text, Operation, Refusal, Request};
+use crate::ipc::{Code, CommandError};
+use crate::store::repo::care::{self, ScheduledFields, Visit, VisitType};
+use crate::store::repo::outbox::OutboxEntry;
+use crate::store::repo::people::{self, PeopleTable};
+use crate::store::repo::sync_state::Table;
+use crate::store::Result as StoreResult;
+
+pub struct VisitCreate;
+
+/// A new visit, as the schedule form sends it (and as a corrected entry is resubmitted).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, TS)]
+#[ts(export)]
+pub struct ScheduleVisit {
+    pub location_id: String,
+    pub staff_user_id: String,
+    #[serde(default)]
+    pub resident_id: Option<String>,
+    pub visit_type: String,
+    /// RFC 3339.
+    pub starts_at: String,
+    /// RFC 3339.
+    pub ends_at: String,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// The longest visit notes, in characters.
+pub const MAX_NOTES: usize = 10_000;
+
+/// A date and time as typed, or the field's message.
+pub fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, (String, String)> {
+    DateTime::parse_from_rfc3339(value.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| (field.to_owned(), "Enter a date and time".to_owned()))
+}
+
+/// Checks a new visit against the rules CareLoop applies and the local cache; returns its
+/// fields tidied, or every problem by field.
+pub fn check(c: &Connection, input: &ScheduleVisit) -> Result<ScheduledFields, CommandError> {
+    let mut fields: BTreeMap<String, String> = BTreeMap::new();
+    let visit_type: Option<VisitType> = input.visit_type.parse().ok();
+    if visit_type.is_none() {
+        fields.insert("visit_type".into(), "Choose the kind of visit".into());
+    }
+    let starts = parse_time("starts_at", &input.starts_at);
+    let ends = parse_time("ends_at", &input.ends_at);
+    for e in [&starts, &ends]
+        .into_iter()
+        .filter_map(|r| r.as_ref().err())
+    {
+        fields.insert(e.0.clone(), e.1.clone());
+    }
+    if let (Ok(s), Ok(e)) = (&starts, &ends) {
+        if e <= s {
+            fields.insert("ends_at".into(), "The end must be after the start".into());
+        }
+    }
+    let notes = input
+        .notes
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .map(str::to_owned);
+    if notes.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTES) {
+        fields.insert(
+            "notes".into(),
+            "Keep the notes under 10,000 characters".into(),
+        );
+    }
+    let location = input.location_id.trim().to_owned();
+    let staff = input.staff_user_id.trim().to_owned();
+    let resident = input
+        .resident_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    if !people::exists(c, PeopleTable::Locations, &location)? {
+        fields.insert("location_id".into(), "Choose a home this desk knows".into());
+    }
+    if !people::exists(c, PeopleTable::Staff, &staff)? {
+        fields.insert("staff_user_id".into(), "Choose a staff member".into());
+    }
+    if let Some(r) = &resident {
+        if !people::exists(c, PeopleTable::Residents, r)? {
+            fields.insert(
+                "resident_id".into(),
+                "Choose a resident this desk knows".into(),
+            );
+        }
+    }
+    match (visit_type, starts, ends, fields.is_empty()) {
+        (Some(visit_type), Ok(starts_at), Ok(ends_at), true) => Ok(ScheduledFields {
+            location_id: location,
+            staff_user_id: staff,
+            resident_id: resident,
+            visit_type,
+            starts_at,
+            ends_at,
+            notes,
+        }),
+        _ => Err(CommandError::invalid_fields(
+            "Check the visit details",
+            fields,
+        )),
+    }
+}
+
+impl VisitCreate {
+    /// The body of `POST /v1/visits`.
+    pub fn payload(v: &ScheduledFields) -> Value {
+        let mut p = json!({
+            "location_id": v.location_id,
+            "staff_user_id": v.staff_user_id,
+            "visit_type": v.visit_type.as_str(),
+            "starts_at": crate::store::repo::ts(&v.starts_at),
+            "ends_at": crate::store::repo::ts(&v.ends_at),
+        });
+        if let Some(r) = &v.resident_id {
+            p["resident_id"] = json!(r);
+        }
+        if let Some(n) = &v.notes {
+            p["notes"] = json!(n);
+        }
+        p
+    }
+}
+
+impl Operation for VisitCreate {
+    fn name(&self) -> &'static str {
+        "visit.create"
+    }
+
+    fn table(&self) -> Table {
+        Table::Visits
+    }
+
+    fn creates(&self) -> bool {
+        true
+    }
+
+    fn request(&self, entry: &OutboxEntry) -> Result<Request, Refusal> {
+        Ok(Request::post("/v1/visits", entry.payload.clone()))
+    }
+
+    fn store_answer(&self, tx: &Transaction<'_>, answer: &Value) -> StoreResult<()> {
+        if let Ok(v) = serde_json::from_value::<Visit>(answer.clone()) {
+            care::upsert_visit(tx, &v)?;
+        }
+        Ok(())
+    }
+
+    fn fix(
+        &self,
+        tx: &Transaction<'_>,
+        entry: &OutboxEntry,
+        payload: Value,
+    ) -> Result<Value, CommandError> {
+        let input: ScheduleVisit = serde_json::from_value(payload).map_err(|e| {
+            CommandError::new(
+                Code::InvalidInput,
+                format!("The visit cannot be read: {e}"),
+            )
+        })?;
+        let checked = check(tx, &input)?;
+        care::correct_scheduled_visit(tx, &entry.entity_id, &checked)?;
+        Ok(Self::payload(&checked))
+    }
+
+    fn describe(&self, _: &Connection, entry: &OutboxEntry) -> StoreResult<String> {
+        Ok(format!(
+            "Schedule a {} visit at {}",
+            text(&entry.payload, "visit_type")
+                .unwrap_or_default()
+                .replace('_', " "),
+            text(&entry.payload, "starts_at").unwrap_or_default()
+        ))
+    }
+}

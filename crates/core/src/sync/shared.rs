@@ -1,0 +1,129 @@
+//! What the sync engine and the desk share: the store, the backend in use (address and key),
+//! the rate gate every request passes, and the status the sync bar shows (with its events).
+
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::{broadcast, watch};
+
+use super::pull::ProgressSink;
+use super::status::{Progress, SyncEvent, SyncStatus};
+use super::SyncError;
+use crate::api::{ApiClient, ClientOptions, RateGate};
+use crate::errors::{read, write};
+use crate::secret::Secret;
+use crate::store::blocking as db;
+use crate::store::repo;
+use crate::Store;
+
+/// Where the desk talks to: set from settings (or the demo backend).
+#[derive(Debug, Clone)]
+pub struct Backend {
+    pub base_url: String,
+    pub key: Secret,
+}
+
+/// State shared by the engine and the desk.
+#[derive(Debug)]
+pub struct Shared {
+    pub store: Arc<Store>,
+    pub backend: RwLock<Option<Backend>>,
+    pub gate: Arc<RateGate>,
+    pub client_options: ClientOptions,
+    pub status: watch::Sender<SyncStatus>,
+    pub events: broadcast::Sender<SyncEvent>,
+}
+
+impl Shared {
+    pub fn new(store: Arc<Store>, gate: Arc<RateGate>, client_options: ClientOptions) -> Self {
+        let (status, _) = watch::channel(SyncStatus::default());
+        let (events, _) = broadcast::channel(256);
+        Self {
+            store,
+            backend: RwLock::new(None),
+            gate,
+            client_options,
+            status,
+            events,
+        }
+    }
+
+    pub fn backend(&self) -> Option<Backend> {
+        read(&self.backend).clone()
+    }
+
+    pub fn set_backend(&self, backend: Option<Backend>) {
+        *write(&self.backend) = backend;
+    }
+
+    pub fn client(&self) -> Result<ApiClient, SyncError> {
+        let backend = self.backend().ok_or(SyncError::NotConfigured)?;
+        if backend.key.is_empty() || backend.base_url.trim().is_empty() {
+            return Err(SyncError::NotConfigured);
+        }
+        Ok(ApiClient::new(
+            &backend.base_url,
+            backend.key,
+            self.gate.clone(),
+            self.client_options.clone(),
+        )?)
+    }
+
+    /// Changes the status with `f`, refreshes the counts from the store, and tells
+    /// subscribers when anything changed.
+    pub async fn update_status(&self, f: impl FnOnce(&mut SyncStatus)) {
+        let counts = db(&self.store, |s| {
+            s.read(|c| {
+                Ok((
+                    repo::outbox::outbox_counts(c)?,
+                    repo::sync_state::all_sync_states(c)?,
+                ))
+            })
+        })
+        .await;
+        self.modify_status(|st| {
+            f(st);
+            if let Ok(((queued, attention), resources)) = counts {
+                st.queued = queued;
+                st.needs_attention = attention;
+                st.resources = resources;
+            }
+        });
+    }
+
+    /// After a local write: the outbox counts read in its transaction (no other trip to the
+    /// store).
+    pub fn set_counts(&self, (queued, needs_attention): (u32, u32)) {
+        self.modify_status(|st| {
+            st.queued = queued;
+            st.needs_attention = needs_attention;
+        });
+    }
+
+    /// Changes the status with `f` and tells subscribers when anything changed.
+    fn modify_status(&self, f: impl FnOnce(&mut SyncStatus)) {
+        let mut changed = false;
+        self.status.send_if_modified(|st| {
+            let before = st.clone();
+            f(st);
+            changed = *st != before;
+            changed
+        });
+        if changed {
+            let _ = self
+                .events
+                .send(SyncEvent::Status(self.status.borrow().clone()));
+        }
+    }
+}
+
+impl ProgressSink for Shared {
+    fn progress(&self, resource: &str, done: u32, total: u32) {
+        let p = Progress {
+            resource: resource.to_owned(),
+            done,
+            total,
+        };
+        self.status.send_modify(|st| st.progress = Some(p.clone()));
+        let _ = self.events.send(SyncEvent::Progress(p));
+    }
+}
