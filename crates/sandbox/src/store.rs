@@ -12,8 +12,8 @@ use chrono::TimeDelta;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::model::*;
-use crate::Error;
 
 /// A collection of one resource type, keyed by id.
 #[derive(Debug, Clone)]
