@@ -34,7 +34,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clock::Clock;
 use crate::conn::{ConnInfo, KillableListener};
-use crate::http::{AppState, S};
+use crate::http::state::{AppState, S};
 use crate::store::{ApiKey, Store};
 
 /// A key as printed on start and returned by [`SandboxHandle::keys`].

@@ -5,8 +5,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use super::error::ApiError;
 use super::input::{Input, JsonBody, OptionalJsonBody, Params, Query};
-use super::{json_touching, new_id, now, paginate, ApiError, Page, RouteDef, S};
+use super::respond::{json_touching, paginate, Page};
+use super::route::RouteDef;
+use super::state::{new_id, now, S};
 use crate::model::*;
 use crate::webhooks::{emit, new_delivery, sign_in_data};
 
