@@ -1,5 +1,5 @@
-//! What handlers answer with: JSON that records the resource it touched (for the audit log)
-//! and one page of a filtered, ordered collection.
+//! What handlers answer with: JSON that records the resource it touched (for the audit log),
+//! one item or a 404, and one page of a filtered, ordered collection.
 
 use std::cmp::Ordering;
 
@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use super::error::ApiError;
 use super::input::ListParams;
 use crate::model::{PageMeta, Resource};
 
@@ -32,10 +33,26 @@ pub fn json_touching<T: Serialize>(
     resp
 }
 
+/// One item (200), touching it, or a 404 naming `what` when there is none.
+pub fn found<T: Serialize>(
+    kind: &'static str,
+    id: &str,
+    item: Option<T>,
+    what: &str,
+) -> Result<Response, ApiError> {
+    let item = item.ok_or_else(|| ApiError::not_found(what))?;
+    Ok(json_touching(StatusCode::OK, kind, Some(id), &item))
+}
+
 #[derive(Serialize)]
 pub struct Page<T> {
     pub data: Vec<T>,
     pub meta: PageMeta,
+}
+
+/// One page of a list (200), touching the kind of thing listed.
+pub fn list_page<T: Serialize>(kind: &'static str, data: Vec<T>, meta: PageMeta) -> Response {
+    json_touching(StatusCode::OK, kind, None, &Page { data, meta })
 }
 
 /// Filters, orders and pages a collection. With `updated_since`, items changed after it are
