@@ -6,9 +6,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
+use crate::config::DataSize;
 use crate::model::*;
 use crate::store::{Db, Meta};
-use crate::DataSize;
 
 const RESIDENT_FEMALE: &[(&str, &[&str])] = &[
     ("Margaret", &["Maggie", "Peggy", "Meg"]),

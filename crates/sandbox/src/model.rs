@@ -18,28 +18,30 @@ pub trait Resource: Clone + Serialize + serde::de::DeserializeOwned + Send + 'st
     fn set_deleted_at(&mut self, at: Ts);
 }
 
+/// Implements [`Resource`] for a struct with `id`, `updated_at` and `deleted_at` fields.
 macro_rules! resource {
     ($t:ty, $kind:literal) => {
-        impl Resource for $t {
+        impl $crate::model::Resource for $t {
             const KIND: &'static str = $kind;
             fn id(&self) -> &str {
                 &self.id
             }
-            fn updated_at(&self) -> Ts {
+            fn updated_at(&self) -> $crate::model::Ts {
                 self.updated_at
             }
-            fn deleted_at(&self) -> Option<Ts> {
+            fn deleted_at(&self) -> Option<$crate::model::Ts> {
                 self.deleted_at
             }
-            fn set_updated_at(&mut self, at: Ts) {
+            fn set_updated_at(&mut self, at: $crate::model::Ts) {
                 self.updated_at = at;
             }
-            fn set_deleted_at(&mut self, at: Ts) {
+            fn set_deleted_at(&mut self, at: $crate::model::Ts) {
                 self.deleted_at = Some(at);
             }
         }
     };
 }
+pub(crate) use resource;
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq)]
 pub struct Location {

@@ -12,8 +12,8 @@ use chrono::TimeDelta;
 use rusqlite::{params, Connection};
 use serde::{Deserialize, Serialize};
 
+use crate::error::Error;
 use crate::model::*;
-use crate::Error;
 
 /// A collection of one resource type, keyed by id.
 #[derive(Debug, Clone)]
@@ -143,24 +143,7 @@ pub struct EventRecord {
     pub deleted_at: Option<Ts>,
 }
 
-impl Resource for EventRecord {
-    const KIND: &'static str = "event";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn updated_at(&self) -> Ts {
-        self.updated_at
-    }
-    fn deleted_at(&self) -> Option<Ts> {
-        self.deleted_at
-    }
-    fn set_updated_at(&mut self, at: Ts) {
-        self.updated_at = at;
-    }
-    fn set_deleted_at(&mut self, at: Ts) {
-        self.deleted_at = Some(at);
-    }
-}
+resource!(EventRecord, "event");
 
 /// A completed request remembered for its `Idempotency-Key`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -176,24 +159,7 @@ pub struct IdemRecord {
     pub deleted_at: Option<Ts>,
 }
 
-impl Resource for IdemRecord {
-    const KIND: &'static str = "idempotency";
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn updated_at(&self) -> Ts {
-        self.updated_at
-    }
-    fn deleted_at(&self) -> Option<Ts> {
-        self.deleted_at
-    }
-    fn set_updated_at(&mut self, at: Ts) {
-        self.updated_at = at;
-    }
-    fn set_deleted_at(&mut self, at: Ts) {
-        self.deleted_at = Some(at);
-    }
-}
+resource!(IdemRecord, "idempotency");
 
 /// Scalars and small sets that are stored as one row.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -226,60 +192,17 @@ pub struct Db {
     pub idempotency: Collection<IdemRecord>,
 }
 
+/// Runs `$body` once for each collection of a [`Db`], with `$c` bound to it (`&mut`).
 macro_rules! each_collection {
-    ($db:expr, $c:ident => $body:expr) => {{
-        {
-            let $c = &mut $db.locations;
+    ($db:expr, $c:ident => $body:expr) => {
+        each_collection!(@each $db, $c => $body; locations residents staff courses certifications
+            visits incidents care_notes visitor_sign_ins audit_log deliveries events idempotency)
+    };
+    (@each $db:expr, $c:ident => $body:expr; $($field:ident)*) => {{
+        $({
+            let $c = &mut $db.$field;
             $body
-        }
-        {
-            let $c = &mut $db.residents;
-            $body
-        }
-        {
-            let $c = &mut $db.staff;
-            $body
-        }
-        {
-            let $c = &mut $db.courses;
-            $body
-        }
-        {
-            let $c = &mut $db.certifications;
-            $body
-        }
-        {
-            let $c = &mut $db.visits;
-            $body
-        }
-        {
-            let $c = &mut $db.incidents;
-            $body
-        }
-        {
-            let $c = &mut $db.care_notes;
-            $body
-        }
-        {
-            let $c = &mut $db.visitor_sign_ins;
-            $body
-        }
-        {
-            let $c = &mut $db.audit_log;
-            $body
-        }
-        {
-            let $c = &mut $db.deliveries;
-            $body
-        }
-        {
-            let $c = &mut $db.events;
-            $body
-        }
-        {
-            let $c = &mut $db.idempotency;
-            $body
-        }
+        })*
     }};
 }
 

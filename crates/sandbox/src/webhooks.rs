@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use sha2::Sha256;
 use tokio_util::sync::CancellationToken;
 
-use crate::http::{new_id, AppState, S};
+use crate::http::state::{new_id, AppState, S};
 use crate::model::*;
 use crate::store::{Db, EventRecord};
 

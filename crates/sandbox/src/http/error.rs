@@ -150,8 +150,8 @@ fn phrase(code: &str) -> String {
     }
 }
 
-impl From<crate::Error> for ApiError {
-    fn from(e: crate::Error) -> Self {
+impl From<crate::error::Error> for ApiError {
+    fn from(e: crate::error::Error) -> Self {
         tracing::error!(error = %e, "internal error while handling a request");
         ApiError::internal()
     }

@@ -5,8 +5,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use super::error::ApiError;
 use super::input::{Input, JsonBody, Params, Query};
-use super::{json_touching, new_id, now, paginate, ApiError, Page, RouteDef, S};
+use super::respond::{found, json_touching, list_page, paginate};
+use super::route::RouteDef;
+use super::state::{new_id, now, S};
 use crate::model::*;
 use crate::webhooks::incident_events;
 
@@ -67,20 +70,12 @@ async fn list(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             |a, b| b.occurred_at.cmp(&a.occurred_at),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "incident",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("incident", data, meta))
 }
 
 async fn one(State(s): State<S>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let i = s
-        .store
-        .read(|db| db.incidents.get(&id).cloned())
-        .ok_or_else(|| ApiError::not_found("incident"))?;
-    Ok(json_touching(StatusCode::OK, "incident", Some(&id), &i))
+    let i = s.store.read(|db| db.incidents.get(&id).cloned());
+    found("incident", &id, i, "incident")
 }
 
 async fn create(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {

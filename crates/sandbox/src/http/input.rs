@@ -312,19 +312,20 @@ impl Input {
         }
     }
 
-    pub fn req_str(&mut self, k: &str, max: usize) -> Option<String> {
+    /// A required field, from what `read` (one of the `opt_` readers) made of it: absent is
+    /// `required`, null (or what `read` treats as null) is `null_code`, and an invalid value
+    /// has already been reported by `read`.
+    fn required<T>(
+        &mut self,
+        k: &str,
+        null_code: &str,
+        read: impl FnOnce(&mut Self) -> Option<Option<T>>,
+    ) -> Option<T> {
         let present = self.has(k);
-        match self.opt_str(k, max) {
-            Some(Some(s)) => Some(s),
+        match read(self) {
+            Some(Some(v)) => Some(v),
             Some(None) => {
-                self.err(
-                    k,
-                    if present {
-                        "must_not_be_empty"
-                    } else {
-                        "required"
-                    },
-                );
+                self.err(k, if present { null_code } else { "required" });
                 None
             }
             None => {
@@ -334,6 +335,10 @@ impl Input {
                 None
             }
         }
+    }
+
+    pub fn req_str(&mut self, k: &str, max: usize) -> Option<String> {
+        self.required(k, "must_not_be_empty", |i| i.opt_str(k, max))
     }
 
     /// A non-empty string that may not be null (PATCH of a required field).
@@ -363,20 +368,7 @@ impl Input {
     }
 
     pub fn req_enum<E: DeserializeOwned>(&mut self, k: &str) -> Option<E> {
-        let present = self.has(k);
-        match self.opt_enum(k) {
-            Some(Some(e)) => Some(e),
-            Some(None) => {
-                self.err(k, "required");
-                None
-            }
-            None => {
-                if !present {
-                    self.err(k, "required");
-                }
-                None
-            }
-        }
+        self.required(k, "required", |i| i.opt_enum(k))
     }
 
     pub fn patch_enum<E: DeserializeOwned>(&mut self, k: &str) -> Option<E> {
@@ -405,20 +397,7 @@ impl Input {
     }
 
     pub fn req_ts(&mut self, k: &str) -> Option<Ts> {
-        let present = self.has(k);
-        match self.opt_ts(k) {
-            Some(Some(t)) => Some(t),
-            Some(None) => {
-                self.err(k, "required");
-                None
-            }
-            None => {
-                if !present {
-                    self.err(k, "required");
-                }
-                None
-            }
-        }
+        self.required(k, "required", |i| i.opt_ts(k))
     }
 
     pub fn patch_ts(&mut self, k: &str) -> Option<Ts> {

@@ -5,8 +5,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 
+use super::error::ApiError;
 use super::input::{Input, JsonBody, OptionalJsonBody, Params, Query};
-use super::{json_touching, new_id, now, paginate, ApiError, Page, RouteDef, S};
+use super::respond::{json_touching, list_page, paginate};
+use super::route::RouteDef;
+use super::state::{new_id, now, S};
 use crate::model::*;
 use crate::webhooks::{emit, new_delivery, sign_in_data};
 
@@ -82,12 +85,7 @@ async fn locations(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             |a, b| a.name.cmp(&b.name),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "location",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("location", data, meta))
 }
 
 async fn audit(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
@@ -133,12 +131,7 @@ async fn audit(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             |a, b| b.at.cmp(&a.at),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "audit_log",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("audit_log", data, meta))
 }
 
 async fn sign_ins(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
@@ -162,12 +155,7 @@ async fn sign_ins(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             |a, b| b.signed_in_at.cmp(&a.signed_in_at),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "visitor_sign_in",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("visitor_sign_in", data, meta))
 }
 
 async fn sign_in(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
@@ -282,12 +270,7 @@ async fn deliveries(State(s): State<S>, q: Query) -> Result<Response, ApiError> 
             |a, b| b.created_at.cmp(&a.created_at),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "webhook_delivery",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("webhook_delivery", data, meta))
 }
 
 async fn resend(State(s): State<S>, Path(id): Path<String>) -> Result<Response, ApiError> {

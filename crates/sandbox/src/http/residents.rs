@@ -5,8 +5,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
 
+use super::error::ApiError;
 use super::input::{Input, JsonBody, Params, Query};
-use super::{json_touching, new_id, now, paginate, ApiError, Page, RouteDef, S};
+use super::respond::{found, json_touching, list_page, paginate};
+use super::route::RouteDef;
+use super::state::{new_id, now, S};
 use crate::model::*;
 use crate::store::Db;
 use crate::webhooks::{emit, resident_data};
@@ -73,20 +76,12 @@ async fn list(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             |a, b| a.full_name.cmp(&b.full_name),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "resident",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("resident", data, meta))
 }
 
 async fn one(State(s): State<S>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let r = s
-        .store
-        .read(|db| db.residents.get(&id).cloned())
-        .ok_or_else(|| ApiError::not_found("resident"))?;
-    Ok(json_touching(StatusCode::OK, "resident", Some(&id), &r))
+    let r = s.store.read(|db| db.residents.get(&id).cloned());
+    found("resident", &id, r, "resident")
 }
 
 fn read_contacts(inp: &mut Input, existing: &[Contact]) -> Option<Vec<Contact>> {
@@ -318,12 +313,7 @@ async fn list_notes(
         ))
     });
     let (data, meta) = page.ok_or_else(|| ApiError::not_found("resident"))?;
-    Ok(json_touching(
-        StatusCode::OK,
-        "care_note",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("care_note", data, meta))
 }
 
 async fn create_note(

@@ -8,8 +8,11 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{Months, NaiveDate};
 
+use super::error::ApiError;
 use super::input::{Input, JsonBody, Params, Query};
-use super::{json_touching, new_id, now, paginate, ApiError, Page, RouteDef, S};
+use super::respond::{found, json_touching, list_page, paginate};
+use super::route::RouteDef;
+use super::state::{new_id, now, S};
 use crate::model::*;
 use crate::store::Db;
 use crate::webhooks::emit;
@@ -128,26 +131,18 @@ async fn list(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             meta,
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "staff",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("staff", data, meta))
 }
 
 async fn one(State(s): State<S>, Path(id): Path<String>) -> Result<Response, ApiError> {
     let today = now(&s).date_naive();
-    let st = s
-        .store
-        .read(|db| {
-            db.staff
-                .get(&id)
-                .cloned()
-                .map(|st| render_staff(st, &summaries(db, today)))
-        })
-        .ok_or_else(|| ApiError::not_found("staff member"))?;
-    Ok(json_touching(StatusCode::OK, "staff", Some(&id), &st))
+    let st = s.store.read(|db| {
+        db.staff
+            .get(&id)
+            .cloned()
+            .map(|st| render_staff(st, &summaries(db, today)))
+    });
+    found("staff", &id, st, "staff member")
 }
 
 fn list_certs(
@@ -192,22 +187,12 @@ async fn list_for_staff(
     q: Query,
 ) -> Result<Response, ApiError> {
     let (data, meta) = list_certs(&s, q, Some(&id))?;
-    Ok(json_touching(
-        StatusCode::OK,
-        "certification",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("certification", data, meta))
 }
 
 async fn list_all(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
     let (data, meta) = list_certs(&s, q, None)?;
-    Ok(json_touching(
-        StatusCode::OK,
-        "certification",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("certification", data, meta))
 }
 
 async fn issue(
@@ -310,10 +295,5 @@ async fn courses(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             |a, b| a.name.cmp(&b.name),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "course",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("course", data, meta))
 }

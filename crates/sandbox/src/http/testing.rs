@@ -9,8 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use serde_json::{json, Map, Value};
 
+use super::error::ApiError;
+use super::faults::Faults;
 use super::input::{Input, JsonBody, OptionalJsonBody};
-use super::{now, ApiError, Faults, RouteDef, S};
+use super::route::RouteDef;
+use super::state::{new_id, now, S};
 use crate::model::*;
 use crate::store::{Collection, Db};
 use crate::webhooks::{self, emit};
@@ -161,7 +164,7 @@ fn default_data(db: &Db, etype: &str) -> Value {
                 .map(webhooks::sign_in_data),
         ),
         _ => first(db.residents.live().next().map(|r| {
-            json!({"resident_id": r.id, "message_id": super::new_id("msg"),
+            json!({"resident_id": r.id, "message_id": new_id("msg"),
                    "from_name": r.contacts.first().map(|c| c.name.clone()).unwrap_or_default()})
         })),
     }

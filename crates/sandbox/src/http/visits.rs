@@ -5,8 +5,11 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
 
+use super::error::ApiError;
 use super::input::{Input, JsonBody, Params, Query};
-use super::{json_touching, new_id, now, paginate, ApiError, Page, RouteDef, S};
+use super::respond::{found, json_touching, list_page, paginate};
+use super::route::RouteDef;
+use super::state::{new_id, now, S};
 use crate::model::*;
 use crate::store::Db;
 use crate::webhooks::{emit, visit_data};
@@ -70,20 +73,12 @@ async fn list(State(s): State<S>, q: Query) -> Result<Response, ApiError> {
             |a, b| a.starts_at.cmp(&b.starts_at),
         )
     });
-    Ok(json_touching(
-        StatusCode::OK,
-        "visit",
-        None,
-        &Page { data, meta },
-    ))
+    Ok(list_page("visit", data, meta))
 }
 
 async fn one(State(s): State<S>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    let v = s
-        .store
-        .read(|db| db.visits.get(&id).cloned())
-        .ok_or_else(|| ApiError::not_found("visit"))?;
-    Ok(json_touching(StatusCode::OK, "visit", Some(&id), &v))
+    let v = s.store.read(|db| db.visits.get(&id).cloned());
+    found("visit", &id, v, "visit")
 }
 
 fn check_refs(

@@ -6,6 +6,8 @@ use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
 
+use crate::common::{client, within};
+
 #[tokio::test]
 async fn prints_base_url_and_keys_then_serves() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
@@ -27,7 +29,10 @@ async fn prints_base_url_and_keys_then_serves() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = lines.next_line().await.unwrap().expect("a JSON line");
+    let line = within("the start-up line", lines.next_line())
+        .await
+        .unwrap()
+        .expect("a JSON line");
     assert!(
         line.starts_with(r#"{"base_url":"http://127.0.0.1:"#),
         "{line}"
@@ -46,7 +51,7 @@ async fn prints_base_url_and_keys_then_serves() {
             {"token": "tok_b", "scopes": ["admin"]}
         ])
     );
-    let r = reqwest::Client::new()
+    let r = client()
         .get(format!("{base}/v1/residents"))
         .bearer_auth("tok_a")
         .send()
@@ -54,7 +59,7 @@ async fn prints_base_url_and_keys_then_serves() {
         .unwrap();
     assert_eq!(r.status(), 200);
     // No test controls unless asked for.
-    let r = reqwest::Client::new()
+    let r = client()
         .get(format!("{base}/v1/_test/clock"))
         .send()
         .await
@@ -72,19 +77,23 @@ async fn without_keys_it_creates_an_admin_key() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let v: Value = serde_json::from_str(&lines.next_line().await.unwrap().unwrap()).unwrap();
+    let line = within("the start-up line", lines.next_line())
+        .await
+        .unwrap()
+        .expect("a JSON line");
+    let v: Value = serde_json::from_str(&line).unwrap();
     let keys = v["keys"].as_array().unwrap();
     assert_eq!(keys.len(), 1);
     assert_eq!(keys[0]["scopes"], serde_json::json!(["admin"]));
     let base = v["base_url"].as_str().unwrap();
-    let r = reqwest::Client::new()
+    let r = client()
         .get(format!("{base}/v1/audit-log"))
         .bearer_auth(keys[0]["token"].as_str().unwrap())
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
-    let r = reqwest::Client::new()
+    let r = client()
         .get(format!("{base}/v1/_test/clock"))
         .send()
         .await
@@ -101,12 +110,12 @@ async fn bad_arguments_fail_with_a_message() {
         vec!["--webhook-url", "http://127.0.0.1:1/h"],
         vec!["--time-scale", "0"],
     ] {
-        let out = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
+        let run = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
             .args(["--listen", "127.0.0.1:0"])
             .args(&args)
-            .output()
-            .await
-            .unwrap();
+            .kill_on_drop(true)
+            .output();
+        let out = within("the refusing process to exit", run).await.unwrap();
         assert!(!out.status.success(), "{args:?}");
         assert!(out.stdout.is_empty(), "{args:?}");
         assert!(!out.stderr.is_empty(), "{args:?}");
@@ -115,11 +124,11 @@ async fn bad_arguments_fail_with_a_message() {
 
 #[tokio::test]
 async fn prints_the_openapi_document() {
-    let out = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
+    let run = Command::new(env!("CARGO_BIN_EXE_loopdesk-sandbox"))
         .arg("--print-openapi")
-        .output()
-        .await
-        .unwrap();
+        .kill_on_drop(true)
+        .output();
+    let out = within("--print-openapi to exit", run).await.unwrap();
     assert!(out.status.success());
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc, loopdesk_sandbox::http::openapi::document(false));

@@ -1,10 +1,26 @@
-//! A sandbox per test, and a small HTTP client around it.
+//! A sandbox per test, a small HTTP client around it, and the deadline every wait in these
+//! tests has.
+
+use std::future::Future;
+use std::time::Duration;
 
 use loopdesk_sandbox::{KeySpec, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
 pub const ADMIN: &str = "cl_test_admin";
+
+/// The longest any one wait in these tests may take (a request, a webhook, a polled state, a
+/// process's output) before the test fails instead of hanging.
+pub const DEADLINE: Duration = Duration::from_secs(30);
+
+/// Awaits `fut`, failing the test if it takes longer than [`DEADLINE`].
+pub async fn within<F: Future>(what: &str, fut: F) -> F::Output {
+    match tokio::time::timeout(DEADLINE, fut).await {
+        Ok(out) => out,
+        Err(_) => panic!("{what}: not done within {} s", DEADLINE.as_secs()),
+    }
+}
 
 pub struct T {
     pub sb: SandboxHandle,
@@ -26,6 +42,14 @@ pub fn config() -> SandboxConfig {
     }
 }
 
+/// An HTTP client whose every request fails after [`DEADLINE`] rather than hang.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(DEADLINE)
+        .build()
+        .expect("client")
+}
+
 pub async fn start() -> T {
     start_with(config()).await
 }
@@ -33,10 +57,7 @@ pub async fn start() -> T {
 pub async fn start_with(cfg: SandboxConfig) -> T {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let sb = Sandbox::start(cfg).await.expect("sandbox starts");
-    T {
-        sb,
-        http: reqwest::Client::builder().build().expect("client"),
-    }
+    T { sb, http: client() }
 }
 
 pub struct Resp {
@@ -173,17 +194,19 @@ pub async fn visit_body(t: &T) -> Value {
 
 impl T {
     /// Polls `path` until `pred` holds (forgetting rate-limit windows between polls so that
-    /// polling never trips them), and returns the body.
+    /// polling never trips them), and returns the body. Fails after [`DEADLINE`].
     pub async fn wait_for(&self, path: &str, pred: impl Fn(&Value) -> bool) -> Value {
-        for _ in 0..1500 {
-            self.control(Method::POST, "/v1/_test/rate-limits/reset", None)
-                .await;
-            let r = self.get(path).await;
-            if r.status == 200 && pred(&r.body) {
-                return r.body;
+        let poll = async {
+            loop {
+                self.control(Method::POST, "/v1/_test/rate-limits/reset", None)
+                    .await;
+                let r = self.get(path).await;
+                if r.status == 200 && pred(&r.body) {
+                    return r.body;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        panic!("{path} never reached the expected state");
+        };
+        within(&format!("{path} reaching the expected state"), poll).await
     }
 }

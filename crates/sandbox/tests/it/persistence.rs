@@ -43,7 +43,7 @@ async fn state_survives_a_restart() {
     )
     .await;
     let residents = t.all("/v1/residents").await;
-    t.sb.shutdown().await.unwrap();
+    within("shutdown", t.sb.shutdown()).await.unwrap();
 
     // Another seed would generate other data: the file wins.
     cfg.seed = 4242;
@@ -110,10 +110,10 @@ async fn the_generated_admin_key_is_kept() {
     let sb = Sandbox::start(cfg.clone()).await.unwrap();
     let token = sb.keys()[0].token.clone();
     assert_eq!(sb.keys()[0].scopes, vec!["admin".to_string()]);
-    sb.shutdown().await.unwrap();
+    within("shutdown", sb.shutdown()).await.unwrap();
     let sb = Sandbox::start(cfg).await.unwrap();
     assert_eq!(sb.keys()[0].token, token);
-    let r = reqwest::Client::new()
+    let r = client()
         .get(format!("{}/v1/residents", sb.base_url()))
         .bearer_auth(&token)
         .send()

@@ -105,17 +105,18 @@ pub async fn receiver(policy: Policy) -> Receiver {
 }
 
 impl Receiver {
-    /// The next delivery matching `pred` (others are skipped).
+    /// The next delivery matching `pred` (others are skipped). Fails after [`DEADLINE`].
     pub async fn next(&mut self, pred: impl Fn(&Got) -> bool) -> Got {
-        loop {
-            let got = tokio::time::timeout(Duration::from_secs(30), self.rx.recv())
-                .await
-                .expect("a webhook arrives")
-                .expect("receiver open");
-            if pred(&got) {
-                return got;
+        let rx = &mut self.rx;
+        let matching = async {
+            loop {
+                let got = rx.recv().await.expect("receiver open");
+                if pred(&got) {
+                    return got;
+                }
             }
-        }
+        };
+        within("a matching webhook arriving", matching).await
     }
 }
 
@@ -571,20 +572,23 @@ async fn deliveries_are_listed_and_do_not_count_toward_rate_limits() {
         rcv.next(|_| true).await;
     }
     // 35 deliveries went out; the key's own budget is untouched.
-    let d = loop {
-        let r = t
-            .req(
-                Method::GET,
-                "/v1/webhook-deliveries?status=succeeded&event_type=family.message.sent",
-                Some("poller"),
-                None,
-            )
-            .await;
-        if r.body["meta"]["total"] == 35 {
-            break r;
+    let recorded = async {
+        loop {
+            let r = t
+                .req(
+                    Method::GET,
+                    "/v1/webhook-deliveries?status=succeeded&event_type=family.message.sent",
+                    Some("poller"),
+                    None,
+                )
+                .await;
+            if r.body["meta"]["total"] == 35 {
+                break r;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
     };
+    let d = within("35 deliveries recorded as succeeded", recorded).await;
     assert_eq!(d.body["data"][0]["status"], "succeeded");
     for i in 0..28 {
         assert_eq!(t.get("/v1/locations").await.status, 200, "request {i}");
