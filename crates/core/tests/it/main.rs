@@ -6,6 +6,7 @@ mod demo;
 mod desk;
 mod keyring;
 mod logging;
+mod outbox;
 mod peer;
 mod push;
 mod repo;

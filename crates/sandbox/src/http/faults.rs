@@ -1,6 +1,6 @@
 //! Injected faults (set through the test controls) and the outermost layer that applies them:
-//! added latency, failing the next requests with 500 or 503, and dropping the connection
-//! after a write has committed. The same layer wraps responses the framework produced itself
+//! added latency, failing the next requests (500, 503, or a refusal: 400, 409, 410), and
+//! dropping the connection after a write has committed. The same layer wraps responses the framework produced itself
 //! (plain-text or empty errors) in the error envelope.
 
 use std::sync::{Arc, Mutex};
@@ -70,21 +70,35 @@ pub async fn inject(
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     if let Some(status) = fail {
-        let err = if status == 503 {
-            ApiError {
+        let err = match status {
+            503 => ApiError {
                 retry_after: Some(1),
                 ..ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "service_unavailable",
                     "the service is temporarily unavailable (injected fault)",
                 )
-            }
-        } else {
-            ApiError::new(
+            },
+            400 => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the request was refused (injected fault)",
+            ),
+            409 => ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                "the request conflicts with the resource's state (injected fault)",
+            ),
+            410 => ApiError::new(
+                StatusCode::GONE,
+                "gone",
+                "the resource is gone (injected fault)",
+            ),
+            _ => ApiError::new(
                 StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
                 "internal error (injected fault)",
-            )
+            ),
         };
         return err.into_response();
     }

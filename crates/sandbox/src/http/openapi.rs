@@ -176,7 +176,7 @@ pub struct TestEvent {
 #[derive(ToSchema)]
 pub struct TestFailNext {
     count: Option<u32>,
-    /// 500 or 503.
+    /// 500 or 503 (retried by clients), or 400, 409 or 410 (refusals).
     status: Option<u16>,
 }
 

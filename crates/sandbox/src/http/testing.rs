@@ -44,7 +44,7 @@ pub fn routes() -> Vec<RouteDef> {
             .returns(201, "WebhookEvent"),
         RouteDef::new(Method::POST, "/v1/_test/faults", post(set_faults))
             .ext()
-            .summary("Test control: inject latency, failures (500/503) or dropped responses after commit")
+            .summary("Test control: inject latency, failures (400/409/410/500/503) or dropped responses after commit")
             .body("TestFaults")
             .returns(200, "TestFaultsState"),
         RouteDef::new(Method::POST, "/v1/_test/faults/clear", post(clear_faults))
@@ -184,9 +184,9 @@ async fn set_faults(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Resp
     let fail = inp.opt_object("fail_next", |f| {
         let count = f.opt_u64("count", 1_000_000).flatten().unwrap_or(1);
         let status = match f.opt_u64("status", 999).flatten().unwrap_or(500) {
-            st @ (500 | 503) => Some(st),
+            st @ (400 | 409 | 410 | 500 | 503) => Some(st),
             _ => {
-                f.err("status", "must_be_500_or_503");
+                f.err("status", "must_be_400_409_410_500_or_503");
                 None
             }
         };

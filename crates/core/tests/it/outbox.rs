@@ -1,0 +1,253 @@
+//! The outbox operations against a real sandbox: which entries a refused one holds back, which
+//! refusals park an entry, and what an acknowledgement does to the local row. Each test pins a
+//! behaviour of `sync::push` and the operations that mutation testing (`make mutants`) checks.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use loopdesk_core::desk::{Desk, DeskConfig};
+use loopdesk_core::secret::Secret;
+use loopdesk_core::secrets::MemorySecretStore;
+use loopdesk_core::store::repo::{self, care};
+use loopdesk_core::sync::{Connection, SyncOptions};
+use loopdesk_core::Store;
+use loopdesk_sandbox::DataSize;
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use crate::peer::{self, client_options, config, marker, Peer, TestDesk, DESK_KEY};
+
+/// A desk that has pulled everything once, reopened so that each write is pushed on its own
+/// (and nothing is pulled after it: what the row shows is what the push left there).
+async fn pushing_desk(peer: &Peer) -> (Arc<Desk>, tempfile::TempDir) {
+    let t = TestDesk::new(peer).await;
+    t.desk.sync_now().await.unwrap();
+    t.desk.shutdown().await;
+    let store = Arc::new(Store::open(t.db()).unwrap());
+    let mut config = DeskConfig::new(Arc::new(MemorySecretStore::with_api_key(Secret::new(
+        DESK_KEY,
+    ))));
+    config.sync = SyncOptions {
+        push_on_write: true,
+        ..peer::sync_options()
+    };
+    config.client = client_options();
+    let desk = Desk::open(store, config).await.unwrap();
+    (desk, t.dir)
+}
+
+/// Waits until nothing is pending and the last push succeeded.
+async fn pushed(desk: &Desk) {
+    let mut status = desk.status_watch();
+    tokio::time::timeout(
+        Duration::from_secs(60),
+        status.wait_for(|s| s.queued == 0 && s.connection == Connection::Online),
+    )
+    .await
+    .expect("the writes were pushed within a minute")
+    .unwrap();
+}
+
+async fn scheduled_visits(desk: &Desk, n: usize) -> Vec<care::Visit> {
+    let visits: Vec<_> = desk
+        .list_visits(
+            "2000-01-01T00:00:00Z".into(),
+            "2100-01-01T00:00:00Z".into(),
+            None,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|v| v.visit)
+        // Two days ahead at least: tests move the sandbox's clock a day on.
+        .filter(|v| {
+            v.status == care::VisitStatus::Scheduled
+                && v.starts_at > chrono::Utc::now() + chrono::TimeDelta::days(2)
+        })
+        .take(n)
+        .collect();
+    assert_eq!(
+        visits.len(),
+        n,
+        "the sandbox has {n} future scheduled visits"
+    );
+    visits
+}
+
+fn local_visit(desk: &Desk, id: &str) -> care::Visit {
+    desk.store()
+        .read(|c| care::get_visit(c, id))
+        .unwrap()
+        .unwrap()
+}
+
+fn entries(desk: &Desk) -> Vec<repo::outbox::OutboxEntry> {
+    desk.store()
+        .read(|c| {
+            let mut all = repo::outbox::outbox_entries(c, repo::outbox::OutboxStatus::Pending)?;
+            all.extend(repo::outbox::outbox_entries(
+                c,
+                repo::outbox::OutboxStatus::NeedsAttention,
+            )?);
+            all.sort_by_key(|e| e.seq);
+            Ok(all)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_entry_holds_back_only_the_later_changes_of_its_own_row() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let d = &t.desk;
+    let [a, b] = <[care::Visit; 2]>::try_from(scheduled_visits(d, 2).await).unwrap();
+
+    // Queued in this order: A confirmed, B confirmed, A completed.
+    d.confirm_visit(a.id.clone()).await.unwrap();
+    d.confirm_visit(b.id.clone()).await.unwrap();
+    d.complete_visit(a.id.clone()).await.unwrap();
+    // CareLoop refuses the first request for good (400: not a retryable failure).
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"fail_next": {"count": 1, "status": 400}}),
+    )
+    .await;
+    d.sync_now().await.unwrap();
+
+    // B, another row of the same kind queued after the refusal, went through...
+    let server_b = peer.get(&format!("/v1/visits/{}", b.id)).await;
+    assert_eq!(server_b["status"], "confirmed");
+    // ...A's later change waits behind its refused one, and A is as it was on CareLoop.
+    let server_a = peer.get(&format!("/v1/visits/{}", a.id)).await;
+    assert_eq!(server_a["status"], "scheduled");
+    let left = entries(d);
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.iter().all(|e| e.entity_id == a.id));
+    let parked = &left[0];
+    assert_eq!(parked.status, repo::outbox::OutboxStatus::NeedsAttention);
+    assert_eq!(parked.payload["status"], "confirmed");
+    assert!(
+        parked
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("400")),
+        "{parked:?}"
+    );
+    assert_eq!(left[1].status, repo::outbox::OutboxStatus::Pending);
+    let status = d.sync_status().await.unwrap();
+    assert_eq!((status.queued, status.needs_attention), (1, 1));
+
+    // Another push does not send A's later change either.
+    d.sync_now().await.unwrap();
+    let server_a = peer.get(&format!("/v1/visits/{}", a.id)).await;
+    assert_eq!(server_a["status"], "scheduled");
+}
+
+#[rstest::rstest]
+#[case::conflict(409)]
+#[case::gone(410)]
+#[case::bad_request(400)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_that_is_not_422_or_404_is_parked_not_retried_for_ever(#[case] status: u16) {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let d = &t.desk;
+    let body = marker("refused");
+    let resident = d.search_residents(None, None, None, Some(1)).await.unwrap()[0]
+        .id
+        .clone();
+    d.add_care_note(resident, body, "mood".into())
+        .await
+        .unwrap();
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"fail_next": {"count": 1, "status": status}}),
+    )
+    .await;
+    // The push finishes (the pull after it runs too) instead of failing on a retryable error.
+    d.sync_now().await.unwrap();
+    let left = entries(d);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].status, repo::outbox::OutboxStatus::NeedsAttention);
+    assert_eq!(left[0].attempts, 1, "sent once, not retried");
+    let status_now = d.sync_status().await.unwrap();
+    assert_eq!(status_now.connection, Connection::Online);
+    assert_eq!(status_now.needs_attention, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledged_change_leaves_the_servers_copy_in_the_row() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let (desk, _dir) = pushing_desk(&peer).await;
+    let [v] = <[care::Visit; 1]>::try_from(scheduled_visits(&desk, 1).await).unwrap();
+    // The sandbox's clock runs a day ahead: what it stamps cannot be the desk's own time.
+    peer.control(Method::POST, "clock/advance", json!({"seconds": 86_400}))
+        .await;
+    desk.confirm_visit(v.id.clone()).await.unwrap();
+    pushed(&desk).await;
+
+    let server = peer.get(&format!("/v1/visits/{}", v.id)).await;
+    let local = local_visit(&desk, &v.id);
+    assert_eq!(server["status"], "confirmed");
+    assert_eq!(local.status, care::VisitStatus::Confirmed);
+    assert_eq!(
+        json!(repo::ts(&local.updated_at)),
+        server["updated_at"],
+        "the row took CareLoop's copy"
+    );
+    assert_eq!(
+        local.confirmed_at.map(|t| json!(repo::ts(&t))),
+        Some(server["confirmed_at"].clone())
+    );
+    assert!(entries(&desk).is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_acknowledged_care_note_takes_the_servers_id_and_copy() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let (desk, _dir) = pushing_desk(&peer).await;
+    let resident = desk
+        .search_residents(None, None, None, Some(1))
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    peer.control(Method::POST, "clock/advance", json!({"seconds": 86_400}))
+        .await;
+    let body = marker("acknowledged");
+    let local = desk
+        .add_care_note(resident.clone(), body.clone(), "health".into())
+        .await
+        .unwrap();
+    assert!(local.pending);
+    pushed(&desk).await;
+
+    let on_server: Vec<Value> = peer
+        .all(&format!("/v1/residents/{resident}/care-notes"), "")
+        .await
+        .into_iter()
+        .filter(|n| n["body"] == json!(body))
+        .collect();
+    assert_eq!(on_server.len(), 1);
+    let server = &on_server[0];
+    let page = desk.get_resident(resident.clone()).await.unwrap();
+    let mine: Vec<_> = page
+        .care_notes
+        .iter()
+        .filter(|n| n.note.body == body)
+        .collect();
+    assert_eq!(mine.len(), 1, "one note, under the server's id");
+    let note = mine[0];
+    assert!(!note.pending);
+    assert_eq!(json!(note.note.id), server["id"]);
+    assert_ne!(note.note.id, local.note.id);
+    assert_eq!(json!(repo::ts(&note.note.updated_at)), server["updated_at"]);
+    assert_eq!(
+        note.note.created_at.map(|t| json!(repo::ts(&t))),
+        Some(server["created_at"].clone())
+    );
+}
