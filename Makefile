@@ -6,7 +6,7 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/loopdesk/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help deps ui demo test lint test-rust test-ui app bench icons clean
+.PHONY: help deps ui demo test lint release-deps test-rust test-ui app bench icons clean
 
 help:
 	@echo "make demo   run Loopdesk on an embedded demo backend"
@@ -20,20 +20,35 @@ deps:
 ui: deps
 	cd ui && npm run build
 
-# The real app, built the same way for the demo and for the window tests.
+# The app with its `demo` feature (the built-in demo backend and the demo-only commands), built
+# the same way for `make demo` and for the window tests (`cargo test` below builds the same
+# binary). A release build leaves the feature out: see `release-deps`.
+DEMO_FEATURES := --features loopdesk/demo
+
 app: ui
-	cargo build -p loopdesk
+	cargo build -p loopdesk $(DEMO_FEATURES)
 
 demo: app
 	LOOPDESK_DEMO=$${LOOPDESK_DEMO:-1} "$(CARGO_TARGET_DIR)/debug/loopdesk"
 
-lint: ui
+lint: ui release-deps
 	cargo fmt --all -- --check
-	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --workspace --all-targets $(DEMO_FEATURES) -- -D warnings
+	@# The release feature set of the app compiles clean too.
+	cargo clippy -p loopdesk --all-targets -- -D warnings
 	cd ui && npm run check
 
+# The release feature set of the app must link neither the sandbox, the bridge nor the demo.
+release-deps:
+	@if cargo tree -p loopdesk -e normal,build --prefix none 2>/dev/null \
+	    | grep -E '^loopdesk-(sandbox|bridge|demo) '; then \
+	  echo "the release app pulls in a demo server (above): it must only come with --features demo"; \
+	  exit 1; fi
+	@cargo tree -p loopdesk -e normal --prefix none >/dev/null
+	@echo "release-deps: the release app links neither the sandbox nor the bridge"
+
 test-rust: app
-	cargo test --workspace --no-fail-fast
+	cargo test --workspace --no-fail-fast $(DEMO_FEATURES)
 	@# The TypeScript bindings that `cargo test` writes must match the committed ones.
 	@if [ -n "$$(git status --porcelain -- ui/src/bindings 2>/dev/null)" ]; then \
 	  echo "ui/src/bindings is out of date: commit the files cargo test generated"; \

@@ -17,7 +17,7 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn list_alerts(state: State<'_, AppState>) -> Result<AlertsView, CommandError> {
-    state.desk()?.alerts().list_alerts().await
+    state.desk()?.list_alerts().await
 }
 
 /// `by`: the name of the staff member acknowledging.
@@ -27,14 +27,14 @@ pub async fn acknowledge_alert(
     id: i64,
     by: String,
 ) -> Result<Alert, CommandError> {
-    state.desk()?.alerts().acknowledge_alert(id, by).await
+    state.desk()?.acknowledge_alert(id, by).await
 }
 
 #[tauri::command]
 pub async fn alert_feed_status(
     state: State<'_, AppState>,
 ) -> Result<AlertFeedStatus, CommandError> {
-    state.desk()?.alerts().alert_feed_status().await
+    state.desk()?.alert_feed_status().await
 }
 
 /// Streams [`AlertEvent`]s to the window until it goes away.
@@ -45,8 +45,7 @@ pub async fn watch_alerts(
 ) -> Result<(), CommandError> {
     state
         .desk()?
-        .alerts()
-        .forward_events(move |event| on_event.send(event).is_ok());
+        .forward_alert_events(move |event| on_event.send(event).is_ok());
     Ok(())
 }
 
@@ -60,29 +59,6 @@ pub async fn save_bridge_settings(
     state
         .desk()?
         .save_bridge_settings(bridge_url, device_token.map(Secret::new))
-        .await
-}
-
-/// Demo only: the demo CareLoop sends `kind` (`incident.critical` or `visit.no_show`).
-#[tauri::command]
-pub async fn trigger_demo_alert(
-    state: State<'_, AppState>,
-    kind: String,
-) -> Result<(), CommandError> {
-    state.desk()?.alerts().trigger_demo_alert(kind).await
-}
-
-/// Demo only: stops (`running: false`) or restarts the demo bridge, to show the "alerts are not
-/// arriving" warning (the window tests use it).
-#[tauri::command]
-pub async fn set_demo_bridge(
-    state: State<'_, AppState>,
-    running: bool,
-) -> Result<(), CommandError> {
-    state
-        .desk()?
-        .alerts()
-        .set_demo_bridge_running(running)
         .await
 }
 

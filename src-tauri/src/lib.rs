@@ -5,6 +5,7 @@
 
 mod alerts_commands;
 mod commands;
+#[cfg(feature = "demo")]
 mod demo_commands;
 mod state;
 
@@ -23,7 +24,28 @@ pub fn run() {
             alerts_commands::notify_raised_alerts(app.handle());
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
+        .invoke_handler(handler())
+        .build(tauri::generate_context!());
+    match app {
+        Ok(app) => app.run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                // Stop the sync engine cleanly: work in flight is kept for next time.
+                handle.state::<AppState>().shutdown();
+            }
+        }),
+        Err(e) => {
+            // No window could be made (no display, broken WebKit): say so where a person or a
+            // service manager will see it.
+            eprintln!("Loopdesk could not start its window: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// The commands of the app, and the demo's in a build with the `demo` feature.
+macro_rules! handler {
+    ($($extra:path),* $(,)?) => {
+        tauri::generate_handler![
             commands::startup_state,
             commands::app_info,
             commands::create_fresh_database,
@@ -51,24 +73,22 @@ pub fn run() {
             alerts_commands::alert_feed_status,
             alerts_commands::watch_alerts,
             alerts_commands::save_bridge_settings,
-            alerts_commands::trigger_demo_alert,
-            alerts_commands::set_demo_bridge,
-            demo_commands::set_demo_sandbox,
-            demo_commands::demo_server_visit,
-        ])
-        .build(tauri::generate_context!());
-    match app {
-        Ok(app) => app.run(|handle, event| {
-            if let tauri::RunEvent::Exit = event {
-                // Stop the sync engine cleanly: work in flight is kept for next time.
-                handle.state::<AppState>().shutdown();
-            }
-        }),
-        Err(e) => {
-            // No window could be made (no display, broken WebKit): say so where a person or a
-            // service manager will see it.
-            eprintln!("Loopdesk could not start its window: {e}");
-            std::process::exit(1);
-        }
-    }
+            $($extra),*
+        ]
+    };
+}
+
+#[cfg(not(feature = "demo"))]
+fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    handler!()
+}
+
+#[cfg(feature = "demo")]
+fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    handler!(
+        demo_commands::set_demo_sandbox,
+        demo_commands::demo_server_visit,
+        demo_commands::trigger_demo_alert,
+        demo_commands::set_demo_bridge,
+    )
 }

@@ -7,13 +7,19 @@ use std::{
 };
 
 use loopdesk_core::{
-    desk::{Desk, DeskConfig},
+    desk::{DemoBackend, Desk, DeskConfig},
     ipc::{AppInfo, Code, CommandError, StartupState},
     logging::{self, LogGuard},
     secrets::KeyringStore,
     store::{self, Store},
 };
 use tauri::{AppHandle, Manager, Runtime};
+
+/// The demo the app runs on, if any (nothing without the `demo` feature).
+#[cfg(feature = "demo")]
+type DemoHandle = Option<loopdesk_demo::Demo>;
+#[cfg(not(feature = "demo"))]
+type DemoHandle = ();
 
 pub struct AppState {
     pub data_dir: PathBuf,
@@ -24,6 +30,9 @@ pub struct AppState {
 struct Inner {
     store: Option<Arc<Store>>,
     desk: Option<Arc<Desk>>,
+    /// The built-in demo (with the `demo` feature and `LOOPDESK_DEMO=1`).
+    #[cfg(feature = "demo")]
+    demo: Option<loopdesk_demo::Demo>,
     startup: StartupState,
 }
 
@@ -61,12 +70,15 @@ impl AppState {
             store::open_for_startup(&data_dir)
         };
         let store = store.map(Arc::new);
-        let desk = store.clone().and_then(open_desk);
+        let opened = store.clone().map(open_desk);
+        let (desk, _demo) = opened.unwrap_or_default();
         Self {
             data_dir,
             inner: RwLock::new(Inner {
                 store,
                 desk,
+                #[cfg(feature = "demo")]
+                demo: _demo,
                 startup,
             }),
             _logs: logs,
@@ -83,6 +95,12 @@ impl AppState {
                  tell your IT contact.",
             )
         })
+    }
+
+    /// The built-in demo, when the app runs on it.
+    #[cfg(feature = "demo")]
+    pub fn demo(&self) -> Option<loopdesk_demo::Demo> {
+        self.read().demo.clone()
     }
 
     /// Stops the sync engine (on exit).
@@ -140,7 +158,12 @@ impl AppState {
             Ok(store) => {
                 tracing::warn!("started with a fresh data file after confirmation");
                 let store = Arc::new(store);
-                inner.desk = open_desk(store.clone());
+                let (desk, _demo) = open_desk(store.clone());
+                inner.desk = desk;
+                #[cfg(feature = "demo")]
+                {
+                    inner.demo = _demo;
+                }
                 inner.store = Some(store);
                 inner.startup = StartupState::Ready;
                 Ok(StartupState::Ready)
@@ -154,26 +177,43 @@ impl AppState {
     }
 }
 
-/// Opens the desk over the store with the OS keyring, starting the built-in demo backend when
-/// `LOOPDESK_DEMO=1` and nothing is configured yet. Failures are logged and leave the app
-/// usable for what does not need the desk.
-fn open_desk(store: Arc<Store>) -> Option<Arc<Desk>> {
+/// Opens the desk over the store with the OS keyring, on the built-in demo backend when the app
+/// has the `demo` feature, `LOOPDESK_DEMO=1` and nothing is configured yet. Failures are logged
+/// and leave the app usable for what does not need the desk.
+fn open_desk(store: Arc<Store>) -> (Option<Arc<Desk>>, DemoHandle) {
     tauri::async_runtime::block_on(async move {
-        let demo = match loopdesk_core::desk::demo::backend_if_requested(&store).await {
-            Ok(demo) => demo,
-            Err(e) => {
-                tracing::error!(error = %e, "the demo backend could not start");
-                None
-            }
-        };
+        let demo = start_demo(&store).await;
         let mut config = DeskConfig::new(Arc::new(KeyringStore::default()));
-        config.demo = demo;
+        config.demo = demo_backend(&demo);
         match Desk::open(store, config).await {
-            Ok(desk) => Some(desk),
+            Ok(desk) => (Some(desk), demo),
             Err(e) => {
                 tracing::error!(error = %e, "the desk could not start");
-                None
+                (None, demo)
             }
         }
     })
+}
+
+#[cfg(feature = "demo")]
+async fn start_demo(store: &Arc<Store>) -> DemoHandle {
+    loopdesk_demo::if_requested(store)
+        .await
+        .unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the demo backend could not start");
+            None
+        })
+}
+
+#[cfg(feature = "demo")]
+fn demo_backend(demo: &DemoHandle) -> Option<DemoBackend> {
+    demo.as_ref().map(loopdesk_demo::Demo::backend)
+}
+
+#[cfg(not(feature = "demo"))]
+async fn start_demo(_: &Arc<Store>) -> DemoHandle {}
+
+#[cfg(not(feature = "demo"))]
+fn demo_backend(_: &DemoHandle) -> Option<DemoBackend> {
+    None
 }

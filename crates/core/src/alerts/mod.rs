@@ -17,12 +17,8 @@
 //! Changes are broadcast as [`AlertEvent`]s for the app to forward to the webview.
 
 pub mod compose;
-#[cfg(feature = "demo")]
-pub mod demo;
 mod poller;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
@@ -113,24 +109,11 @@ pub use crate::clock::{Clock, OffsetClock, SystemClock};
 /// Asks the sync engine to pull a resource soon.
 pub type Refresh = Arc<dyn Fn(Resource) + Send + Sync>;
 
-/// A future a demo control returns.
-pub type DemoFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
-
-/// What the demo can do that a real desk cannot.
-pub trait DemoControl: Send + Sync {
-    /// Makes the demo CareLoop send an event of `kind` (through its webhooks to the bridge).
-    fn trigger(&self, kind: &str) -> DemoFuture<'_>;
-    /// Stops or restarts the demo bridge (same address, same data), to show what a broken feed
-    /// looks like.
-    fn set_bridge_running(&self, running: bool) -> DemoFuture<'_>;
-}
-
-/// The demo's in-process bridge and the way to make it send events. Its device token lives only
-/// in memory.
+/// The demo's in-process bridge (see the `loopdesk-demo` crate). Its device token lives only in
+/// memory.
 pub struct DemoFeed {
     pub bridge_url: String,
     pub token: Secret,
-    pub control: Arc<dyn DemoControl>,
     /// A shorter "not arriving" threshold for demonstrations and window tests.
     pub stale_after: Option<Duration>,
 }
@@ -141,7 +124,7 @@ impl std::fmt::Debug for DemoFeed {
             .field("bridge_url", &self.bridge_url)
             .field("token", &self.token)
             .field("stale_after", &self.stale_after)
-            .finish_non_exhaustive()
+            .finish()
     }
 }
 
@@ -604,49 +587,6 @@ impl Alerts {
         lock(&self.demo).take();
         self.load_target().await?;
         self.bridge_settings().await
-    }
-
-    /// Demo only: makes the demo CareLoop send an `incident.critical` or `visit.no_show`
-    /// webhook, which comes back through the bridge as an alert.
-    pub async fn trigger_demo_alert(&self, kind: String) -> Result<(), CommandError> {
-        if !compose::raises_alert(&kind) {
-            return Err(CommandError::invalid_fields(
-                "Choose a kind of test alert",
-                [(
-                    "kind".to_owned(),
-                    "Choose incident.critical or visit.no_show".to_owned(),
-                )],
-            ));
-        }
-        let control = self.demo_control()?;
-        control.trigger(&kind).await.map_err(|e| {
-            tracing::warn!(error = %e, "demo trigger failed");
-            CommandError::new(
-                Code::Unavailable,
-                format!("The demo CareLoop could not send the test alert: {e}"),
-            )
-        })
-    }
-
-    /// Demo only: stops or restarts the demo bridge.
-    pub async fn set_demo_bridge_running(&self, running: bool) -> Result<(), CommandError> {
-        let control = self.demo_control()?;
-        control
-            .set_bridge_running(running)
-            .await
-            .map_err(|e| CommandError::new(Code::Unavailable, e))
-    }
-
-    fn demo_control(&self) -> Result<Arc<dyn DemoControl>, CommandError> {
-        lock(&self.demo)
-            .as_ref()
-            .map(|d| d.control.clone())
-            .ok_or_else(|| {
-                CommandError::new(
-                    Code::InvalidInput,
-                    "Test alerts can only be sent in the demo (LOOPDESK_DEMO=1).",
-                )
-            })
     }
 
     // ---- internals -----------------------------------------------------------------------

@@ -8,8 +8,6 @@
 //! ([`Desk::save`]).
 
 mod alerts;
-#[cfg(feature = "demo")]
-pub mod demo;
 mod outbox;
 mod residents;
 pub mod settings;
@@ -38,13 +36,12 @@ use crate::sync::engine::{Engine, EngineHandle};
 use crate::sync::{Backend, Shared, SyncOptions};
 use crate::Store;
 
-/// A backend that is not in the settings: the built-in demo sandbox. Its key is kept in an
-/// in-memory [`SecretStore`], never in the OS keyring or the data file.
+/// A backend that is not in the settings: the built-in demo (the `loopdesk-demo` crate, only
+/// in a build with the app's `demo` feature). Its key is kept in an in-memory [`SecretStore`],
+/// never in the OS keyring or the data file.
 pub struct DemoBackend {
     pub base_url: String,
     pub secrets: crate::secrets::MemorySecretStore,
-    /// Keeps the demo server running as long as the desk.
-    pub guard: Option<Box<dyn std::any::Any + Send + Sync>>,
     /// The demo's alert feed (an in-process bridge the demo sandbox sends webhooks to).
     pub alerts: Option<crate::alerts::DemoFeed>,
 }
@@ -54,7 +51,6 @@ impl DemoBackend {
         Self {
             base_url: base_url.into(),
             secrets: crate::secrets::MemorySecretStore::with_api_key(key),
-            guard: None,
             alerts: None,
         }
     }

@@ -703,74 +703,7 @@ async fn bridge_settings_keep_the_token_in_the_keyring_and_refuse_bad_input() {
         alerts.alert_feed_status().await.unwrap().state,
         FeedState::Arriving
     );
-
-    let e = alerts
-        .trigger_demo_alert("incident.critical".into())
-        .await
-        .unwrap_err();
-    assert_eq!(e.code, Code::InvalidInput, "only in the demo");
     alerts.shutdown().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_demo_sends_a_test_alert_through_its_own_bridge() {
-    use loopdesk_core::desk::{demo, Desk, DeskConfig};
-    let dir = tempfile::tempdir().unwrap();
-    let store = open_store(&dir);
-    let secrets = Arc::new(MemorySecretStore::new());
-    let mut config = DeskConfig::new(secrets.clone());
-    config.sync = crate::peer::sync_options();
-    config.client = crate::peer::client_options();
-    config.alerts = fast(Arc::new(OffsetClock::new()));
-    config.demo = Some(
-        demo::start_with_alerts(loopdesk_sandbox::DataSize::Small, dir.path())
-            .await
-            .unwrap(),
-    );
-    let desk = Desk::open(store, config).await.unwrap();
-    let settings = desk.get_settings().await.unwrap();
-    assert!(settings.demo);
-    assert!(settings
-        .bridge_url
-        .unwrap()
-        .starts_with("http://127.0.0.1:"));
-    assert!(settings.device_token_hint.is_some());
-    assert!(
-        secrets.get(DEVICE_TOKEN).unwrap().is_none(),
-        "the demo token stays in memory"
-    );
-
-    let alerts = desk.alerts();
-    let e = alerts
-        .trigger_demo_alert("incident.created".into())
-        .await
-        .unwrap_err();
-    assert_eq!(e.code, Code::InvalidInput);
-    for kind in ["incident.critical", "visit.no_show"] {
-        alerts.trigger_demo_alert(kind.into()).await.unwrap();
-        until(kind, || {
-            desk.store()
-                .read(repo::alerts::open_alerts)
-                .unwrap()
-                .into_iter()
-                .find(|a| a.kind == kind)
-        })
-        .await;
-    }
-    // The demo bridge can be stopped and started again (the window test uses it).
-    alerts.set_demo_bridge_running(false).await.unwrap();
-    let failures = until("a failed poll", || {
-        let f = alerts.poller_stats().failures;
-        (f > 0).then_some(f)
-    })
-    .await;
-    assert!(failures > 0);
-    alerts.set_demo_bridge_running(true).await.unwrap();
-    until("polls again", || {
-        (alerts.poller_stats().failures == 0).then_some(())
-    })
-    .await;
-    desk.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

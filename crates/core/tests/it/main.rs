@@ -2,7 +2,6 @@
 
 mod alerts;
 mod api;
-mod demo;
 mod desk;
 mod keyring;
 mod logging;
