@@ -66,9 +66,22 @@ impl Session {
     /// Finds the first element matching a CSS selector now, if any.
     pub async fn find(&self, css: &str) -> Result<Option<String>> {
         let body = json!({"using": "css selector", "value": css});
-        let found = self
-            .cmd(reqwest::Method::POST, "/elements", Some(body))
-            .await?;
+        // WebKitWebDriver answers "stale element reference" when a matching element leaves the
+        // page while it searches (e.g. a banner going away); asking again sees the page after.
+        let mut tries = 0;
+        let found = loop {
+            match self
+                .cmd(reqwest::Method::POST, "/elements", Some(body.clone()))
+                .await
+            {
+                Err(WebDriverError::Protocol { error, .. })
+                    if error == "stale element reference" && tries < 5 =>
+                {
+                    tries += 1;
+                }
+                other => break other?,
+            }
+        };
         Ok(found
             .as_array()
             .and_then(|a| a.first())
