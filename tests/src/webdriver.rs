@@ -185,6 +185,28 @@ impl Session {
         .await
     }
 
+    /// Runs `script` in the page as a synchronous WebDriver script; returns what it returns.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// How long a script may run before the driver gives up on it.
+    pub async fn set_script_timeout(&self, timeout: Duration) -> Result<()> {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.cmd(
+            reqwest::Method::POST,
+            "/timeouts",
+            Some(json!({ "script": ms })),
+        )
+        .await?;
+        Ok(())
+    }
+
     /// A PNG of the window.
     pub async fn screenshot(&self) -> Result<Vec<u8>> {
         use base64::Engine;
