@@ -66,9 +66,22 @@ impl Session {
     /// Finds the first element matching a CSS selector now, if any.
     pub async fn find(&self, css: &str) -> Result<Option<String>> {
         let body = json!({"using": "css selector", "value": css});
-        let found = self
-            .cmd(reqwest::Method::POST, "/elements", Some(body))
-            .await?;
+        // WebKitWebDriver answers "stale element reference" when a matching element leaves the
+        // page while it searches (e.g. a banner going away); asking again sees the page after.
+        let mut tries = 0;
+        let found = loop {
+            match self
+                .cmd(reqwest::Method::POST, "/elements", Some(body.clone()))
+                .await
+            {
+                Err(WebDriverError::Protocol { error, .. })
+                    if error == "stale element reference" && tries < 5 =>
+                {
+                    tries += 1;
+                }
+                other => break other?,
+            }
+        };
         Ok(found
             .as_array()
             .and_then(|a| a.first())
@@ -170,6 +183,28 @@ impl Session {
             Some(json!({ "script": script, "args": args })),
         )
         .await
+    }
+
+    /// Runs `script` in the page as a synchronous WebDriver script; returns what it returns.
+    pub async fn execute(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// How long a script may run before the driver gives up on it.
+    pub async fn set_script_timeout(&self, timeout: Duration) -> Result<()> {
+        let ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self.cmd(
+            reqwest::Method::POST,
+            "/timeouts",
+            Some(json!({ "script": ms })),
+        )
+        .await?;
+        Ok(())
     }
 
     /// A PNG of the window.

@@ -14,6 +14,23 @@
 //!
 //! Without `DISPLAY` the harness starts its own Xvfb; without a session bus it wraps the driver
 //! in `dbus-run-session`. Everything it starts is killed when the window is dropped.
+//!
+//! # Accessibility
+//!
+//! Every test gets an accessibility check for free: axe-core (`ui/node_modules/axe-core`, pinned
+//! in the UI's devDependencies) runs in the real page whenever a helper that waits for the
+//! screen — [`AppWindow::wait_for`], [`AppWindow::text_of`], [`AppWindow::click_on`] (before it
+//! clicks), [`AppWindow::screenshot`] and [`AppWindow::close`] — finds the screen changed. A
+//! screen (the area and its `h1`) is checked whole the first time a test sees it; after that,
+//! only elements whose test id (with its `data-state` or `data-status`) it had not shown before
+//! are checked, and nothing when nothing is new. axe goes into the page once per page load.
+//!
+//! A violation of impact serious or critical fails the test, printing each rule, its elements
+//! (selector and HTML) and the help text and link, and leaves a screenshot of the screen. What
+//! the helpers cannot see (a change made through `session` directly) is checked with
+//! [`AppWindow::check_accessibility`]; [`AppWindow::accessibility_report`] returns the findings
+//! instead. Each test's checks are listed in `.artifacts/accessibility/<test>.md` (see
+//! [`crate::accessibility`]), and logged one line each to stderr.
 
 use std::{
     net::TcpListener,
@@ -24,7 +41,10 @@ use std::{
 
 use serde_json::json;
 
-use crate::webdriver::Session;
+use crate::{
+    accessibility::{self, AxeAnswer, Record, Report, Scope, Screen},
+    webdriver::Session,
+};
 
 /// How long the app may take to show something: generous, a cold WebKit start on a busy
 /// 2-core machine takes seconds. Waits end as soon as the thing appears.
@@ -50,6 +70,8 @@ pub struct AppWindow {
     _temp: Option<tempfile::TempDir>,
     driver: Child,
     xvfb: Option<Child>,
+    /// The screens checked for accessibility so far (never held across an await).
+    a11y: std::sync::Mutex<Record>,
     _turn: tokio::sync::OwnedMutexGuard<()>,
 }
 
@@ -180,33 +202,168 @@ impl AppWindow {
         )
         .await
         .expect("a WebDriver session on the app");
+        // axe on a long list in a debug build on a busy machine can take more than the
+        // driver's default 30 s.
+        session
+            .set_script_timeout(Duration::from_secs(120))
+            .await
+            .expect("the driver takes a script timeout");
+        let record = Record::new(&accessibility_dir(), test_name());
         Self {
             session,
             data_dir,
             _temp: temp,
             driver,
             xvfb,
+            a11y: std::sync::Mutex::new(record),
             _turn: turn,
         }
     }
 
-    /// Waits for an element and clicks it.
+    /// Waits for an element, checks the screen's accessibility (when it changed), and clicks it.
     pub async fn click_on(&self, css: &str) {
+        self.session.wait_for(css, APPEAR).await.unwrap();
+        self.check_screen(|| format!("click_on {css}")).await;
+        // Found again: the page may have redrawn it while axe ran.
         let el = self.session.wait_for(css, APPEAR).await.unwrap();
         self.session.click(&el).await.unwrap();
     }
 
-    /// Waits for an element and returns its visible text.
+    /// Waits for an element and returns its visible text; checks the screen's accessibility
+    /// (when it changed).
     pub async fn text_of(&self, css: &str) -> String {
-        self.session
+        let text = self
+            .session
             .wait_for_text(css, APPEAR, |t| !t.trim().is_empty())
             .await
-            .unwrap()
+            .unwrap();
+        self.check_screen(|| format!("text_of {css}")).await;
+        text
     }
 
-    /// Waits for an element to exist.
+    /// Waits for an element to exist; checks the screen's accessibility (when it changed).
     pub async fn wait_for(&self, css: &str) -> String {
+        self.session.wait_for(css, APPEAR).await.unwrap();
+        self.check_screen(|| format!("wait_for {css}")).await;
+        // Found again: the page may have redrawn it while axe ran.
         self.session.wait_for(css, APPEAR).await.unwrap()
+    }
+
+    /// Runs axe on the page now, whatever was checked before, under `name`, and fails the test
+    /// on a serious or critical violation. The helpers do this by themselves whenever the
+    /// screen changed; call it for what they cannot see (e.g. after `session.send_keys`).
+    pub async fn check_accessibility(&self, name: &str) {
+        let report = self.accessibility_report(name).await;
+        self.fail_on(&report).await;
+    }
+
+    /// Runs axe on the page now under `name` and returns what it found, failing nothing (the
+    /// report is recorded all the same).
+    pub async fn accessibility_report(&self, name: &str) -> Report {
+        let started = Instant::now();
+        let mut screen = self.screen().await;
+        self.a11y.lock().unwrap().news(&screen);
+        screen.name = name.to_owned();
+        let report = self
+            .run_axe(
+                &screen,
+                "check_accessibility".to_owned(),
+                Scope::Whole,
+                started,
+            )
+            .await;
+        self.a11y.lock().unwrap().spent += started.elapsed();
+        report
+    }
+
+    /// The automatic check: the whole page on a screen's first look, then only what newly
+    /// appears on it; nothing when this test has checked everything it shows already.
+    async fn check_screen(&self, when: impl FnOnce() -> String) {
+        let started = Instant::now();
+        let screen = self.screen().await;
+        let scope = self.a11y.lock().unwrap().news(&screen);
+        let report = match scope {
+            Some(scope) => Some(self.run_axe(&screen, when(), scope, started).await),
+            None => None,
+        };
+        self.a11y.lock().unwrap().spent += started.elapsed();
+        if let Some(report) = report {
+            self.fail_on(&report).await;
+        }
+    }
+
+    async fn screen(&self) -> Screen {
+        let answer = self
+            .session
+            .execute(accessibility::SCREEN_SCRIPT, vec![])
+            .await
+            .expect("the page answers what it shows");
+        serde_json::from_value(answer).expect("a screen name and parts")
+    }
+
+    async fn run_axe(
+        &self,
+        screen: &Screen,
+        when: String,
+        scope: Scope,
+        started: Instant,
+    ) -> Report {
+        if !screen.axe {
+            // Once per page load: the page keeps it.
+            let source = accessibility::axe_source(&workspace_root());
+            self.session
+                .execute(&format!("{source}\n;return null;"), vec![])
+                .await
+                .expect("axe-core goes into the page");
+        }
+        let answer = self
+            .session
+            .execute_async(accessibility::RUN_SCRIPT, vec![scope.script_arg()])
+            .await
+            .expect("axe runs");
+        let answer: AxeAnswer = serde_json::from_value(answer).expect("axe's results");
+        if let Some(error) = answer.error {
+            panic!("axe failed on \"{}\" ({when}): {error}", screen.name);
+        }
+        let report = Report {
+            screen: screen.name.clone(),
+            when,
+            scope,
+            axe_version: answer.version,
+            violations: answer.violations,
+            needs_review: answer.incomplete,
+            took: started.elapsed(),
+        };
+        let failing = report.failures().count();
+        eprintln!(
+            "accessibility: \"{}\" ({}; {}): {} serious or critical, {} other violations, {} ms",
+            report.screen,
+            report.when,
+            report.scope,
+            failing,
+            report.violations.len() - failing,
+            report.took.as_millis()
+        );
+        self.a11y.lock().unwrap().add(report.clone());
+        report
+    }
+
+    /// Fails the test when the report has a serious or critical violation, leaving a screenshot
+    /// of that screen beside the summary.
+    async fn fail_on(&self, report: &Report) {
+        if report.passes() {
+            return;
+        }
+        let shot = {
+            let record = self.a11y.lock().unwrap();
+            record
+                .path
+                .with_extension(format!("{}.png", record.reports.len()))
+        };
+        if let Ok(png) = self.session.screenshot().await {
+            let _ = std::fs::write(&shot, png);
+        }
+        panic!("{report}\nscreenshot: {}", shot.display());
     }
 
     /// Waits until the desk has pulled `resource` (`residents`, `visits`, ...) at least once,
@@ -256,6 +413,7 @@ impl AppWindow {
     /// Saves a screenshot under `<workspace>/.artifacts/screenshots/<name>.png` for a person to
     /// look at; returns its path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        self.check_screen(|| format!("screenshot {name}")).await;
         let dir = workspace_root().join(".artifacts/screenshots");
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join(format!("{name}.png"));
@@ -263,9 +421,26 @@ impl AppWindow {
         path
     }
 
-    /// Ends the session (closing the app) and stops the driver.
+    /// Checks the last screen's accessibility (when it changed), ends the session (closing the
+    /// app) and stops the driver.
     pub async fn close(self) {
+        self.check_screen(|| "close".to_owned()).await;
         let _ = self.session.close().await;
+    }
+}
+
+/// `<workspace>/.artifacts/accessibility/`, where each test's record of checked screens goes.
+pub fn accessibility_dir() -> PathBuf {
+    let dir = workspace_root().join(".artifacts/accessibility");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The running test's name (libtest names each test's thread after it).
+fn test_name() -> String {
+    match std::thread::current().name() {
+        Some(name) if name != "main" => name.to_owned(),
+        _ => format!("window-test-{}", std::process::id()),
     }
 }
 
@@ -288,6 +463,9 @@ async fn wait_for_driver(base: &str) {
 
 impl Drop for AppWindow {
     fn drop(&mut self) {
+        if let Ok(mut record) = self.a11y.lock() {
+            record.finish();
+        }
         // The driver runs in its own process group with WebKitWebDriver and the app: end them all.
         let _ = Command::new("kill")
             .args(["-KILL", "--", &format!("-{}", self.driver.id())])
