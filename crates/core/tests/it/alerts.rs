@@ -706,6 +706,14 @@ async fn bridge_settings_keep_the_token_in_the_keyring_and_refuse_bad_input() {
     alerts.shutdown().await;
 }
 
+/// The next forwarded event; one that never comes fails the test.
+async fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<AlertEvent>) -> AlertEvent {
+    tokio::time::timeout(DEADLINE, rx.recv())
+        .await
+        .expect("an alert event within the deadline")
+        .expect("the forwarding is still running")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_window_gets_the_feed_state_first_then_every_change() {
     let bridge = TestBridge::start().await;
@@ -724,7 +732,7 @@ async fn the_window_gets_the_feed_state_first_then_every_change() {
     .unwrap();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let forward = alerts.forward_events(move |e| tx.send(e).is_ok());
-    match rx.recv().await.unwrap() {
+    match next(&mut rx).await {
         AlertEvent::Feed(f) => assert_eq!(f.state, FeedState::NotConfigured),
         other => panic!("first: {other:?}"),
     }
@@ -733,7 +741,7 @@ async fn the_window_gets_the_feed_state_first_then_every_change() {
         .await
         .unwrap();
     loop {
-        if let AlertEvent::Feed(f) = rx.recv().await.unwrap() {
+        if let AlertEvent::Feed(f) = next(&mut rx).await {
             if f.state == FeedState::Arriving {
                 break;
             }
@@ -743,7 +751,7 @@ async fn the_window_gets_the_feed_state_first_then_every_change() {
         .post("evt_w", "incident.critical", critical("inc_w"))
         .await;
     let raised = loop {
-        if let AlertEvent::Raised(a) = rx.recv().await.unwrap() {
+        if let AlertEvent::Raised(a) = next(&mut rx).await {
             break a;
         }
     };
@@ -754,7 +762,10 @@ async fn the_window_gets_the_feed_state_first_then_every_change() {
         .acknowledge_alert(raised.id, "Priya Shah".into())
         .await
         .unwrap();
-    forward.await.unwrap();
+    tokio::time::timeout(DEADLINE, forward)
+        .await
+        .expect("the forwarding stops once the window is gone")
+        .unwrap();
     alerts.shutdown().await;
 }
 

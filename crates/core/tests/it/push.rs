@@ -349,21 +349,27 @@ async fn a_push_killed_midway_is_finished_exactly_once_after_restart() {
         .spawn()
         .unwrap();
     let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    // Wait until the child has had some writes acknowledged, but not all.
-    loop {
-        let line = lines
-            .next_line()
-            .await
-            .unwrap()
-            .expect("the child stopped early");
-        if let Some(n) = line.strip_prefix("queued=") {
-            let n: usize = n.parse().unwrap();
-            if n > 0 && n <= notes.len() - 2 {
-                break;
+    // Wait until the child has had some writes acknowledged, but not all (a child that hangs
+    // fails the test, it does not hang it).
+    let midway = async {
+        loop {
+            let line = lines
+                .next_line()
+                .await
+                .unwrap()
+                .expect("the child stopped early");
+            if let Some(n) = line.strip_prefix("queued=") {
+                let n: usize = n.parse().unwrap();
+                if n > 0 && n <= notes.len() - 2 {
+                    break;
+                }
+                assert!(n > 0, "the child finished before it could be killed");
             }
-            assert!(n > 0, "the child finished before it could be killed");
         }
-    }
+    };
+    tokio::time::timeout(Duration::from_secs(120), midway)
+        .await
+        .expect("the child pushed some writes within two minutes");
     child.start_kill().unwrap(); // SIGKILL
     let exit = child.wait().await.unwrap();
     assert!(!exit.success());

@@ -114,8 +114,8 @@ describe('alert banner (console)', () => {
     sendAlert({ event: 'raised', data: second });
     answer({ open: [], recent: [] });
 
-    // After the (older) list has been applied, the raised alert is still on screen.
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Once the (older) list has been applied, the raised alert is still on screen.
+    await waitFor(() => expect(screen.getByTestId('shell')).toHaveAttribute('data-alerts-loaded', 'true'));
     expect(screen.getByTestId('alert-banner')).toHaveAttribute('data-alert-id', '2');
   });
 
