@@ -1,7 +1,7 @@
 //! A small W3C WebDriver client over reqwest: just what the window tests use.
 //!
 //! Each request uses a fresh connection: tauri-driver drops reused keep-alive connections now
-//! and then (about 1 request in 10 with pooling, see shared/platform-notes.md), and a request on
+//! and then (about 1 request in 10 with pooling, measured on the build machine), and a request on
 //! a fresh connection does not race that.
 
 use std::time::{Duration, Instant};
