@@ -7,6 +7,7 @@ pub mod api;
 pub mod clock;
 pub mod desk;
 pub mod errors;
+pub mod events;
 pub mod ipc;
 pub mod logging;
 pub mod outbox;

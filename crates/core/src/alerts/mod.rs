@@ -330,37 +330,18 @@ impl Alerts {
     /// re-reads the list on it).
     pub fn forward_events(
         self: &Arc<Self>,
-        mut send: impl FnMut(AlertEvent) -> bool + Send + 'static,
+        send: impl FnMut(AlertEvent) -> bool + Send + 'static,
     ) -> JoinHandle<()> {
         let alerts = self.clone();
-        let mut events = self.events.subscribe();
-        tokio::spawn(async move {
-            let Ok(status) = alerts.alert_feed_status().await else {
-                return;
-            };
-            if !send(AlertEvent::Feed(status)) {
-                return;
-            }
-            loop {
-                let event = tokio::select! {
-                    _ = alerts.shutdown.cancelled() => return,
-                    e = events.recv() => e,
-                };
-                let event = match event {
-                    Ok(e) => e,
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        match alerts.alert_feed_status().await {
-                            Ok(s) => AlertEvent::Feed(s),
-                            Err(_) => continue,
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                };
-                if !send(event) {
-                    return;
-                }
-            }
-        })
+        crate::events::forward(
+            self.events.subscribe(),
+            self.shutdown.clone(),
+            move || {
+                let alerts = alerts.clone();
+                async move { alerts.alert_feed_status().await.ok().map(AlertEvent::Feed) }
+            },
+            send,
+        )
     }
 
     /// Whether the demo feed is in use.

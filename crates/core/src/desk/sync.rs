@@ -27,34 +27,18 @@ impl Desk {
     /// stops. A slow receiver that missed events gets the current status again.
     pub fn forward_sync_events(
         self: &Arc<Self>,
-        mut send: impl FnMut(SyncEvent) -> bool + Send + 'static,
+        send: impl FnMut(SyncEvent) -> bool + Send + 'static,
     ) -> JoinHandle<()> {
         let desk = self.clone();
-        let mut events = self.shared.events.subscribe();
-        tokio::spawn(async move {
-            let Ok(status) = desk.sync_status().await else {
-                return;
-            };
-            if !send(SyncEvent::Status(status)) {
-                return;
-            }
-            loop {
-                let event = tokio::select! {
-                    _ = desk.shutdown.cancelled() => return,
-                    e = events.recv() => e,
-                };
-                let event = match event {
-                    Ok(e) => e,
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        SyncEvent::Status(desk.shared.status.borrow().clone())
-                    }
-                    Err(broadcast::error::RecvError::Closed) => return,
-                };
-                if !send(event) {
-                    return;
-                }
-            }
-        })
+        crate::events::forward(
+            self.shared.events.subscribe(),
+            self.shutdown.clone(),
+            move || {
+                let desk = desk.clone();
+                async move { desk.sync_status().await.ok().map(SyncEvent::Status) }
+            },
+            send,
+        )
     }
 
     /// A watch of the status (the latest value only), for Rust callers and tests.

@@ -77,6 +77,7 @@ impl Store {
     ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
         inspect_existing(&path, latest_version_of(migrations))?;
+        make_private(&path)?;
         let mut conn = Connection::open(&path)?;
         configure(&conn)?;
         migrations.to_latest(&mut conn)?;
@@ -140,6 +141,42 @@ where
     tokio::task::spawn_blocking(move || f(&store))
         .await
         .map_err(|e| StoreError::Invalid(format!("a background task failed: {e}")))?
+}
+
+/// The data file holds residents' health data: it (and SQLite's `-wal` and `-shm` files, which
+/// SQLite creates with the main file's permissions) is readable and writable by its owner only.
+/// A new file is created that way; an existing one is tightened (its content is not touched).
+fn make_private(path: &Path) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+        let io = |source| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+        {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(io(e)),
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            match std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(io(e)),
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
 }
 
 fn latest_version_of(migrations: &rusqlite_migration::Migrations<'_>) -> u32 {

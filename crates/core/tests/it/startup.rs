@@ -313,3 +313,29 @@ fn the_outbox_counts_follow_every_insert_update_and_delete() {
     assert!(failed.is_err());
     assert_eq!(counts(), (1, 0));
 }
+
+#[cfg(unix)]
+#[test]
+fn the_data_file_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(DB_FILE_NAME);
+    let store = Store::open(&path).unwrap();
+    store
+        .write(|tx| {
+            loopdesk_core::store::repo::settings::set_setting(tx, "desk_location_id", "loc_1")
+        })
+        .unwrap();
+    for file in [DB_FILE_NAME, "loopdesk.db-wal", "loopdesk.db-shm"] {
+        let p = dir.path().join(file);
+        assert!(p.exists(), "{file}");
+        assert_eq!(mode(&p), 0o600, "{file}");
+    }
+    drop(store);
+    // A file an earlier version left readable by everyone is tightened on the next open.
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Store::open(&path).unwrap();
+    assert_eq!(mode(&path), 0o600);
+    drop(store);
+}
