@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod api;
 pub mod clock;
+pub mod credentials;
 pub mod desk;
 pub mod errors;
 pub mod events;

@@ -100,7 +100,7 @@ impl MemorySecretStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
-        self.values.lock().unwrap_or_else(|p| p.into_inner())
+        crate::errors::lock(&self.values)
     }
 }
 

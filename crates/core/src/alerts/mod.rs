@@ -30,6 +30,9 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use ts_rs::TS;
 
+use crate::credentials::{Credential, Found};
+use crate::errors::lock;
+
 use crate::ipc::{Code, CommandError};
 use crate::secret::Secret;
 use crate::secrets::SecretStore;
@@ -45,7 +48,17 @@ pub mod settings {
     pub const BRIDGE_CURSOR: &str = "bridge_cursor";
     /// The bridge the cursor belongs to (a cursor means nothing to another bridge).
     pub const BRIDGE_CURSOR_URL: &str = "bridge_cursor_url";
+    /// The bridge address the saved device token was entered for (it is sent to no other).
+    pub const BRIDGE_AUTH_URL: &str = "bridge_auth_url";
 }
+
+/// The device token and the bridge address it belongs to.
+pub const BRIDGE_CREDENTIAL: Credential = Credential {
+    entry: DEVICE_TOKEN,
+    address: settings::BRIDGE_URL,
+    bound_to: settings::BRIDGE_AUTH_URL,
+    what: "the device token",
+};
 
 /// The keyring entry holding this desk's bridge device token.
 pub const DEVICE_TOKEN: &str = "bridge-device-token";
@@ -223,43 +236,12 @@ impl std::fmt::Debug for Alerts {
     }
 }
 
-pub(crate) fn internal(e: impl std::fmt::Display) -> CommandError {
-    tracing::error!(error = %e, "alerts error");
-    CommandError::new(
-        Code::Internal,
-        "Loopdesk could not complete this. Please try again; if it keeps happening, tell your IT contact.",
-    )
-}
-
-fn secret_error(e: crate::secrets::SecretError) -> CommandError {
-    tracing::error!(error = %e, "keyring error");
-    CommandError::new(
-        Code::Internal,
-        format!(
-            "The system keyring could not be used, so the device token was not saved or read. {e}"
-        ),
-    )
-}
-
-async fn blocking<R: Send + 'static>(
-    f: impl FnOnce() -> R + Send + 'static,
-) -> Result<R, CommandError> {
-    tokio::task::spawn_blocking(f).await.map_err(internal)
-}
-
-/// A bridge address as typed: http(s), with a host; trailing slashes, query and fragment go.
+/// A bridge address as typed, checked by [`crate::api::address::check`] (https, or http to this
+/// computer only); trailing slashes, query and fragment go.
 pub fn parse_bridge_url(input: &str) -> Result<String, String> {
-    let trimmed = input.trim();
-    let mut url = reqwest::Url::parse(trimmed).map_err(|e| format!("{e}"))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err("use an http:// or https:// address".into());
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("leave user names and passwords out of the address".into());
-    }
-    url.set_query(None);
-    url.set_fragment(None);
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    crate::api::address::check(input, "the alert bridge", "https://bridge.example.org")
+        .map(|u| crate::api::address::display(&u))
+        .map_err(|e| e.0)
 }
 
 impl Alerts {
@@ -433,11 +415,7 @@ impl Alerts {
     }
 
     fn feed_status_with(&self, open_count: u32) -> AlertFeedStatus {
-        let target = self
-            .target
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let target = crate::errors::read(&self.target).clone();
         let feed = lock(&self.feed).clone();
         let configured = target.as_ref().is_some_and(|t| t.token.is_some());
         if target.is_some() && !configured {
@@ -497,21 +475,23 @@ impl Alerts {
                 device_token_hint: Some(d.token.hint()),
             });
         }
-        let url = self
-            .read(|c| repo::settings::get_setting(c, settings::BRIDGE_URL))
-            .await?;
-        let secrets = self.secrets.clone();
         // The settings screen still opens when the keyring cannot be read (the feed says why).
-        let token = blocking(move || secrets.get(DEVICE_TOKEN))
-            .await?
-            .unwrap_or_else(|e| {
-                tracing::warn!(error = %e, "device token hint unavailable");
-                None
-            });
-        Ok(BridgeSettings {
-            bridge_url: url,
-            device_token_hint: token.map(|t| t.hint()),
-        })
+        Ok(
+            match BRIDGE_CREDENTIAL.load(&self.store, &self.secrets).await? {
+                Ok(Found::NoAddress) => BridgeSettings::default(),
+                Ok(Found::Address { url, secret }) => BridgeSettings {
+                    bridge_url: Some(url),
+                    device_token_hint: secret.map(|t| t.hint()),
+                },
+                Err(e) => {
+                    tracing::warn!(error = %e, "device token hint unavailable");
+                    BridgeSettings {
+                        bridge_url: self.read(|c| BRIDGE_CREDENTIAL.address_in(c)).await?,
+                        device_token_hint: None,
+                    }
+                }
+            },
+        )
     }
 
     /// Saves the bridge address (settings) and, when given, the device token (the OS keyring
@@ -521,50 +501,53 @@ impl Alerts {
         bridge_url: String,
         device_token: Option<Secret>,
     ) -> Result<BridgeSettings, CommandError> {
-        let url = parse_bridge_url(&bridge_url).map_err(|e| {
-            CommandError::invalid_fields(
+        let mut fields = Vec::new();
+        let url = match parse_bridge_url(&bridge_url) {
+            Ok(url) => Some(url),
+            Err(e) => {
+                fields.push(("bridge_url".to_owned(), e));
+                None
+            }
+        };
+        if device_token
+            .as_ref()
+            .is_some_and(|t| t.is_empty() || t.expose().chars().any(char::is_whitespace))
+        {
+            fields.push((
+                "device_token".to_owned(),
+                "Paste the whole device token".to_owned(),
+            ));
+        }
+        let (Some(url), true) = (url, fields.is_empty()) else {
+            return Err(CommandError::invalid_fields(
                 "Check the alert bridge settings",
-                [(
-                    "bridge_url".to_owned(),
-                    format!("Enter the bridge address, e.g. https://bridge.example.org ({e})"),
-                )],
-            )
-        })?;
-        if let Some(t) = &device_token {
-            if t.is_empty() || t.expose().chars().any(char::is_whitespace) {
-                return Err(CommandError::invalid_fields(
-                    "Check the alert bridge settings",
-                    [(
-                        "device_token".to_owned(),
-                        "Paste the whole device token".to_owned(),
-                    )],
-                ));
-            }
-        }
-        if let Some(token) = device_token {
-            let secrets = self.secrets.clone();
-            blocking(move || secrets.set(DEVICE_TOKEN, &token))
-                .await?
-                .map_err(secret_error)?;
-        }
+                fields,
+            ));
+        };
         let saved = url.clone();
-        self.write(move |tx| {
-            let previous = repo::settings::get_setting(tx, settings::BRIDGE_URL)?;
-            repo::settings::set_setting(tx, settings::BRIDGE_URL, &saved)?;
-            if previous.as_deref() != Some(saved.as_str()) {
-                repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR)?;
-                repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR_URL)?;
-            }
-            repo::audit::audit(
-                tx,
-                "desk",
-                "settings.bridge.save",
-                None,
-                Some(&json!({"bridge_url": saved})),
-            )?;
-            Ok(())
-        })
-        .await?;
+        BRIDGE_CREDENTIAL
+            .save(
+                &self.store,
+                &self.secrets,
+                url,
+                device_token,
+                move |tx, changed| {
+                    if changed {
+                        // Another bridge: its feed is read from its beginning.
+                        repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR)?;
+                        repo::settings::delete_setting(tx, settings::BRIDGE_CURSOR_URL)?;
+                    }
+                    repo::audit::audit(
+                        tx,
+                        "desk",
+                        "settings.bridge.save",
+                        None,
+                        Some(&json!({"bridge_url": saved, "address_changed": changed})),
+                    )?;
+                    Ok(())
+                },
+            )
+            .await?;
         lock(&self.demo).take();
         self.load_target().await?;
         self.bridge_settings().await
@@ -582,40 +565,37 @@ impl Alerts {
                 url,
                 token: Some(SecretEq(token)),
             }),
-            None => {
-                let url = self
-                    .read(|c| repo::settings::get_setting(c, settings::BRIDGE_URL))
-                    .await?;
-                match url {
-                    Some(url) => {
-                        let secrets = self.secrets.clone();
-                        // A keyring that cannot be read must not stop the desk: the feed says
-                        // alerts are not arriving, and why.
-                        let token = match blocking(move || secrets.get(DEVICE_TOKEN)).await? {
-                            Ok(t) => {
-                                *lock(&self.keyring_error) = None;
-                                t
-                            }
-                            Err(e) => {
-                                tracing::error!(error = %e, "device token unreadable");
-                                *lock(&self.keyring_error) = Some(format!(
-                                    "The device token could not be read from the system \
-                                     keyring: {e}"
-                                ));
-                                None
-                            }
-                        };
-                        Some(Target {
-                            url,
-                            token: token.filter(|t| !t.is_empty()).map(SecretEq),
-                        })
-                    }
-                    None => None,
+            // A keyring that cannot be read must not stop the desk: the feed says alerts are
+            // not arriving, and why.
+            None => match BRIDGE_CREDENTIAL.load(&self.store, &self.secrets).await? {
+                Ok(Found::NoAddress) => {
+                    *lock(&self.keyring_error) = None;
+                    None
                 }
-            }
+                Ok(Found::Address { url, secret }) => {
+                    *lock(&self.keyring_error) = None;
+                    Some(Target {
+                        url,
+                        token: secret.map(SecretEq),
+                    })
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "device token unreadable");
+                    *lock(&self.keyring_error) = Some(format!(
+                        "The device token could not be read from the system keyring: {e}"
+                    ));
+                    Some(Target {
+                        url: self
+                            .read(|c| BRIDGE_CREDENTIAL.address_in(c))
+                            .await?
+                            .unwrap_or_default(),
+                        token: None,
+                    })
+                }
+            },
         };
         let changed = {
-            let mut current = self.target.write().unwrap_or_else(|p| p.into_inner());
+            let mut current = crate::errors::write(&self.target);
             let changed = *current != target;
             *current = target;
             changed
@@ -629,7 +609,7 @@ impl Alerts {
     }
 
     fn target(&self) -> Option<(String, Secret)> {
-        let t = self.target.read().unwrap_or_else(|p| p.into_inner());
+        let t = crate::errors::read(&self.target);
         t.as_ref()
             .and_then(|t| t.token.as_ref().map(|k| (t.url.clone(), k.0.clone())))
     }
@@ -665,10 +645,6 @@ impl Alerts {
     ) -> Result<R, CommandError> {
         Ok(crate::store::blocking(&self.store, move |s| s.write(f)).await?)
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 #[cfg(test)]

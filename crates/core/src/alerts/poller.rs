@@ -8,7 +8,8 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::compose::{self, Composed};
-use super::{lock, settings, AlertEvent, Alerts};
+use super::{settings, AlertEvent, Alerts};
+use crate::errors::lock;
 use crate::secret::Secret;
 use crate::store::repo::{self, alerts::Alert, alerts::NewAlert, bridge_events::BridgeEvent};
 use crate::sync::Resource;

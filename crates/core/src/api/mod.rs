@@ -2,6 +2,7 @@
 //! [`ApiError`], a client-side rate limiter ([`limit::RateGate`]), `Retry-After` honoured on
 //! 429, and retries with exponential backoff and jitter (`backon`) for network errors and 5xx.
 
+pub mod address;
 pub mod connection_test;
 pub mod limit;
 
@@ -93,8 +94,8 @@ pub enum ApiError {
     /// A 2xx whose body is not what the API documents.
     #[error("unexpected answer from CareLoop: {0}")]
     Decode(String),
-    /// The base URL is not usable.
-    #[error("the API address is not valid: {0}")]
+    /// The base URL is not usable (the message says what to type).
+    #[error("{0}")]
     BadUrl(String),
 }
 
@@ -400,27 +401,19 @@ impl ApiClient {
     fn url(&self, path: &str) -> Result<Url, ApiError> {
         self.base
             .join(path.trim_start_matches('/'))
-            .map_err(|e| ApiError::BadUrl(e.to_string()))
+            .map_err(|e| ApiError::BadUrl(format!("The CareLoop address cannot be used: {e}")))
     }
 }
 
-/// The base URL as typed in settings: http(s) only, made to end in `/` so paths join under it.
+/// The CareLoop address as typed in settings, checked by [`address::check`] (https, or http to
+/// this computer only) and made to end in `/` so paths join under it.
 pub fn parse_base_url(base_url: &str) -> Result<Url, ApiError> {
-    let trimmed = base_url.trim();
-    let mut url = Url::parse(trimmed).map_err(|e| ApiError::BadUrl(format!("{trimmed}: {e}")))?;
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(ApiError::BadUrl(format!(
-            "{trimmed}: use an http:// or https:// address"
-        )));
-    }
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
-    url.set_query(None);
-    url.set_fragment(None);
-    Ok(url)
+    address::check(base_url, "the CareLoop", CARELOOP_EXAMPLE)
+        .map_err(|e| ApiError::BadUrl(e.to_string()))
 }
+
+/// An address of the right kind, for messages.
+pub const CARELOOP_EXAMPLE: &str = "https://api.careloop.com";
 
 /// `Retry-After` as seconds or an HTTP date.
 fn parse_retry_after(v: &str) -> Option<Duration> {
@@ -546,5 +539,9 @@ mod tests {
         );
         assert!(parse_base_url("ftp://x").is_err());
         assert!(parse_base_url("not a url").is_err());
+        assert!(
+            parse_base_url("http://api.example.org").is_err(),
+            "plain http off this computer"
+        );
     }
 }

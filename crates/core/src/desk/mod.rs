@@ -27,7 +27,8 @@ pub use types::*;
 
 use crate::api::{self, ClientOptions, Limits, RateGate};
 use crate::clock::{Clock, SystemClock};
-use crate::errors::{blocking, lock};
+use crate::credentials::Found;
+use crate::errors::lock;
 use crate::ipc::CommandError;
 use crate::secret::Secret;
 use crate::secrets::{SecretStore, API_KEY};
@@ -183,29 +184,31 @@ impl Desk {
 
     /// Reads settings and the key, and tells the engine which backend to use.
     async fn load_backend(&self) -> Result<(), CommandError> {
-        let url = self
-            .read(|c| repo::settings::get_setting(c, settings::API_BASE_URL))
+        let found = settings::API_CREDENTIAL
+            .load(self.store(), &self.secrets)
             .await?;
-        let backend = match url {
-            Some(base_url) => {
-                // Real settings replace the demo backend.
-                lock(&self.demo).take();
-                let secrets = self.secrets.clone();
-                match blocking(move || secrets.get(API_KEY)).await? {
-                    Ok(key) => key.map(|key| Backend { base_url, key }),
-                    Err(e) => {
-                        // The desk still works offline; Settings shows the problem.
-                        tracing::error!(error = %e, "the API key could not be read");
-                        None
-                    }
-                }
-            }
-            None => lock(&self.demo).as_ref().and_then(|d| {
+        let mut missing_key_for = None;
+        let backend = match found {
+            Ok(Found::NoAddress) => lock(&self.demo).as_ref().and_then(|d| {
                 Some(Backend {
                     base_url: d.base_url.clone(),
                     key: d.key()?,
                 })
             }),
+            Ok(Found::Address { url, secret }) => {
+                // Real settings replace the demo backend.
+                lock(&self.demo).take();
+                if secret.is_none() {
+                    missing_key_for = Some(url.clone());
+                }
+                secret.map(|key| Backend { base_url: url, key })
+            }
+            Err(e) => {
+                // The desk still works offline; Settings shows the problem.
+                lock(&self.demo).take();
+                tracing::error!(error = %e, "the API key could not be read");
+                None
+            }
         };
         let demo = self.is_demo();
         let configured = backend.is_some();
@@ -215,7 +218,10 @@ impl Desk {
                 st.demo = demo;
                 if !configured {
                     st.connection = crate::sync::Connection::NotConfigured;
-                    st.message = Some("Enter the CareLoop API address and key in Settings.".into());
+                    st.message = Some(match &missing_key_for {
+                        Some(url) => format!("Enter the CareLoop API key for {url} in Settings."),
+                        None => "Enter the CareLoop API address and key in Settings.".into(),
+                    });
                 } else if st.connection == crate::sync::Connection::NotConfigured {
                     st.connection = crate::sync::Connection::Connecting;
                     st.message = None;

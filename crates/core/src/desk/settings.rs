@@ -8,9 +8,10 @@ use rusqlite::Connection;
 use serde_json::json;
 
 use crate::api::connection_test::{self, ConnectionTest};
-use crate::api::{self, ApiError};
+use crate::api::{self, address, ApiError};
 use crate::clock;
-use crate::errors::{blocking, lock, secret_error};
+use crate::credentials::{Credential, Found};
+use crate::errors::{lock, secret_error};
 use crate::ipc::{Code, CommandError};
 use crate::secret::Secret;
 use crate::secrets::API_KEY;
@@ -27,6 +28,16 @@ pub const LOCATION_ID: &str = "desk_location_id";
 pub const AUTHOR_NAME: &str = "desk_author_name";
 /// The home's time zone (an IANA name such as `Europe/London`, the default).
 pub const TIME_ZONE: &str = "home_time_zone";
+/// The CareLoop address the saved API key was entered for (the key is used with no other).
+pub const API_AUTH_URL: &str = "api_auth_url";
+
+/// The API key and the CareLoop address it belongs to.
+pub const API_CREDENTIAL: Credential = Credential {
+    entry: API_KEY,
+    address: API_BASE_URL,
+    bound_to: API_AUTH_URL,
+    what: "the API key",
+};
 
 /// The calendar date at `at` in the home's time zone.
 pub(crate) fn home_date(c: &Connection, at: DateTime<Utc>) -> crate::store::Result<NaiveDate> {
@@ -50,13 +61,8 @@ pub(super) fn sync_error(e: SyncError) -> CommandError {
 
 impl Desk {
     pub async fn get_settings(&self) -> Result<SettingsView, CommandError> {
-        let (url, location_id) = self
-            .read(|c| {
-                Ok((
-                    repo::settings::get_setting(c, API_BASE_URL)?,
-                    repo::settings::get_setting(c, LOCATION_ID)?,
-                ))
-            })
+        let location_id = self
+            .read(|c| repo::settings::get_setting(c, LOCATION_ID))
             .await?;
         let demo = self.is_demo();
         let (api_base_url, api_key_hint) = if demo {
@@ -67,11 +73,14 @@ impl Desk {
                 d.and_then(|d| d.key()).map(|k| k.hint()),
             )
         } else {
-            let secrets = self.secrets.clone();
-            let key = blocking(move || secrets.get(API_KEY))
+            match API_CREDENTIAL
+                .load(self.store(), &self.secrets)
                 .await?
-                .map_err(|e| secret_error("the API key", e))?;
-            (url, key.map(|k| k.hint()))
+                .map_err(|e| secret_error("the API key", e))?
+            {
+                Found::NoAddress => (None, None),
+                Found::Address { url, secret } => (Some(url), secret.map(|k| k.hint())),
+            }
         };
         let bridge = self.alerts.bridge_settings().await?;
         Ok(SettingsView {
@@ -98,67 +107,63 @@ impl Desk {
     }
 
     /// Saves the API address and this desk's location in the settings, and a new key (when
-    /// given) in the OS keyring only. Real settings replace the demo backend.
+    /// given) in the OS keyring only. Another address without a new key removes the saved key:
+    /// a key is never sent to an address it was not entered for. Real settings replace the demo
+    /// backend. A save that fails changes nothing.
     pub async fn save_settings(
         &self,
         api_base_url: String,
         location_id: Option<String>,
         api_key: Option<Secret>,
     ) -> Result<SettingsView, CommandError> {
-        let url = api::parse_base_url(&api_base_url).map_err(|e| {
-            CommandError::invalid_fields(
-                "Check the settings",
-                [(
-                    "api_base_url".to_owned(),
-                    format!("Enter the API address, e.g. https://api.careloop.com ({e})"),
-                )],
-            )
-        })?;
-        let url = url.as_str().trim_end_matches('/').to_owned();
+        let mut fields = Vec::new();
+        let url = match api::parse_base_url(&api_base_url) {
+            Ok(url) => Some(address::display(&url)),
+            Err(e) => {
+                fields.push(("api_base_url".to_owned(), e.to_string()));
+                None
+            }
+        };
+        if api_key.as_ref().is_some_and(|k| k.is_empty()) {
+            fields.push(("api_key".to_owned(), "Paste the whole API key".to_owned()));
+        }
+        let (Some(url), true) = (url, fields.is_empty()) else {
+            return Err(CommandError::invalid_fields("Check the settings", fields));
+        };
         let location_id = location_id
             .map(|l| l.trim().to_owned())
             .filter(|l| !l.is_empty());
-        let api_key = match api_key {
-            Some(k) if k.is_empty() => {
-                return Err(CommandError::invalid_fields(
-                    "Check the settings",
-                    [("api_key".to_owned(), "Paste the whole API key".to_owned())],
-                ))
-            }
-            other => other,
-        };
-        if let Some(key) = api_key {
-            let secrets = self.secrets.clone();
-            blocking(move || secrets.set(API_KEY, &key))
-                .await?
-                .map_err(|e| secret_error("the API key", e))?;
-        }
         let saved_url = url.clone();
-        self.save(move |tx| {
-            let previous = repo::settings::get_setting(tx, API_BASE_URL)?;
-            repo::settings::set_setting(tx, API_BASE_URL, &saved_url)?;
-            match &location_id {
-                Some(l) => repo::settings::set_setting(tx, LOCATION_ID, l)?,
-                None => {
-                    repo::settings::delete_setting(tx, LOCATION_ID)?;
-                }
-            }
-            if previous.as_deref() != Some(saved_url.as_str()) {
-                // Another server: refresh everything whole (rows it does not have go).
-                for r in Resource::ALL {
-                    repo::sync_state::reset_sync_state(tx, r.name())?;
-                }
-            }
-            repo::audit::audit(
-                tx,
-                "desk",
-                "settings.save",
-                None,
-                Some(&json!({"api_base_url": saved_url})),
-            )?;
-            Ok(())
-        })
-        .await?;
+        API_CREDENTIAL
+            .save(
+                self.store(),
+                &self.secrets,
+                url,
+                api_key,
+                move |tx, changed| {
+                    match &location_id {
+                        Some(l) => repo::settings::set_setting(tx, LOCATION_ID, l)?,
+                        None => {
+                            repo::settings::delete_setting(tx, LOCATION_ID)?;
+                        }
+                    }
+                    if changed {
+                        // Another server: refresh everything whole (rows it does not have go).
+                        for r in Resource::ALL {
+                            repo::sync_state::reset_sync_state(tx, r.name())?;
+                        }
+                    }
+                    repo::audit::audit(
+                        tx,
+                        "desk",
+                        "settings.save",
+                        None,
+                        Some(&json!({"api_base_url": saved_url, "address_changed": changed})),
+                    )?;
+                    Ok(())
+                },
+            )
+            .await?;
         self.load_backend().await?;
         self.engine.reconfigure();
         self.get_settings().await

@@ -254,10 +254,17 @@ impl Engine {
     /// Turns a result into the connection state.
     async fn report(&self, result: &Result<(), SyncError>) {
         let (connection, message) = describe(result);
+        let not_configured = matches!(result, Err(SyncError::NotConfigured));
         self.shared
             .update_status(|st| {
+                // The desk said why it is not set up (e.g. which address lacks a key): keep it.
+                let said_why = not_configured
+                    && st.connection == Connection::NotConfigured
+                    && st.message.is_some();
                 st.connection = connection;
-                st.message = message;
+                if !said_why {
+                    st.message = message;
+                }
                 st.progress = None;
             })
             .await;

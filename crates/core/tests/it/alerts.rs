@@ -24,7 +24,7 @@ use tokio_util::sync::CancellationToken;
 /// Generous: waits end as soon as the thing is there.
 const DEADLINE: Duration = Duration::from_secs(30);
 
-async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+pub async fn until<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
     let end = tokio::time::Instant::now() + DEADLINE;
     loop {
         if let Some(v) = f() {

@@ -9,6 +9,7 @@ mod outbox;
 mod peer;
 mod push;
 mod repo;
+mod settings;
 mod startup;
 mod sync;
 
