@@ -84,6 +84,9 @@ pub struct SandboxConfig {
     /// How long after `starts_at` a scheduled, unconfirmed visit becomes a no-show
     /// (sandbox time; divided by `time_scale`).
     pub no_show_grace: Duration,
+    /// Honour `Idempotency-Key` (an extension CareLoop's document does not promise). `false`
+    /// behaves as an API without it: every request is processed, a repeated one creates again.
+    pub honour_idempotency_keys: bool,
 }
 
 impl Default for SandboxConfig {
@@ -98,6 +101,7 @@ impl Default for SandboxConfig {
             data_file: None,
             test_controls: false,
             no_show_grace: Duration::from_secs(15 * 60),
+            honour_idempotency_keys: true,
         }
     }
 }

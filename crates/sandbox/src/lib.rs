@@ -130,14 +130,16 @@ fn prepare(config: &SandboxConfig) -> Result<Prepared> {
         store.set_keys(keys.clone())?;
     }
     let org_id = store.read(|db| db.meta.org_id.clone());
-    let state = Arc::new(AppState::new(
+    let mut state = AppState::new(
         store,
         clock,
         config.test_controls,
         config.time_scale,
         config.no_show_grace,
         config.webhooks.clone(),
-    ));
+    );
+    state.honour_idempotency_keys = config.honour_idempotency_keys;
+    let state = Arc::new(state);
     let keys = keys
         .into_iter()
         .map(|k| KeyInfo {

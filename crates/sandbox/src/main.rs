@@ -41,6 +41,9 @@ struct Args {
     /// Serve the /v1/_test/* controls (clock, events, faults).
     #[arg(long)]
     test_controls: bool,
+    /// Ignore Idempotency-Key, as an API that does not support it: every request is processed.
+    #[arg(long)]
+    ignore_idempotency_keys: bool,
     /// Print the OpenAPI 3.1 document (with --test-controls: including them) and exit.
     #[arg(long)]
     print_openapi: bool,
@@ -69,6 +72,7 @@ fn config(args: Args) -> Result<SandboxConfig, String> {
         time_scale: args.time_scale,
         data_file: args.data,
         test_controls: args.test_controls,
+        honour_idempotency_keys: !args.ignore_idempotency_keys,
         ..SandboxConfig::default()
     })
 }

@@ -2,6 +2,7 @@
 //! the first 2xx response (`Idempotent-Replayed: true`) and creates nothing new, a different
 //! body is a 409, and a duplicate arriving while the first is still running is a 409 too.
 //! Records are stored with the rest of the data, so they outlive restarts with `--data`.
+//! With `--ignore-idempotency-keys` the header is ignored, as by an API that does not support it.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -20,7 +21,7 @@ use crate::store::IdemRecord;
 /// `Idempotency-Key` on POST: the same key and body replays the first (2xx) response, a
 /// different body is a 409.
 pub async fn idempotency(State(s): State<S>, req: Request, next: Next) -> Response {
-    if req.method() != Method::POST || is_exempt(req.uri().path()) {
+    if !s.honour_idempotency_keys || req.method() != Method::POST || is_exempt(req.uri().path()) {
         return next.run(req).await;
     }
     let Some(idem) = req.headers().get("idempotency-key").cloned() else {

@@ -23,6 +23,8 @@ pub struct AppState {
     pub store: Store,
     pub clock: Clock,
     pub test_controls: bool,
+    /// `Idempotency-Key` is honoured (see `SandboxConfig::honour_idempotency_keys`).
+    pub honour_idempotency_keys: bool,
     pub time_scale: f64,
     pub no_show_grace: Duration,
     pub targets: Vec<WebhookTarget>,
@@ -48,6 +50,7 @@ impl AppState {
             store,
             clock,
             test_controls,
+            honour_idempotency_keys: true,
             time_scale,
             no_show_grace,
             targets,

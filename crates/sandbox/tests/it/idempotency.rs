@@ -108,3 +108,36 @@ async fn invalid_key_header_is_400() {
     let r = post_keyed(&t, "/v1/visits", &"x".repeat(300), &json!({})).await;
     assert_error(&r, 400, "invalid_idempotency_key");
 }
+
+#[tokio::test]
+async fn with_keys_ignored_every_request_is_processed_as_by_an_api_without_them() {
+    let t = start_with(loopdesk_sandbox::SandboxConfig {
+        honour_idempotency_keys: false,
+        ..config()
+    })
+    .await;
+    let body = visit_body(&t).await;
+    let before = t.get("/v1/visits").await.body["meta"]["total"]
+        .as_u64()
+        .unwrap();
+    let first = post_keyed(&t, "/v1/visits", "c0ffee-1", &body).await;
+    let second = post_keyed(&t, "/v1/visits", "c0ffee-1", &body).await;
+    assert_eq!((first.status.as_u16(), second.status.as_u16()), (201, 201));
+    assert_ne!(first.body["id"], second.body["id"], "created twice");
+    assert!(second.headers.get("idempotent-replayed").is_none());
+    assert_eq!(
+        t.get("/v1/visits").await.body["meta"]["total"]
+            .as_u64()
+            .unwrap(),
+        before + 2
+    );
+    // A different body under the same key is not a conflict either.
+    let mut other = body.clone();
+    other["notes"] = json!("different");
+    assert_eq!(
+        post_keyed(&t, "/v1/visits", "c0ffee-1", &other)
+            .await
+            .status,
+        201
+    );
+}
