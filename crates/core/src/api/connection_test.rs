@@ -60,7 +60,7 @@ pub async fn test_connection(client: &ApiClient) -> ConnectionTest {
     let mut can_write = Vec::new();
     let failed = |e: ApiError| {
         ConnectionTest::failed(match &e {
-            ApiError::Network(_) => format!(
+            ApiError::Network(_) | ApiError::Unreachable(_) => format!(
                 "CareLoop could not be reached at {}: {e}",
                 client.base_url()
             ),

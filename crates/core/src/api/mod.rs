@@ -58,8 +58,12 @@ impl Default for ClientOptions {
 /// What went wrong talking to CareLoop.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ApiError {
-    /// No answer: connection refused or reset, DNS, timeout.
+    /// The connection could not be made (refused, DNS): the request was not sent.
     #[error("CareLoop could not be reached: {0}")]
+    Unreachable(String),
+    /// The request may have been sent but no whole answer came back (reset, timeout): CareLoop
+    /// may or may not have done it.
+    #[error("CareLoop did not answer: {0}")]
     Network(String),
     /// 5xx.
     #[error("CareLoop had a problem ({status}): {message}")]
@@ -103,11 +107,31 @@ impl ApiError {
     /// Worth trying again later: the request may succeed without anyone changing anything.
     pub fn is_transient(&self) -> bool {
         match self {
-            Self::Network(_) | Self::Server { .. } | Self::RateLimited { .. } => true,
+            Self::Unreachable(_)
+            | Self::Network(_)
+            | Self::Server { .. }
+            | Self::RateLimited { .. } => true,
             // Another request with the same Idempotency-Key is still being processed.
             Self::Rejected { status, code, .. } => *status == 409 && code == "idempotency_conflict",
             _ => false,
         }
+    }
+
+    /// CareLoop may have carried out the request although no usable success came back: the
+    /// answer was lost, a 5xx came after it was sent, a 2xx could not be read, or a request with
+    /// the same `Idempotency-Key` is still running there. Before sending a write again, look for
+    /// what it may have made ([`crate::outbox::Operation::find_existing`]).
+    pub fn may_have_been_applied(&self) -> bool {
+        match self {
+            Self::Network(_) | Self::Server { .. } | Self::Decode(_) => true,
+            Self::Rejected { status, code, .. } => *status == 409 && code == "idempotency_conflict",
+            _ => false,
+        }
+    }
+
+    /// The server cannot be reached at all (every other request would fail the same way).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, Self::Unreachable(_) | Self::Network(_))
     }
 
     /// 401 or 403: the key, not the request, is the problem.
@@ -266,7 +290,10 @@ impl ApiClient {
     }
 
     /// A write (`POST`, `PATCH`, ...) with a JSON body and an `Idempotency-Key` (sent on every
-    /// method, for servers that honour it beyond POST).
+    /// method, for servers that honour it beyond POST). It is retried here only when CareLoop
+    /// cannot have carried it out (the connection could not be made, 429); any other failure is
+    /// returned, so that the caller can look for what the write may have made before sending it
+    /// again (see [`ApiError::may_have_been_applied`]).
     pub async fn send<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -274,8 +301,10 @@ impl ApiClient {
         body: &serde_json::Value,
         idempotency_key: Option<&str>,
     ) -> Result<Answer<T>, ApiError> {
-        self.call(method, path, &[], Some(body), idempotency_key)
-            .await
+        self.retrying(&method, path, &[], Some(body), idempotency_key, |e| {
+            e.is_transient() && !e.may_have_been_applied()
+        })
+        .await
     }
 
     /// The status of one request without retries or decoding (for "Test connection").
@@ -293,6 +322,7 @@ impl ApiClient {
             Ok(a) => Ok(a.status),
             Err(f) => match f.error {
                 ApiError::Network(m) => Err(ApiError::Network(m)),
+                ApiError::Unreachable(m) => Err(ApiError::Unreachable(m)),
                 ApiError::BadUrl(m) => Err(ApiError::BadUrl(m)),
                 other => Ok(status_of(&other)),
             },
@@ -307,16 +337,37 @@ impl ApiClient {
         body: Option<&serde_json::Value>,
         idempotency_key: Option<&str>,
     ) -> Result<Answer<T>, ApiError> {
+        self.retrying(
+            &method,
+            path,
+            query,
+            body,
+            idempotency_key,
+            ApiError::is_transient,
+        )
+        .await
+    }
+
+    /// One request, retried with backoff while `retry` says so.
+    async fn retrying<T: DeserializeOwned>(
+        &self,
+        method: &Method,
+        path: &str,
+        query: &[(String, String)],
+        body: Option<&serde_json::Value>,
+        idempotency_key: Option<&str>,
+        retry: impl Fn(&ApiError) -> bool,
+    ) -> Result<Answer<T>, ApiError> {
         let backoff = ExponentialBuilder::default()
             .with_min_delay(self.options.min_backoff)
             .with_max_delay(self.options.max_backoff)
             .with_max_times(self.options.retries)
             .with_jitter();
-        let attempt = || self.once::<T>(&method, path, query, body, idempotency_key);
+        let attempt = || self.once::<T>(method, path, query, body, idempotency_key);
         attempt
             .retry(backoff)
             .sleep(tokio::time::sleep)
-            .when(|f: &Failure| f.error.is_transient())
+            .when(|f: &Failure| retry(&f.error))
             // 429 and 503 say how long to wait: never retry earlier than that.
             .adjust(|f: &Failure, next| match (f.retry_after, next) {
                 (Some(after), Some(next)) => Some((after + RETRY_AFTER_MARGIN).max(next)),
@@ -357,7 +408,11 @@ impl ApiClient {
             req = req.header("Idempotency-Key", key);
         }
         let resp = req.send().await.map_err(|e| Failure {
-            error: ApiError::Network(describe(&e)),
+            error: if e.is_connect() {
+                ApiError::Unreachable(describe(&e))
+            } else {
+                ApiError::Network(describe(&e))
+            },
             retry_after: None,
         })?;
         let status = resp.status();

@@ -129,7 +129,12 @@ impl Desk {
         let shutdown = CancellationToken::new();
 
         let gate = Arc::new(RateGate::new(config.limits));
-        let shared = Arc::new(Shared::new(store, gate, config.client));
+        let shared = Arc::new(Shared::new(
+            store,
+            gate,
+            config.client,
+            config.clock.clone(),
+        ));
         let (engine, handle) = Engine::new(shared.clone(), config.sync.clone());
         let refresh = handle.clone();
         config.alerts.clock = config.clock.clone();

@@ -1,10 +1,15 @@
 //! `care_note.create`: a care note written on this desk, `POST
 //! /v1/residents/{resident_id}/care-notes`.
+//!
+//! Recognised on CareLoop (after a lost answer) as the resident's note with the same
+//! `recorded_at` (the desk's own time, to the millisecond, which CareLoop keeps as sent), body
+//! and category.
 
 use rusqlite::{Connection, Transaction};
 use serde_json::{json, Value};
 
-use super::{invalid, path_segment, text, Operation, Refusal, Request};
+use super::{find_in_list, invalid, path_segment, text, time, Lookup, Operation, Refusal, Request};
+use crate::api::ApiClient;
 use crate::ipc::CommandError;
 use crate::store::repo::care::{self, CareNote, NoteCategory};
 use crate::store::repo::outbox::OutboxEntry;
@@ -108,6 +113,33 @@ impl Operation for CareNoteCreate {
         }
         care::correct_care_note(tx, &entry.entity_id, body.trim(), &category)?;
         Ok(payload)
+    }
+
+    fn find_existing<'a>(&'a self, client: &'a ApiClient, entry: &'a OutboxEntry) -> Lookup<'a> {
+        Box::pin(async move {
+            let p = &entry.payload;
+            let (Some(resident), Some(recorded)) = (text(p, "resident_id"), time(p, "recorded_at"))
+            else {
+                return Ok(None);
+            };
+            find_in_list(
+                client,
+                &format!("/v1/residents/{}/care-notes", path_segment(&resident)),
+                match text(p, "category") {
+                    Some(c) => vec![("category".to_owned(), c)],
+                    None => vec![],
+                },
+                |n| {
+                    time(n, "recorded_at") == Some(recorded)
+                        && n.get("body") == p.get("body")
+                        && n.get("category") == p.get("category")
+                },
+                // Newest first: past our note's time, none can be ours.
+                |n| time(n, "recorded_at").is_some_and(|t| t < recorded),
+            )
+            .await
+            .map(|found| found.into_iter().next())
+        })
     }
 
     fn describe(&self, c: &Connection, entry: &OutboxEntry) -> StoreResult<String> {

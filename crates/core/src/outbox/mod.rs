@@ -28,9 +28,15 @@
 //! }
 //! ```
 
+use std::future::Future;
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use rusqlite::{Connection, Transaction};
 use serde_json::Value;
+
+use crate::api::{ApiClient, ApiError, ListQuery};
 
 use crate::ipc::{Code, CommandError};
 use crate::store::repo::outbox::{self as queue, NewOutboxEntry, OutboxEntry};
@@ -100,6 +106,9 @@ pub struct Refusal {
     pub fields: Value,
 }
 
+/// What [`Operation::find_existing`] returns: the object as CareLoop has it, if it is there.
+pub type Lookup<'a> = Pin<Box<dyn Future<Output = Result<Option<Value>, ApiError>> + Send + 'a>>;
+
 /// One kind of write. See the module documentation.
 pub trait Operation: Sync {
     /// The name stored in `outbox.op` (never change a released one: queued entries use it).
@@ -139,6 +148,13 @@ pub trait Operation: Sync {
 
     /// The write in words, for the "needs attention" list.
     fn describe(&self, c: &Connection, entry: &OutboxEntry) -> StoreResult<String>;
+
+    /// A request for `entry` may have reached CareLoop without a usable answer (lost, timed
+    /// out, a 5xx, the desk killed mid-request), and CareLoop is not promised to honour
+    /// `Idempotency-Key`: looks for what the write may have made, by the fields that identify
+    /// it (each kind says which), and returns it as CareLoop has it, to be adopted instead of
+    /// sending the write a second time. `None`: it was not made; send it.
+    fn find_existing<'a>(&'a self, client: &'a ApiClient, entry: &'a OutboxEntry) -> Lookup<'a>;
 }
 
 /// Implemented for exactly the types listed in [`operations!`]: only those can be queued. It
@@ -179,6 +195,46 @@ fn new_entry<'a, O: Operation>(op: &O, entity_id: &'a str, payload: Value) -> Ne
         payload,
     }
 }
+
+/// The objects of the list at `path` (with `filters`) that `matches`, reading page after page
+/// (in the order the endpoint lists them) until the list ends or `enough` says that what
+/// follows cannot match.
+pub(crate) async fn find_in_list(
+    client: &ApiClient,
+    path: &str,
+    filters: Vec<(String, String)>,
+    matches: impl Fn(&Value) -> bool,
+    enough: impl Fn(&Value) -> bool,
+) -> Result<Vec<Value>, ApiError> {
+    let mut found = Vec::new();
+    for page in 1.. {
+        let query = ListQuery {
+            page,
+            page_size: crate::api::MAX_PAGE_SIZE,
+            filters: filters.clone(),
+            ..ListQuery::default()
+        };
+        let answer = client.list(path, &query).await?.body;
+        found.extend(answer.data.iter().filter(|v| matches(v)).cloned());
+        let seen = u64::from(page) * u64::from(crate::api::MAX_PAGE_SIZE);
+        if answer.data.is_empty() || seen >= answer.meta.total || answer.data.iter().any(&enough) {
+            break;
+        }
+    }
+    Ok(found)
+}
+
+/// A time field of a JSON object.
+pub(crate) fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
+    v.get(key)
+        .and_then(Value::as_str)
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// How far CareLoop's clock may be behind the desk's when looking for what a write made
+/// "since it was first sent".
+pub(crate) const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::hours(1);
 
 /// A string field of a payload.
 pub(crate) fn text(payload: &Value, key: &str) -> Option<String> {

@@ -1,4 +1,8 @@
 //! `visit.create`: a visit scheduled on this desk, `POST /v1/visits`.
+//!
+//! Recognised on CareLoop (after a lost answer) as a visit of the same home, staff member,
+//! resident, kind, start, end and notes, created since the request was first sent (less the
+//! clocks' possible difference); the earliest such if there are several.
 
 use std::collections::BTreeMap;
 
@@ -8,7 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use ts_rs::TS;
 
-use super::{text, Operation, Refusal, Request};
+use super::{find_in_list, text, time, Lookup, Operation, Refusal, Request, CLOCK_SKEW};
+use crate::api::ApiClient;
 use crate::ipc::{Code, CommandError};
 use crate::store::repo::care::{self, ScheduledFields, Visit, VisitType};
 use crate::store::repo::outbox::OutboxEntry;
@@ -176,6 +181,43 @@ impl Operation for VisitCreate {
         let checked = check(tx, &input)?;
         care::correct_scheduled_visit(tx, &entry.entity_id, &checked)?;
         Ok(Self::payload(&checked))
+    }
+
+    fn find_existing<'a>(&'a self, client: &'a ApiClient, entry: &'a OutboxEntry) -> Lookup<'a> {
+        Box::pin(async move {
+            let p = &entry.payload;
+            let (Some(location), Some(staff), Some(starts)) = (
+                text(p, "location_id"),
+                text(p, "staff_user_id"),
+                time(p, "starts_at"),
+            ) else {
+                return Ok(None);
+            };
+            let since = entry.sent_at.unwrap_or(entry.created_at) - CLOCK_SKEW;
+            let mut filters = vec![
+                ("location_id".to_owned(), location),
+                ("staff_user_id".to_owned(), staff),
+                ("from".to_owned(), crate::store::repo::ts(&starts)),
+                (
+                    "to".to_owned(),
+                    crate::store::repo::ts(&(starts + chrono::TimeDelta::milliseconds(1))),
+                ),
+            ];
+            if let Some(r) = text(p, "resident_id") {
+                filters.push(("resident_id".to_owned(), r));
+            }
+            let same = |v: &Value| {
+                let field = |k: &str| v.get(k).filter(|x| !x.is_null());
+                field("visit_type") == p.get("visit_type")
+                    && time(v, "ends_at") == time(p, "ends_at")
+                    && field("notes") == p.get("notes")
+                    && field("resident_id") == p.get("resident_id")
+                    && time(v, "created_at").is_some_and(|t| t >= since)
+            };
+            // Only visits starting at our start are listed; the earliest created is ours.
+            let found = find_in_list(client, "/v1/visits", filters, same, |_| false).await?;
+            Ok(found.into_iter().min_by_key(|v| time(v, "created_at")))
+        })
     }
 
     fn describe(&self, _: &Connection, entry: &OutboxEntry) -> StoreResult<String> {

@@ -1,11 +1,16 @@
 //! `visit.update`: a visit confirmed, completed or cancelled on this desk, `PATCH
 //! /v1/visits/{id}` with the new status.
+//!
+//! Recognised on CareLoop (after a lost answer) as done when the visit already has the status
+//! (and, for a cancellation, the reason) the change asked for; sending it again would be refused
+//! as an impossible change by a CareLoop that does not replay it.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, Transaction};
 use serde_json::{json, Value};
 
-use super::{invalid, path_segment, text, Operation, Refusal, Request};
+use super::{invalid, path_segment, text, Lookup, Operation, Refusal, Request};
+use crate::api::ApiClient;
 use crate::ipc::CommandError;
 use crate::store::repo::care::{self, Visit, VisitStatus};
 use crate::store::repo::outbox::OutboxEntry;
@@ -109,6 +114,23 @@ impl Operation for VisitUpdate {
             ));
         }
         Ok(payload)
+    }
+
+    fn find_existing<'a>(&'a self, client: &'a ApiClient, entry: &'a OutboxEntry) -> Lookup<'a> {
+        Box::pin(async move {
+            let path = format!("/v1/visits/{}", path_segment(&entry.entity_id));
+            let visit = match client.get::<Value>(&path).await {
+                Ok(answer) => answer.body,
+                // Gone: sending the change again will say so (it needs a person).
+                Err(crate::api::ApiError::NotFound { .. }) => return Ok(None),
+                Err(e) => return Err(e),
+            };
+            let p = &entry.payload;
+            let done = visit.get("status") == p.get("status")
+                && p.get("cancel_reason")
+                    .is_none_or(|r| visit.get("cancel_reason") == Some(r));
+            Ok(done.then_some(visit))
+        })
     }
 
     fn describe(&self, c: &Connection, entry: &OutboxEntry) -> StoreResult<String> {

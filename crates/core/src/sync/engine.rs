@@ -280,7 +280,9 @@ pub fn describe(result: &Result<(), SyncError>) -> (Connection, Option<String>) 
             Some("Enter the CareLoop API address and key in Settings.".into()),
         ),
         Err(SyncError::Api(e)) => match e {
-            ApiError::Network(_) => (Connection::Offline, Some(e.to_string())),
+            ApiError::Network(_) | ApiError::Unreachable(_) => {
+                (Connection::Offline, Some(e.to_string()))
+            }
             ApiError::Unauthorized { .. } => (
                 Connection::AuthFailed,
                 Some(

@@ -29,9 +29,19 @@ enum Outcome {
     Refused { message: String, fields: Value },
 }
 
-/// Sends every pending entry the outbox holds, oldest first. An entity with a refused entry
-/// is held back (its later entries wait), others go on. Stops at the first network/server
-/// error (the entry stays queued) and at 401/403 (pushing stops until the key is fixed).
+/// Sends every pending entry the outbox holds, oldest first, each through its operation.
+///
+/// * An entry CareLoop refused (422, 404, another 4xx) is parked as "needs attention"; it
+///   holds back only the later entries of its own row. Other rows go on.
+/// * An entry that failed in a way of its own (a 5xx, an unreadable 2xx, its own earlier
+///   request still running there) waits before its next try (doubling, up to five minutes) and
+///   holds back only its own row; the others go on.
+/// * When CareLoop cannot be reached (or says to slow down), the push stops: the others would
+///   fail the same way. 401/403 stop it too, until the key is fixed.
+/// * Exactly once without relying on `Idempotency-Key` (which is still sent): before the first
+///   request for an entry goes out, the entry records that it may reach CareLoop; from then on,
+///   what it may have made is looked for (by the fields that identify it) before it is sent
+///   again, and adopted if found.
 pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, SyncError> {
     let store = &shared.store;
     let (pending, parked) = db(store, |s| {
@@ -43,13 +53,15 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
         })
     })
     .await?;
-    // Entities held back by a refused entry (by seq: only later entries wait behind it).
+    // Rows held back (by seq: only later entries of the row wait behind it).
     let mut blocked: Vec<(String, String, i64)> = parked
         .iter()
         .map(|e| (e.entity.clone(), e.entity_id.clone(), e.seq))
         .collect();
     let mut report = PushReport::default();
     let mut done: HashSet<i64> = HashSet::new();
+    let mut failed: Option<ApiError> = None;
+    let now = shared.clock.now();
     for listed in pending {
         // Re-read: an earlier create may have swapped this entry's entity id.
         let seq = listed.seq;
@@ -69,7 +81,13 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
         {
             continue;
         }
-        match send(client, &entry).await {
+        let row = (entry.entity.clone(), entry.entity_id.clone(), seq);
+        if entry.next_attempt_at.is_some_and(|at| at > now) {
+            // Its turn has not come: its row waits with it.
+            blocked.push(row);
+            continue;
+        }
+        match deliver(shared, client, &entry).await? {
             Ok(Outcome::Acknowledged(answer)) => {
                 acknowledge(store, entry.clone(), answer).await?;
                 shared.update_status(|_| {}).await;
@@ -82,41 +100,82 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
                     s.write(|tx| repo::outbox::park_outbox_entry(tx, seq, &message, &fields))
                 })
                 .await?;
-                blocked.push((entry.entity.clone(), entry.entity_id.clone(), seq));
+                blocked.push(row);
                 report.parked += 1;
             }
             Err(e) => {
                 let text = e.to_string();
+                let stop =
+                    e.is_auth() || e.is_unreachable() || matches!(e, ApiError::RateLimited { .. });
+                let next = (!stop).then(|| now + retry_delay(entry.attempts));
                 db(store, move |s| {
-                    s.write(|tx| repo::outbox::record_outbox_retry(tx, seq, &text, None))
+                    s.write(|tx| repo::outbox::record_outbox_retry(tx, seq, &text, next))
                 })
                 .await?;
-                return Err(SyncError::Api(e));
+                if stop {
+                    return Err(SyncError::Api(e));
+                }
+                tracing::warn!(seq, op = %entry.op, error = %e, "a write failed; it is tried again later");
+                blocked.push(row);
+                failed.get_or_insert(e);
             }
         }
     }
-    Ok(report)
+    match failed {
+        Some(e) => Err(SyncError::Api(e)),
+        None => Ok(report),
+    }
 }
 
-async fn send(client: &ApiClient, entry: &OutboxEntry) -> Result<Outcome, ApiError> {
+/// How long an entry that failed on its own waits before its next try: 2 s, doubling, at most
+/// five minutes.
+fn retry_delay(attempts: u32) -> chrono::TimeDelta {
+    let secs = 2u64.saturating_mul(1u64 << attempts.min(10)).min(300);
+    chrono::TimeDelta::seconds(i64::try_from(secs).unwrap_or(300))
+}
+
+/// Sends one entry, or adopts what an earlier request for it made. The outer error is the
+/// store's; the inner one CareLoop's.
+async fn deliver(
+    shared: &Shared,
+    client: &ApiClient,
+    entry: &OutboxEntry,
+) -> Result<Result<Outcome, ApiError>, SyncError> {
     let Some(op) = outbox::find(&entry.op) else {
-        return Ok(Outcome::Refused {
+        return Ok(Ok(Outcome::Refused {
             message: format!(
                 "This version of Loopdesk cannot send a {:?} change.",
                 entry.op
             ),
             fields: json!({}),
-        });
+        }));
     };
     let request = match op.request(entry) {
         Ok(r) => r,
-        Err(Refusal { message, fields }) => return Ok(Outcome::Refused { message, fields }),
+        Err(Refusal { message, fields }) => return Ok(Ok(Outcome::Refused { message, fields })),
     };
+    if entry.sent_at.is_some() {
+        // An earlier request may have made it: adopt that instead of making it twice.
+        match op.find_existing(client, entry).await {
+            Ok(Some(found)) => {
+                tracing::info!(seq = entry.seq, op = %entry.op, "adopting what an earlier request made");
+                return Ok(Ok(Outcome::Acknowledged(found)));
+            }
+            Ok(None) => {}
+            Err(e) => return Ok(Err(e)),
+        }
+    } else {
+        let (seq, at) = (entry.seq, shared.clock.now());
+        db(&shared.store, move |s| {
+            s.write(|tx| repo::outbox::mark_sent(tx, seq, at))
+        })
+        .await?;
+    }
     let key = Some(entry.client_id.as_str());
     let result = client
         .send::<Value>(request.method, &request.path, &request.body, key)
         .await;
-    match result {
+    Ok(match result {
         Ok(answer) => Ok(Outcome::Acknowledged(answer.body)),
         Err(ApiError::Validation { message, fields }) => Ok(Outcome::Refused {
             message,
@@ -130,12 +189,8 @@ async fn send(client: &ApiClient, entry: &OutboxEntry) -> Result<Outcome, ApiErr
             message: e.to_string(),
             fields: json!({}),
         }),
-        Err(e @ ApiError::Decode(_)) => Ok(Outcome::Refused {
-            message: format!("CareLoop accepted this change but its answer could not be read: {e}"),
-            fields: json!({}),
-        }),
         Err(e) => Err(e),
-    }
+    })
 }
 
 /// Records the server's answer and removes the entry, in one transaction: a create's row takes

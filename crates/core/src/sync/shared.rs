@@ -9,6 +9,7 @@ use super::pull::ProgressSink;
 use super::status::{Progress, SyncEvent, SyncStatus};
 use super::SyncError;
 use crate::api::{ApiClient, ClientOptions, RateGate};
+use crate::clock::Clock;
 use crate::errors::{read, write};
 use crate::secret::Secret;
 use crate::store::blocking as db;
@@ -31,10 +32,17 @@ pub struct Shared {
     pub client_options: ClientOptions,
     pub status: watch::Sender<SyncStatus>,
     pub events: broadcast::Sender<SyncEvent>,
+    /// The desk's clock (when an entry that failed on its own may be tried again).
+    pub clock: Arc<dyn Clock>,
 }
 
 impl Shared {
-    pub fn new(store: Arc<Store>, gate: Arc<RateGate>, client_options: ClientOptions) -> Self {
+    pub fn new(
+        store: Arc<Store>,
+        gate: Arc<RateGate>,
+        client_options: ClientOptions,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         let (status, _) = watch::channel(SyncStatus::default());
         let (events, _) = broadcast::channel(256);
         Self {
@@ -44,6 +52,7 @@ impl Shared {
             client_options,
             status,
             events,
+            clock,
         }
     }
 

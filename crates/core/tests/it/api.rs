@@ -212,5 +212,7 @@ async fn server_errors_are_retried_with_backoff_then_reported() {
     )
     .unwrap();
     let err = gone.list("/v1/locations", &page(10)).await.unwrap_err();
-    assert!(matches!(err, ApiError::Network(_)), "{err:?}");
+    // No connection: the request never left, so nothing can have been done there.
+    assert!(matches!(err, ApiError::Unreachable(_)), "{err:?}");
+    assert!(err.is_transient() && !err.may_have_been_applied());
 }

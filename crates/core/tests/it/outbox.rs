@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use loopdesk_core::clock::{Clock, OffsetClock};
 use loopdesk_core::desk::{Desk, DeskConfig};
 use loopdesk_core::secret::Secret;
 use loopdesk_core::secrets::MemorySecretStore;
@@ -250,4 +251,188 @@ async fn an_acknowledged_care_note_takes_the_servers_id_and_copy() {
         note.note.created_at.map(|t| json!(repo::ts(&t))),
         Some(server["created_at"].clone())
     );
+}
+
+/// A desk on its own clock (to move past an entry's retry delay without waiting), synced once.
+async fn desk_on_clock(peer: &Peer) -> (Arc<Desk>, Arc<OffsetClock>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(Store::open(dir.path().join("loopdesk.db")).unwrap());
+    store
+        .write(|tx| {
+            repo::settings::set_setting(
+                tx,
+                loopdesk_core::desk::settings::API_BASE_URL,
+                &peer.url(),
+            )
+        })
+        .unwrap();
+    let clock = Arc::new(OffsetClock::new());
+    let mut config = DeskConfig::new(Arc::new(MemorySecretStore::with_api_key(Secret::new(
+        DESK_KEY,
+    ))));
+    config.sync = peer::sync_options();
+    config.client = client_options();
+    config.clock = clock.clone();
+    let desk = Desk::open(store, config).await.unwrap();
+    desk.sync_now().await.unwrap();
+    (desk, clock, dir)
+}
+
+async fn two_residents(desk: &Desk) -> (String, String) {
+    let r = desk
+        .search_residents(None, None, None, Some(2))
+        .await
+        .unwrap();
+    (r[0].id.clone(), r[1].id.clone())
+}
+
+async fn notes_on_server(peer: &Peer, resident: &str, body: &str) -> usize {
+    peer.all(&format!("/v1/residents/{resident}/care-notes"), "")
+        .await
+        .iter()
+        .filter(|n| n["body"] == json!(body))
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entry_that_fails_on_its_own_waits_its_turn_and_holds_back_no_other_row() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let (desk, clock, _dir) = desk_on_clock(&peer).await;
+    let (r1, r2) = two_residents(&desk).await;
+    let (a, b) = (marker("fails-first"), marker("goes-through"));
+    desk.add_care_note(r1.clone(), a.clone(), "mood".into())
+        .await
+        .unwrap();
+    desk.add_care_note(r2.clone(), b.clone(), "mood".into())
+        .await
+        .unwrap();
+    // CareLoop fails the first request with a 500 (it did nothing).
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"fail_next": {"count": 1, "status": 500}}),
+    )
+    .await;
+    let e = desk.sync_now().await.unwrap_err();
+    assert_eq!(e.code, loopdesk_core::ipc::Code::Unavailable);
+    assert_eq!(
+        notes_on_server(&peer, &r2, &b).await,
+        1,
+        "the other row went on"
+    );
+    assert_eq!(notes_on_server(&peer, &r1, &a).await, 0);
+    let left = entries(&desk);
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0].status,
+        repo::outbox::OutboxStatus::Pending,
+        "not parked"
+    );
+    assert!(left[0].next_attempt_at.is_some_and(|t| t > clock.now()));
+
+    // Its turn has not come: another push leaves it.
+    let _ = desk.sync_now().await;
+    assert_eq!(notes_on_server(&peer, &r1, &a).await, 0);
+    // Once it has, it goes, once.
+    clock.advance(Duration::from_secs(3));
+    desk.sync_now().await.unwrap();
+    assert_eq!(notes_on_server(&peer, &r1, &a).await, 1);
+    assert!(entries(&desk).is_empty());
+    desk.shutdown().await;
+}
+
+#[rstest::rstest]
+#[case::keys_honoured(true)]
+#[case::keys_ignored(false)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_success_whose_answer_cannot_be_read_is_kept_and_adopted_not_refused(
+    #[case] honoured: bool,
+) {
+    let peer = Peer::start(loopdesk_sandbox::SandboxConfig {
+        honour_idempotency_keys: honoured,
+        ..config(DataSize::Small)
+    })
+    .await;
+    let (desk, clock, _dir) = desk_on_clock(&peer).await;
+    let (r1, _) = two_residents(&desk).await;
+    let body = marker("garbled");
+    let local = desk
+        .add_care_note(r1.clone(), body.clone(), "health".into())
+        .await
+        .unwrap();
+    // CareLoop saves it, then its answer arrives as a page that is not JSON.
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"garble_after_commit_next": 1}),
+    )
+    .await;
+    assert!(desk.sync_now().await.is_err());
+    assert_eq!(notes_on_server(&peer, &r1, &body).await, 1);
+    let left = entries(&desk);
+    assert_eq!(left.len(), 1);
+    assert_eq!(
+        left[0].status,
+        repo::outbox::OutboxStatus::Pending,
+        "CareLoop has it: it is not 'refused'"
+    );
+    assert_eq!(desk.sync_status().await.unwrap().needs_attention, 0);
+    clock.advance(Duration::from_secs(3));
+    desk.sync_now().await.unwrap();
+    assert!(entries(&desk).is_empty(), "adopted");
+    assert_eq!(notes_on_server(&peer, &r1, &body).await, 1, "exactly once");
+    let page = desk.get_resident(r1).await.unwrap();
+    let note = page
+        .care_notes
+        .iter()
+        .find(|n| n.note.body == body)
+        .unwrap();
+    assert!(!note.pending);
+    assert!(
+        note.note.id.starts_with("cn_") || !note.note.id.contains('-'),
+        "{}",
+        note.note.id
+    );
+    desk.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn its_own_key_in_use_on_careloop_holds_back_no_other_row() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let (desk, _clock, _dir) = desk_on_clock(&peer).await;
+    let (r1, r2) = two_residents(&desk).await;
+    let (a, b) = (marker("key-taken"), marker("goes-on"));
+    desk.add_care_note(r1.clone(), a.clone(), "mood".into())
+        .await
+        .unwrap();
+    desk.add_care_note(r2.clone(), b.clone(), "mood".into())
+        .await
+        .unwrap();
+    // The entry's Idempotency-Key is already in use on CareLoop for another body (409
+    // idempotency_conflict, as while an earlier request with it is still running there).
+    let key = entries(&desk)[0].client_id.clone();
+    let taken = peer
+        .http
+        .post(format!("{}/v1/residents/{r1}/care-notes", peer.url()))
+        .bearer_auth(DESK_KEY)
+        .header("Idempotency-Key", &key)
+        .json(&json!({"category": "general", "body": "another request", "author_name": "X"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(taken.status().is_success());
+    assert!(desk.sync_now().await.is_err());
+    assert_eq!(
+        notes_on_server(&peer, &r2, &b).await,
+        1,
+        "the other row went on"
+    );
+    let left = entries(&desk);
+    assert_eq!(left.len(), 1);
+    assert_eq!(left[0].status, repo::outbox::OutboxStatus::Pending);
+    assert!(
+        left[0].next_attempt_at.is_some(),
+        "it waits, and tries again later"
+    );
+    desk.shutdown().await;
 }

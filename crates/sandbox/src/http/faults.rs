@@ -24,6 +24,9 @@ pub struct Faults {
     pub fail_next: u32,
     pub fail_status: u16,
     pub drop_after_commit_next: u32,
+    /// The next N successful writes are committed, then answered with their success status and
+    /// a body that is not JSON (a proxy's error page, a truncated answer).
+    pub garble_after_commit_next: u32,
 }
 
 impl Default for Faults {
@@ -33,6 +36,7 @@ impl Default for Faults {
             fail_next: 0,
             fail_status: 500,
             drop_after_commit_next: 0,
+            garble_after_commit_next: 0,
         }
     }
 }
@@ -107,18 +111,30 @@ pub async fn inject(
         .get::<ConnectInfo<ConnInfo>>()
         .map(|c| c.0.clone());
     let resp = envelope(next.run(req).await);
-    // "Committed, then the connection is lost": only writes that succeeded.
+    // "Committed, then the connection is lost" or "...then the answer is garbled": only writes
+    // that succeeded.
     if is_write && resp.status().is_success() {
-        let drop = {
+        let (drop, garble) = {
             let mut f = lock(&faults);
-            let drop = f.drop_after_commit_next > 0;
-            if drop {
-                f.drop_after_commit_next -= 1;
-            }
-            drop
+            let take = |n: &mut u32| {
+                let hit = *n > 0;
+                *n = n.saturating_sub(1);
+                hit
+            };
+            let drop = take(&mut f.drop_after_commit_next);
+            let garble = !drop && take(&mut f.garble_after_commit_next);
+            (drop, garble)
         };
         if let (true, Some(conn)) = (drop, conn) {
             conn.kill();
+        }
+        if garble {
+            return (
+                resp.status(),
+                [(header::CONTENT_TYPE, "text/html")],
+                "<html><body>upstream answered</body>",
+            )
+                .into_response();
         }
     }
     resp

@@ -187,6 +187,9 @@ pub struct TestFaults {
     /// The next N successful writes are committed, then their connection is closed before any
     /// response byte is sent.
     drop_after_commit_next: Option<u32>,
+    /// The next N successful writes are committed, then answered with their status and a body
+    /// that is not JSON.
+    garble_after_commit_next: Option<u32>,
 }
 
 #[derive(ToSchema)]
@@ -200,6 +203,7 @@ pub struct TestFaultsState {
     latency_ms: u64,
     fail_next: TestFaultsStateFail,
     drop_after_commit_next: u32,
+    garble_after_commit_next: u32,
 }
 
 #[derive(ToSchema)]

@@ -175,6 +175,7 @@ fn faults_json(f: &Faults) -> Value {
         "latency_ms": f.latency_ms,
         "fail_next": {"count": f.fail_next, "status": f.fail_status},
         "drop_after_commit_next": f.drop_after_commit_next,
+        "garble_after_commit_next": f.garble_after_commit_next,
     })
 }
 
@@ -196,6 +197,7 @@ async fn set_faults(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Resp
         ))
     });
     let drop = inp.opt_u64("drop_after_commit_next", 1_000_000).flatten();
+    let garble = inp.opt_u64("garble_after_commit_next", 1_000_000).flatten();
     inp.finish()?;
     let mut f = s.faults();
     if let Some(l) = latency {
@@ -207,6 +209,9 @@ async fn set_faults(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Resp
     }
     if let Some(d) = drop {
         f.drop_after_commit_next = u32::try_from(d).unwrap_or(u32::MAX);
+    }
+    if let Some(g) = garble {
+        f.garble_after_commit_next = u32::try_from(g).unwrap_or(u32::MAX);
     }
     Ok(Json200(faults_json(&f)).into_response())
 }

@@ -41,6 +41,9 @@ pub struct OutboxEntry {
     #[ts(type = "Record<string, string> | null")]
     pub field_errors: Option<serde_json::Value>,
     pub next_attempt_at: Option<DateTime<Utc>>,
+    /// When a request for it may first have reached CareLoop (set before it is sent): from
+    /// then on, what it may have made is looked for before it is sent again.
+    pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -103,6 +106,7 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
         last_error: r.get("last_error")?,
         field_errors: field_errors.as_deref().map(to_json).transpose()?,
         next_attempt_at: get_opt_ts(r, "next_attempt_at")?,
+        sent_at: get_opt_ts(r, "sent_at")?,
         created_at: get_ts(r, "created_at")?,
         updated_at: get_ts(r, "updated_at")?,
     })
@@ -196,7 +200,9 @@ pub fn park_outbox_entry(
     not_found_if_zero(changed, seq)
 }
 
-/// A person fixed a parked entry: its new payload goes back in the queue at its place.
+/// A person fixed a parked entry: its new payload goes back in the queue at its place, under a
+/// new client UUID (its next `Idempotency-Key`: the corrected request is another request, and
+/// must not collide with the refused one).
 pub fn resubmit_outbox_entry(
     tx: &Transaction<'_>,
     seq: i64,
@@ -204,9 +210,21 @@ pub fn resubmit_outbox_entry(
 ) -> Result<()> {
     let changed = tx.execute(
         "UPDATE outbox SET status = 'pending', payload = :payload, field_errors = NULL,
-             last_error = NULL, next_attempt_at = NULL, updated_at = :at
+             last_error = NULL, next_attempt_at = NULL, client_id = :key, updated_at = :at
          WHERE seq = :seq AND status = 'needs_attention'",
-        named_params! {":payload": payload.to_string(), ":at": Ts(now()), ":seq": seq},
+        named_params! {
+            ":payload": payload.to_string(), ":key": uuid::Uuid::new_v4().to_string(),
+            ":at": Ts(now()), ":seq": seq,
+        },
+    )?;
+    not_found_if_zero(changed, seq)
+}
+
+/// A request for entry `seq` is about to go out: records (once) that it may reach CareLoop.
+pub fn mark_sent(tx: &Transaction<'_>, seq: i64, at: DateTime<Utc>) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE outbox SET sent_at = coalesce(sent_at, ?2) WHERE seq = ?1",
+        rusqlite::params![seq, Ts(at)],
     )?;
     not_found_if_zero(changed, seq)
 }
