@@ -336,6 +336,13 @@ async fn a_refused_write_needs_attention_holds_back_its_entity_and_can_be_fixed(
     d.resubmit_outbox_entry(parked.entry.seq, fixed)
         .await
         .unwrap();
+    // The corrected request is another request: it goes out under a new Idempotency-Key, so
+    // it cannot collide with the refused one.
+    let again = outbox(d)
+        .into_iter()
+        .find(|e| e.seq == parked.entry.seq)
+        .unwrap();
+    assert_ne!(again.client_id, parked.entry.client_id);
     d.sync_now().await.unwrap();
 
     assert!(outbox(d).is_empty());
