@@ -1,8 +1,10 @@
 //! WebDriver tests of the real app window. Run one at a time (`--test-threads=1`): each starts
-//! the whole app.
+//! the whole app. `commands` starts nothing: it checks that these tests invoke only commands the
+//! app has.
 
 mod accessibility;
 mod alerts;
+mod commands;
 mod residents;
 mod shell;
 mod visits;

@@ -26,6 +26,7 @@ use loopdesk_core::secret::Secret;
 use loopdesk_core::store::repo;
 use loopdesk_core::Store;
 use serde::Serialize;
+use ts_rs::TS;
 
 pub use bridge::DemoBridge;
 pub use loopdesk_sandbox::DataSize;
@@ -74,11 +75,13 @@ impl std::fmt::Debug for Demo {
 }
 
 /// A visit as the demo CareLoop has it (what the window tests check after a sync).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct ServerVisit {
     pub id: String,
     pub status: String,
     /// How many changes (PATCH requests answered with success) the server logged for it.
+    #[ts(type = "number")]
     pub changes: u64,
 }
 

@@ -18,6 +18,7 @@ import type { AppInfo } from '../bindings/AppInfo';
 import type { CareNoteView } from '../bindings/CareNoteView';
 import type { CommandError } from '../bindings/CommandError';
 import type { Resident } from '../bindings/Resident';
+import type { ServerVisit } from '../bindings/ServerVisit';
 import type { StartupState } from '../bindings/StartupState';
 import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
@@ -148,6 +149,13 @@ function desk(params: URLSearchParams) {
     status.queued = visits.filter((v) => v.pending).length + [...notes.values()].flat().filter((n) => n.pending).length;
     if (syncScenario === 'offline') status.queued = Math.max(status.queued, 3);
     for (const w of syncWatchers) w.onmessage({ event: 'status', data: { ...status } });
+  }
+
+  /** As the app outside the demo: the demo-only commands refuse. */
+  function onlyInDemo(): void {
+    if (!settings.demo) {
+      throw { code: 'invalid_input', message: 'This is only available in the demo (LOOPDESK_DEMO=1).' } satisfies CommandError;
+    }
   }
 
   function pushAlert(event: AlertEvent): void {
@@ -388,6 +396,25 @@ function desk(params: URLSearchParams) {
           pushAlert({ event: 'raised', data: alert });
         }, 800);
         return null;
+      }
+      case 'set_demo_sandbox':
+        onlyInDemo();
+        status.connection = args.running ? 'online' : 'offline';
+        setTimeout(pushStatus, 0);
+        return null;
+      case 'set_demo_bridge':
+        onlyInDemo();
+        feed.state = args.running ? 'arriving' : 'not_arriving';
+        feed.message = args.running ? null : 'The bridge did not answer: connection refused';
+        setTimeout(() => pushAlert({ event: 'feed', data: { ...feed, open_count: open.length } }), 0);
+        return null;
+      case 'demo_server_visit': {
+        onlyInDemo();
+        const visit = visits.find((v) => v.id === args.id);
+        if (!visit) throw { code: 'not_found', message: 'The demo CareLoop has no such visit.' } satisfies CommandError;
+        // No change log here: a synced visit that is no longer scheduled was changed once.
+        const changes = visit.pending || visit.status === 'scheduled' ? 0 : 1;
+        return { id: visit.id, status: visit.status, changes } satisfies ServerVisit;
       }
       default:
         throw { code: 'not_found', message: `No mock for ${cmd}` } satisfies CommandError;

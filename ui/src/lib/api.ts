@@ -20,9 +20,14 @@ import type { VisitView } from '../bindings/VisitView';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { AlertsView } from '../bindings/AlertsView';
+import type { ServerVisit } from '../bindings/ServerVisit';
 import type { SettingsView } from '../bindings/SettingsView';
 
-/** Command names as registered in src-tauri (`tauri::generate_handler!`). */
+/**
+ * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
+ * src-tauri/src/lib.rs, written to `../bindings/commands.json` by `cargo test`).
+ * `commands.test.ts` fails when the two lists differ.
+ */
 export const commands = {
   startupState: 'startup_state',
   appInfo: 'app_info',
@@ -51,7 +56,11 @@ export const commands = {
   acknowledgeAlert: 'acknowledge_alert',
   alertFeedStatus: 'alert_feed_status',
   watchAlerts: 'watch_alerts',
+  // Demo only: the app has these only in a build with the `demo` feature.
+  setDemoSandbox: 'set_demo_sandbox',
+  demoServerVisit: 'demo_server_visit',
   triggerDemoAlert: 'trigger_demo_alert',
+  setDemoBridge: 'set_demo_bridge',
 } as const;
 
 export function isCommandError(value: unknown): value is CommandError {
@@ -274,8 +283,6 @@ export function saveBridgeSettings(bridgeUrl: string, deviceToken?: string): Pro
 
 // ---- alerts --------------------------------------------------------------------------------
 
-export type DemoAlertKind = 'incident.critical' | 'visit.no_show';
-
 export function listAlerts(): Promise<AlertsView> {
   return call<AlertsView>(commands.listAlerts);
 }
@@ -295,9 +302,33 @@ export function watchAlerts(onEvent: (event: AlertEvent) => void): Promise<void>
   return call<void>(commands.watchAlerts, { onEvent: channel });
 }
 
-/** Demo mode only: the demo CareLoop sends a webhook that raises an alert. */
+// ---- demo only ---------------------------------------------------------------------------
+// A build with the `demo` feature on the demo backend (LOOPDESK_DEMO=1); elsewhere these reject
+// with `invalid_input`. Only demo UI code (a `Demo*` file or a `demo/` folder) calls them.
+
+export type DemoAlertKind = 'incident.critical' | 'visit.no_show';
+
+/** The demo CareLoop sends a webhook that raises an alert. */
 export function triggerDemoAlert(kind: DemoAlertKind): Promise<void> {
   return call<void>(commands.triggerDemoAlert, { kind });
+}
+
+/**
+ * Stops (`running: false`: requests are refused, as with no network) or restarts the demo
+ * CareLoop. No screen has it; the window tests call it.
+ */
+export function setDemoSandbox(running: boolean): Promise<void> {
+  return call<void>(commands.setDemoSandbox, { running });
+}
+
+/** A visit as the demo CareLoop has it. No screen has it; the window tests call it. */
+export function demoServerVisit(id: string): Promise<ServerVisit> {
+  return call<ServerVisit>(commands.demoServerVisit, { id });
+}
+
+/** Stops or restarts the demo bridge. No screen has it; the window tests call it. */
+export function setDemoBridge(running: boolean): Promise<void> {
+  return call<void>(commands.setDemoBridge, { running });
 }
 
 /** Leaves out arguments that are not given, so Rust sees `None` rather than an empty value. */
