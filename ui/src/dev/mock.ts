@@ -329,14 +329,19 @@ function desk(params: URLSearchParams) {
       case 'get_settings':
         return { ...settings };
       case 'save_settings': {
-        const url = String(args.apiBaseUrl ?? '');
-        if (!/^https?:\/\/\S+$/.test(url)) invalid('Check the settings', { api_base_url: 'Enter the API address, e.g. https://api.careloop.com' });
+        const url = String(args.apiBaseUrl ?? '').trim().replace(/\/+$/, '');
+        if (!/^(https:\/\/|http:\/\/(127\.|localhost|\[::1\]))\S+$/.test(url))
+          invalid('Check the settings', {
+            api_base_url: 'Use an https:// address: a plain http:// address is only allowed for this computer (127.0.0.1 or localhost). For example https://api.careloop.com',
+          });
         const key = args.apiKey as string | undefined;
+        // A saved key belongs to its address: another address without a new key removes it.
+        const kept = url === settings.api_base_url ? settings.api_key_hint : null;
         settings = {
           ...settings,
           api_base_url: url,
           location_id: (args.locationId as string | undefined) ?? null,
-          api_key_hint: key ? `…${key.slice(-4)}` : settings.api_key_hint,
+          api_key_hint: key ? `…${key.slice(-4)}` : kept,
           demo: false,
         };
         return { ...settings };
@@ -349,10 +354,14 @@ function desk(params: URLSearchParams) {
           can_write: ['visits', 'care_notes', 'incidents'],
         };
       case 'save_bridge_settings': {
-        const url = String(args.bridgeUrl ?? '');
-        if (!/^https?:\/\/\S+$/.test(url)) invalid('Check the alert settings', { bridge_url: 'Enter the bridge address, e.g. https://bridge.example.org' });
+        const url = String(args.bridgeUrl ?? '').trim().replace(/\/+$/, '');
+        if (!/^(https:\/\/|http:\/\/(127\.|localhost|\[::1\]))\S+$/.test(url))
+          invalid('Check the alert bridge settings', {
+            bridge_url: 'Use an https:// address: a plain http:// address is only allowed for this computer (127.0.0.1 or localhost). For example https://bridge.example.org',
+          });
         const token = args.deviceToken as string | undefined;
-        settings = { ...settings, bridge_url: url, device_token_hint: token ? `…${token.slice(-4)}` : settings.device_token_hint };
+        const kept = url === settings.bridge_url ? settings.device_token_hint : null;
+        settings = { ...settings, bridge_url: url, device_token_hint: token ? `…${token.slice(-4)}` : kept };
         return { ...settings };
       }
       case 'list_alerts':

@@ -119,3 +119,24 @@ describe('settings', () => {
     expect(screen.queryByTestId('demo-alert-incident')).not.toBeInTheDocument();
   });
 });
+
+describe('a saved key belongs to its address', () => {
+  it('says, while another address is typed, that the saved key will be removed and asks for the new one', async () => {
+    const { user } = await startDesk({}, { screen: 'settings' });
+    const url = await screen.findByTestId('settings-api-url');
+    expect(screen.getByTestId('api-key-hint')).toHaveTextContent('Key saved, ends in …4f9e');
+
+    await user.clear(url);
+    await user.type(url, 'https://careloop.example.org');
+    expect(screen.queryByTestId('api-key-hint')).not.toBeInTheDocument();
+    expect(screen.getByTestId('api-key-hint-new-address')).toHaveTextContent('New address: enter its key');
+    expect(screen.getByLabelText('API key')).toHaveAccessibleDescription(
+      'This is a new address: enter its own key. The saved key (ends in …4f9e) is only ever sent to https://api.careloop.com, and is removed when you save.',
+    );
+
+    // The same address again (a trailing slash does not make it another): the key stays.
+    await user.clear(url);
+    await user.type(url, 'https://api.careloop.com/');
+    expect(screen.getByTestId('api-key-hint')).toHaveTextContent('Key saved, ends in …4f9e');
+  });
+});
