@@ -134,22 +134,35 @@ mod tests {
         assert!(most(l.burst, Duration::from_secs(5)) < 30);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_hold_delays_the_next_request_by_at_least_the_hold() {
-        let gate = RateGate::default();
-        gate.acquire().await;
-        let start = Instant::now();
-        gate.hold_for(Duration::from_secs(7));
-        gate.acquire().await;
-        assert!(Instant::now() - start >= Duration::from_secs(7));
+    /// Polls `request` once: whether it has been let through.
+    async fn let_through<F: Future>(request: &mut Pin<&mut F>) -> bool {
+        std::future::poll_fn(|cx| Poll::Ready(request.as_mut().poll(cx).is_ready())).await
     }
 
-    /// How long the next request is held back, on tokio's paused clock (which jumps straight to
-    /// each timer's deadline, so this is exact and takes no real time).
+    /// How long the next request is held back, on tokio's paused clock. The test moves the
+    /// clock itself, 1 ms (the timer resolution) at a time, polling the request after each step,
+    /// instead of letting the runtime jump to the next timer: a request that spins instead of
+    /// going out then shows as a wrong duration, not as a hung test. Real time: none to speak of.
     async fn next_request_waits(gate: &RateGate) -> Duration {
         let start = Instant::now();
-        gate.acquire().await;
+        let mut request = pin!(gate.acquire());
+        while !let_through(&mut request).await {
+            let waited = Instant::now() - start;
+            assert!(
+                waited < Duration::from_secs(60),
+                "still held after {waited:?}"
+            );
+            tokio::time::advance(Duration::from_millis(1)).await;
+        }
         Instant::now() - start
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_delays_the_next_request_by_the_hold() {
+        let gate = RateGate::default();
+        assert_eq!(next_request_waits(&gate).await, Duration::ZERO);
+        gate.hold_for(Duration::from_secs(7));
+        assert_eq!(next_request_waits(&gate).await, Duration::from_secs(7));
     }
 
     /// Overlapping 429s: the hold lasts until the latest `Retry-After` ends, whatever the order.
@@ -184,11 +197,6 @@ mod tests {
         tokio::time::advance(Duration::from_secs(8)).await;
         gate.hold_for(Duration::from_secs(2));
         assert_eq!(next_request_waits(&gate).await, Duration::from_secs(2));
-    }
-
-    /// Polls `request` once: whether it has been let through.
-    async fn let_through<F: Future>(request: &mut Pin<&mut F>) -> bool {
-        std::future::poll_fn(|cx| Poll::Ready(request.as_mut().poll(cx).is_ready())).await
     }
 
     /// A waiting request goes out at the very instant the hold ends: not a millisecond before,
