@@ -6,12 +6,13 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/loopdesk/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help deps ui demo test lint release-deps test-rust test-ui app bench icons clean
+.PHONY: help deps ui demo test lint release-deps test-rust test-ui app bench mutants icons clean
 
 help:
 	@echo "make demo   run Loopdesk on an embedded demo backend"
 	@echo "make test   lint and run every test (Rust, UI, and the real window under Xvfb)"
 	@echo "make bench  run the benchmarks"
+	@echo "make mutants run cargo-mutants on MUTANTS_FILES; fails if any mutant survives"
 	@echo "make deps   install system packages, tauri-driver and the UI's packages (idempotent)"
 
 deps:
@@ -64,6 +65,34 @@ bench: deps
 	cargo bench -p loopdesk-bridge
 	cargo bench -p loopdesk-core --bench writes
 	cargo bench -p loopdesk-core --bench sync
+
+# Mutation testing (cargo-mutants): every mutant of each file below must make a test fail.
+# One `package:file:tests` per line; `tests` selects what `cargo test` runs for each mutant
+# (`--lib`: the package's unit tests; `--test=it`: an integration test binary), with `+` for a
+# space (`--test=it+--+push::` runs the integration tests whose names start with `push::`).
+MUTANTS_FILES := \
+	loopdesk-bridge:crates/bridge/src/schemes.rs:--lib \
+	loopdesk-core:crates/core/src/api/limit.rs:--lib \
+	loopdesk-core:crates/core/src/sync/push.rs:--test=it+--+push::+outbox::+desk:: \
+	loopdesk-core:crates/core/src/outbox/mod.rs:--lib+--test=it+--+outbox::+push::
+# Mutants build in their own target dir: cargo matches a crate's sources by their path inside
+# the workspace, so a mutated build in the shared dir would pass for the real one elsewhere.
+MUTANTS_TARGET_DIR ?= $(CARGO_TARGET_DIR)/mutants/target
+MUTANTS_OUT ?= $(CARGO_TARGET_DIR)/mutants/out
+
+mutants:
+	@cargo mutants --version >/dev/null 2>&1 || cargo install cargo-mutants --locked
+	@failed=""; for m in $(MUTANTS_FILES); do \
+	  IFS=: read -r pkg file tests <<< "$$m"; tests="$${tests//+/ }"; \
+	  echo "== cargo mutants -p $$pkg -f $$file -- $$tests"; \
+	  out="$(MUTANTS_OUT)/$${file//\//_}"; mkdir -p "$$out"; \
+	  CARGO_TARGET_DIR="$(MUTANTS_TARGET_DIR)" cargo mutants -j 1 -p "$$pkg" -f "$$file" \
+	    -o "$$out" -- $$tests || failed="$$failed $$file"; \
+	done; \
+	if [ -n "$$failed" ]; then \
+	  echo "make mutants: failed for$$failed (see missed.txt, timeout.txt in $(MUTANTS_OUT))"; \
+	  exit 1; fi
+	@echo "make mutants: every mutant was caught"
 
 # Regenerates the platform icons from the one source image.
 icons: deps

@@ -502,6 +502,7 @@ mod tests {
     use super::*;
     use axum::http::{HeaderName, HeaderValue};
     use proptest::prelude::*;
+    use rstest::rstest;
 
     // Published Standard Webhooks vectors (standard-webhooks/standard-webhooks,
     // libraries/rust/src/lib.rs tests).
@@ -764,6 +765,225 @@ mod tests {
             extract_event(Scheme::LifeLoop, &HeaderMap::new(), b"[1,2]", None),
             Err(Refusal::InvalidEvent(_))
         ));
+    }
+
+    /// A unix time for the tests below: signatures are made at `T0 + offset`, checked at `T0`.
+    const T0: i64 = 1_747_900_800;
+    /// The tolerance the bridge runs with by default (5 minutes).
+    const TOLERANCE: i64 = 300;
+    const HEX_SECRET: &str = "s3cret";
+
+    fn secret(scheme: Scheme) -> &'static str {
+        match scheme {
+            Scheme::Standard => SW_SECRET,
+            _ => HEX_SECRET,
+        }
+    }
+
+    /// The signature headers a provider of `scheme` sends with `body` at unix time `t`
+    /// (`msg_id` is the Standard Webhooks id; the other schemes carry none).
+    fn signed_headers(scheme: Scheme, msg_id: &str, t: i64, body: &[u8]) -> HeaderMap {
+        let secret = secret(scheme);
+        match scheme {
+            Scheme::CareLoop => {
+                headers(&[("x-careloop-signature", &sign_careloop(secret, t, body))])
+            }
+            Scheme::Standard => headers(&[
+                ("webhook-id", msg_id),
+                ("webhook-timestamp", &t.to_string()),
+                (
+                    "webhook-signature",
+                    &sign_standard(secret, msg_id, t, body).unwrap(),
+                ),
+            ]),
+            Scheme::LifeLoop => headers(&[("x-lifeloop-signature", &sign_hex(secret, body))]),
+            Scheme::Loop => headers(&[("x-loop-signature", &sign_hex(secret, body))]),
+        }
+    }
+
+    /// What the intake does with a delivery: verify at `T0`, then read the event.
+    fn intake(scheme: Scheme, headers: &HeaderMap, body: &[u8]) -> Result<EventMeta, Refusal> {
+        let keys = vec![signing_key(scheme, secret(scheme)).unwrap()];
+        let signed_id = verify_signature(scheme, &keys, headers, body, T0, TOLERANCE)?;
+        extract_event(scheme, headers, body, signed_id)
+    }
+
+    /// A body of `scheme` for event `id` of type `ty` about `data` (where the resource id is).
+    /// Standard Webhooks bodies carry no id: it is the signed `webhook-id` header.
+    fn event_body(scheme: Scheme, id: &str, ty: &str, data: Value) -> Vec<u8> {
+        let v = match scheme {
+            Scheme::CareLoop | Scheme::Loop => {
+                serde_json::json!({"id": id, "type": ty, "data": data})
+            }
+            Scheme::Standard => serde_json::json!({"type": ty, "data": data}),
+            Scheme::LifeLoop => serde_json::json!({"eventId": id, "eventType": ty}),
+        };
+        v.to_string().into_bytes()
+    }
+
+    /// A delivery of event `id` of type `ty`, correctly signed at `T0`, through the intake.
+    fn deliver(scheme: Scheme, id: &str, ty: &str) -> Result<EventMeta, Refusal> {
+        let body = event_body(scheme, id, ty, serde_json::json!({}));
+        intake(scheme, &signed_headers(scheme, id, T0, &body), &body)
+    }
+
+    #[rstest]
+    #[case(Scheme::CareLoop, "careloop", true)]
+    #[case(Scheme::Standard, "standard", true)]
+    #[case(Scheme::LifeLoop, "lifeloop", false)]
+    #[case(Scheme::Loop, "loop", false)]
+    fn scheme_names_and_which_schemes_sign_a_timestamp(
+        #[case] scheme: Scheme,
+        #[case] name: &str,
+        #[case] timestamped: bool,
+    ) {
+        assert_eq!(scheme.as_str(), name);
+        assert_eq!(scheme.to_string(), name);
+        assert_eq!(name.parse::<Scheme>(), Ok(scheme));
+        assert_eq!(scheme.has_timestamp(), timestamped);
+        // has_timestamp tells whether a signature made a day ago is refused as stale.
+        let body = event_body(scheme, "evt_1", "t", serde_json::json!({}));
+        let day_old = signed_headers(scheme, "evt_1", T0 - 86_400, &body);
+        let got = intake(scheme, &day_old, &body);
+        if timestamped {
+            assert_eq!(got, Err(Refusal::Timestamp));
+        } else {
+            assert_eq!(got.map(|m| m.id), Ok("evt_1".to_owned()));
+        }
+    }
+
+    #[test]
+    fn unknown_scheme_names_are_refused() {
+        for name in ["", "CareLoop", "svix", "loop "] {
+            assert_eq!(name.parse::<Scheme>(), Err(UnknownScheme(name.to_owned())));
+        }
+    }
+
+    /// Each refusal's code: the error `code` of the answer and the metrics `reason` label.
+    #[rstest]
+    #[case(Refusal::MissingSignature("webhook-id"), "missing_signature")]
+    #[case(Refusal::BadSignature, "invalid_signature")]
+    #[case(Refusal::Timestamp, "timestamp_out_of_tolerance")]
+    #[case(Refusal::NotJson, "invalid_json")]
+    #[case(Refusal::InvalidEvent("no id".into()), "invalid_event")]
+    fn refusal_codes(#[case] refusal: Refusal, #[case] code: &str) {
+        assert_eq!(refusal.code(), code);
+    }
+
+    /// The tolerance is inclusive: exactly 5 minutes off either way is accepted, a second more
+    /// is refused.
+    #[rstest]
+    #[case::same_second(0, true)]
+    #[case::exactly_tolerance_old(-TOLERANCE, true)]
+    #[case::one_second_too_old(-TOLERANCE - 1, false)]
+    #[case::exactly_tolerance_ahead(TOLERANCE, true)]
+    #[case::one_second_too_far_ahead(TOLERANCE + 1, false)]
+    #[case::a_day_old(-86_400, false)]
+    #[case::a_day_ahead(86_400, false)]
+    fn timestamp_tolerance_bounds(
+        #[values(Scheme::CareLoop, Scheme::Standard)] scheme: Scheme,
+        #[case] signed_offset: i64,
+        #[case] accepted: bool,
+    ) {
+        let body = event_body(scheme, "evt_ts", "t", serde_json::json!({}));
+        let h = signed_headers(scheme, "evt_ts", T0 + signed_offset, &body);
+        let got = intake(scheme, &h, &body);
+        if accepted {
+            assert_eq!(got.map(|m| m.id), Ok("evt_ts".to_owned()));
+        } else {
+            assert_eq!(got, Err(Refusal::Timestamp));
+        }
+    }
+
+    /// The Standard Webhooks message id is the event id: 1 to MAX_ID_LEN bytes. Each id is
+    /// correctly signed, so only its length decides.
+    #[rstest]
+    #[case::empty(0, false)]
+    #[case::one_byte(1, true)]
+    #[case::max_len(MAX_ID_LEN, true)]
+    #[case::one_past_max_len(MAX_ID_LEN + 1, false)]
+    fn standard_webhooks_id_length(#[case] len: usize, #[case] accepted: bool) {
+        let id = "m".repeat(len);
+        let got = deliver(Scheme::Standard, &id, "t");
+        if accepted {
+            assert_eq!(got.map(|m| m.id), Ok(id));
+        } else {
+            assert_eq!(got, Err(Refusal::BadSignature));
+        }
+    }
+
+    /// Event ids and types up to MAX_ID_LEN bytes are kept; one byte more is refused.
+    #[rstest]
+    #[case::id_of_max_len(MAX_ID_LEN, 1, true)]
+    #[case::id_one_past_max_len(MAX_ID_LEN + 1, 1, false)]
+    #[case::type_of_max_len(1, MAX_ID_LEN, true)]
+    #[case::type_one_past_max_len(1, MAX_ID_LEN + 1, false)]
+    fn event_id_and_type_length(
+        #[values(Scheme::CareLoop, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
+        #[case] id_len: usize,
+        #[case] type_len: usize,
+        #[case] accepted: bool,
+    ) {
+        let (id, ty) = ("e".repeat(id_len), "t".repeat(type_len));
+        let got = deliver(scheme, &id, &ty);
+        if accepted {
+            let m = got.unwrap();
+            assert_eq!((m.id, m.event_type), (id, ty));
+        } else {
+            assert!(
+                matches!(&got, Err(Refusal::InvalidEvent(m)) if m.contains("too long")),
+                "{got:?}"
+            );
+        }
+    }
+
+    /// Standard Webhooks: the type is bounded like the others (the id is bounded at
+    /// verification, above).
+    #[rstest]
+    #[case::type_of_max_len(MAX_ID_LEN, true)]
+    #[case::type_one_past_max_len(MAX_ID_LEN + 1, false)]
+    fn standard_webhooks_type_length(#[case] type_len: usize, #[case] accepted: bool) {
+        let ty = "t".repeat(type_len);
+        let got = deliver(Scheme::Standard, "msg_1", &ty);
+        assert_eq!(got.is_ok(), accepted, "{got:?}");
+    }
+
+    /// The resource id: the most specific key of `data` that names one, string or number.
+    #[rstest]
+    #[case::string(serde_json::json!({"incident_id": "inc_1"}), Some("inc_1"))]
+    #[case::number(serde_json::json!({"incident_id": 42}), Some("42"))]
+    #[case::numeric_generic_id(serde_json::json!({"id": 7}), Some("7"))]
+    #[case::most_specific_first(serde_json::json!({"id": "x", "visit_id": 9}), Some("9"))]
+    #[case::empty_string_skipped(serde_json::json!({"incident_id": "", "resident_id": "r"}), Some("r"))]
+    #[case::only_empty(serde_json::json!({"incident_id": ""}), None)]
+    #[case::other_types_skipped(serde_json::json!({"incident_id": true, "id": "x"}), Some("x"))]
+    #[case::none(serde_json::json!({"severity": "high"}), None)]
+    fn resource_id_from_data(
+        #[values(Scheme::CareLoop, Scheme::Standard, Scheme::Loop)] scheme: Scheme,
+        #[case] data: Value,
+        #[case] expected: Option<&str>,
+    ) {
+        let body = event_body(scheme, "evt_r", "t", data);
+        let m = intake(scheme, &signed_headers(scheme, "evt_r", T0, &body), &body).unwrap();
+        assert_eq!(m.resource_id.as_deref(), expected);
+    }
+
+    /// A CareLoop `t` is 1 to 18 ASCII digits (so it always fits an i64).
+    #[rstest]
+    #[case::one_digit("1", true)]
+    #[case::eighteen_digits("999999999999999999", true)]
+    #[case::nineteen_digits("1000000000000000000", false)]
+    #[case::empty("", false)]
+    #[case::signed("+1", false)]
+    #[case::negative("-1", false)]
+    #[case::not_a_number("1e3", false)]
+    fn careloop_timestamp_format(#[case] t: &str, #[case] accepted: bool) {
+        let header = format!("t={t},v1={}", "ab".repeat(32));
+        let got = parse_careloop_signature(&header);
+        assert_eq!(got.is_some(), accepted, "{t:?}: {got:?}");
+        if let Some(sig) = got {
+            assert_eq!((sig.t.as_str(), sig.timestamp), (t, t.parse().unwrap()));
+        }
     }
 
     proptest! {

@@ -1,20 +1,42 @@
 //! The command line: admin commands print one JSON line each and refuse bad input cleanly.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use base64::Engine as _;
 use rstest::rstest;
 use serde_json::Value;
 use sha2::Digest as _;
 
+use crate::common::WAIT_LIMIT;
+
+/// Runs the binary to completion and captures its output; a run that does not finish within
+/// [`WAIT_LIMIT`] is killed and fails the test.
 fn bridge(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
+    let child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
         .args(args)
         .env_remove("LOOPDESK_BRIDGE_DB")
         .env_remove("LOOPDESK_BRIDGE_SECRET")
-        .output()
-        .expect("run loopdesk-bridge")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run loopdesk-bridge");
+    let pid = child.id();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait_with_output());
+    });
+    match rx.recv_timeout(WAIT_LIMIT) {
+        Ok(out) => out.expect("run loopdesk-bridge"),
+        Err(_) => {
+            // The thread still owns the child and reaps it once it is killed.
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("loopdesk-bridge {args:?} did not finish within {WAIT_LIMIT:?}");
+        }
+    }
 }
 
 fn lines(out: &Output) -> Vec<Value> {

@@ -3,7 +3,10 @@
 
 // Fixtures are shared by every test module; not each uses all of them.
 #![allow(dead_code)]
+use std::future::Future;
 use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use loopdesk_bridge::schemes::{sign_careloop, sign_hex, sign_standard};
@@ -11,13 +14,29 @@ use loopdesk_bridge::{Config, Scheme, Store};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tempfile::TempDir;
+use tokio::io::AsyncBufReadExt as _;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+/// The longest any one wait in these tests may take (an HTTP exchange, a server or process
+/// stopping, a line from the binary). Generous: far above what a loaded machine needs, and above
+/// the longest long-poll (30 s). A hang becomes a failure instead of a stuck test run.
+pub const WAIT_LIMIT: Duration = Duration::from_secs(60);
+
+/// Awaits `fut`, failing the test with `what` if it has not finished within [`WAIT_LIMIT`].
+pub async fn within<F: Future>(what: &str, fut: F) -> F::Output {
+    match tokio::time::timeout(WAIT_LIMIT, fut).await {
+        Ok(out) => out,
+        Err(_) => panic!("{what}: not done within {WAIT_LIMIT:?}"),
+    }
+}
+
+/// An HTTP client whose every request fails after [`WAIT_LIMIT`] instead of hanging.
 pub fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .pool_max_idle_per_host(64)
+        .timeout(WAIT_LIMIT)
         .build()
         .expect("http client")
 }
@@ -121,13 +140,117 @@ impl TestServer {
     pub async fn stop(mut self) -> loopdesk_bridge::Result<()> {
         self.shutdown.cancel();
         let handle = self.handle.take().expect("running");
-        handle.await.expect("server task")
+        within("the server stopping", handle)
+            .await
+            .expect("server task")
     }
 }
 
 impl Drop for TestServer {
     fn drop(&mut self) {
         self.shutdown.cancel();
+    }
+}
+
+/// The real `loopdesk-bridge serve` binary as a child process, listening on a free port.
+/// Dropping it kills the process and reaps it, so no test (failing or not) leaves one behind.
+pub struct BridgeProcess {
+    /// `None` once the process has been waited for.
+    child: Option<Child>,
+    pid: u32,
+    pub base: String,
+}
+
+impl BridgeProcess {
+    /// Starts the binary on `db`, logging warnings and errors only, to nowhere.
+    pub async fn start(db: &Path) -> Self {
+        Self::start_logging(db, "warn", Stdio::null()).await
+    }
+
+    /// Starts the binary on `db` with `RUST_LOG=level`, its stderr going to `stderr`.
+    pub async fn start_logging(db: &Path, level: &str, stderr: Stdio) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
+            .args([
+                "serve",
+                "--db",
+                db.to_str().expect("utf-8 path"),
+                "--listen",
+                "127.0.0.1:0",
+            ])
+            .env("RUST_LOG", level)
+            .stdout(Stdio::piped())
+            .stderr(stderr)
+            .spawn()
+            .expect("spawn bridge");
+        let stdout = child.stdout.take().expect("piped stdout");
+        // Owned from here on: if start-up fails below, dropping `bridge` kills the process.
+        let mut bridge = BridgeProcess {
+            pid: child.id(),
+            child: Some(child),
+            base: String::new(),
+        };
+        // The first stdout line says where it listens: wait for it, not for a fixed time.
+        let stdout = tokio::process::ChildStdout::from_std(stdout).expect("async stdout");
+        let mut line = String::new();
+        within(
+            "the bridge's listening line",
+            tokio::io::BufReader::new(stdout).read_line(&mut line),
+        )
+        .await
+        .expect("read listening line");
+        let v: Value = serde_json::from_str(&line).expect("listening JSON line");
+        let addr = v["listening"].as_str().expect("listening address");
+        bridge.base = format!("http://{addr}");
+        bridge
+    }
+
+    /// `kill -9`, then waits for the process to be gone.
+    pub async fn kill(&mut self) -> ExitStatus {
+        self.child
+            .as_mut()
+            .expect("running")
+            .kill()
+            .expect("SIGKILL");
+        self.wait().await
+    }
+
+    /// SIGTERM (a graceful stop), then waits for the process to exit.
+    pub async fn terminate(&mut self) -> ExitStatus {
+        let term = Command::new("kill")
+            .args(["-TERM", &self.pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(term.success(), "kill -TERM {}", self.pid);
+        self.wait().await
+    }
+
+    /// Waits (at most [`WAIT_LIMIT`]) for the process to exit; past that, kills it and fails.
+    pub async fn wait(&mut self) -> ExitStatus {
+        let mut child = self.child.take().expect("running");
+        let waiter = tokio::task::spawn_blocking(move || child.wait());
+        match tokio::time::timeout(WAIT_LIMIT, waiter).await {
+            Ok(status) => status.expect("waiter thread").expect("wait for bridge"),
+            Err(_) => {
+                // The waiter still owns the child and reaps it once it is killed.
+                let _ = Command::new("kill")
+                    .args(["-KILL", &self.pid.to_string()])
+                    .status();
+                panic!(
+                    "the bridge (pid {}) did not exit within {WAIT_LIMIT:?}",
+                    self.pid
+                );
+            }
+        }
+    }
+}
+
+impl Drop for BridgeProcess {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            // Already exited is fine; SIGKILL cannot be ignored, so the wait returns promptly.
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
 }
 

@@ -1,48 +1,11 @@
 //! Durability: the real binary, killed with SIGKILL right after acknowledging, loses nothing.
 
-use std::io::{BufRead as _, BufReader};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Stdio;
 
 use loopdesk_bridge::{Scheme, Store};
 use reqwest::StatusCode;
 
-use crate::common::{client, delivery, ids, now};
-
-struct Bridge {
-    child: Child,
-    base: String,
-}
-
-fn start(db: &Path) -> Bridge {
-    start_logging(db, "warn", Stdio::null())
-}
-
-fn start_logging(db: &Path, level: &str, stderr: Stdio) -> Bridge {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
-        .args([
-            "serve",
-            "--db",
-            db.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env("RUST_LOG", level)
-        .stdout(Stdio::piped())
-        .stderr(stderr)
-        .spawn()
-        .expect("spawn bridge");
-    // The first stdout line says where it listens: wait for it, not for a fixed time.
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .expect("read listening line");
-    let v: serde_json::Value = serde_json::from_str(&line).expect("listening JSON line");
-    Bridge {
-        child,
-        base: format!("http://{}", v["listening"].as_str().unwrap()),
-    }
-}
+use crate::common::{client, delivery, ids, now, within, BridgeProcess};
 
 #[tokio::test]
 async fn acknowledged_webhooks_survive_kill_dash_nine() {
@@ -55,7 +18,7 @@ async fn acknowledged_webhooks_survive_kill_dash_nine() {
             store.add_device("org_a", "desk").unwrap(),
         )
     };
-    let mut bridge = start(&db);
+    let mut bridge = BridgeProcess::start(&db).await;
     let http = client();
 
     // Many concurrent deliveries; SIGKILL as soon as ten have been acknowledged.
@@ -81,19 +44,18 @@ async fn acknowledged_webhooks_survive_kill_dash_nine() {
     drop(tx);
     let mut acked = Vec::new();
     let mut killed = false;
-    while let Some((i, ok)) = rx.recv().await {
+    while let Some((i, ok)) = within("the deliveries' answers", rx.recv()).await {
         if ok {
             acked.push(format!("evt_{i}"));
         }
         if acked.len() >= 10 && !killed {
-            bridge.child.kill().expect("SIGKILL");
+            bridge.kill().await;
             killed = true;
         }
     }
     assert!(killed && acked.len() >= 10);
-    bridge.child.wait().unwrap();
 
-    let mut again = start(&db);
+    let again = BridgeProcess::start(&db).await;
     let resp = http
         .get(format!("{}/v1/events?limit=1000", again.base))
         .bearer_auth(&dev.token)
@@ -108,8 +70,7 @@ async fn acknowledged_webhooks_survive_kill_dash_nine() {
             "acknowledged {id} was lost; served {served:?}"
         );
     }
-    again.child.kill().unwrap();
-    again.child.wait().unwrap();
+    // Dropping `again` kills and reaps the second process.
 }
 
 #[tokio::test]
@@ -123,7 +84,7 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_acknowledged() {
             store.add_device("org_a", "desk").unwrap(),
         )
     };
-    let mut bridge = start(&db);
+    let mut bridge = BridgeProcess::start(&db).await;
     let http = client();
     let d = delivery(
         Scheme::LifeLoop,
@@ -138,15 +99,10 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_acknowledged() {
     let req = d.headers.iter().fold(req, |r, (k, v)| r.header(k, v));
     assert_eq!(req.send().await.unwrap().status(), StatusCode::OK);
 
-    let term = Command::new("kill")
-        .args(["-TERM", &bridge.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    let status = bridge.child.wait().unwrap();
+    let status = bridge.terminate().await;
     assert!(status.success(), "graceful exit, got {status:?}");
 
-    let mut again = start(&db);
+    let again = BridgeProcess::start(&db).await;
     let resp = http
         .get(format!("{}/v1/events", again.base))
         .bearer_auth(&dev.token)
@@ -154,8 +110,7 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_acknowledged() {
         .await
         .unwrap();
     assert_eq!(ids(&resp.json().await.unwrap()), vec!["evt_term"]);
-    again.child.kill().unwrap();
-    again.child.wait().unwrap();
+    // Dropping `again` kills and reaps the second process.
 }
 
 #[tokio::test]
@@ -171,7 +126,7 @@ async fn secrets_and_tokens_never_reach_the_log() {
         )
     };
     let stderr = std::fs::File::create(&log).unwrap();
-    let mut bridge = start_logging(&db, "trace", Stdio::from(stderr));
+    let mut bridge = BridgeProcess::start_logging(&db, "trace", Stdio::from(stderr)).await;
     let http = client();
     let url = format!("{}{}", bridge.base, ep.path);
     let good = delivery(
@@ -194,12 +149,7 @@ async fn secrets_and_tokens_never_reach_the_log() {
         .await
         .unwrap();
     assert_eq!(ids(&resp.json().await.unwrap()), vec!["msg_1"]);
-    let term = Command::new("kill")
-        .args(["-TERM", &bridge.child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    assert!(bridge.child.wait().unwrap().success());
+    assert!(bridge.terminate().await.success());
 
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(

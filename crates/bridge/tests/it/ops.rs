@@ -6,7 +6,7 @@ use loopdesk_bridge::{EventStore as _, Scheme};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common::{delivery, ids, metric_value, now, TestServer};
+use crate::common::{delivery, ids, metric_value, now, within, TestServer};
 
 #[tokio::test]
 async fn healthz_answers_ok() {
@@ -234,18 +234,16 @@ async fn purge_deletes_only_events_received_before_the_cutoff() {
     );
     assert_eq!(server.deliver(&ep.path, &d).await.0, StatusCode::OK);
     let hour = chrono::Duration::hours(1);
-    let kept = server
+    let purge = server
         .store
-        .purge_received_before(chrono::Utc::now() - hour)
-        .await
-        .unwrap();
+        .purge_received_before(chrono::Utc::now() - hour);
+    let kept = within("the purge", purge).await.unwrap();
     assert_eq!(kept, 0);
     assert_eq!(ids(&server.poll(&dev.token, "").await.1), vec!["e1"]);
-    let purged = server
+    let purge = server
         .store
-        .purge_received_before(chrono::Utc::now() + hour)
-        .await
-        .unwrap();
+        .purge_received_before(chrono::Utc::now() + hour);
+    let purged = within("the purge", purge).await.unwrap();
     assert_eq!(purged, 1);
     assert!(ids(&server.poll(&dev.token, "").await.1).is_empty());
 }
@@ -321,18 +319,17 @@ async fn a_purge_larger_than_one_chunk_removes_everything_due() {
             data: "{}".into(),
         })
     });
-    for r in futures::future::join_all(inserts).await {
+    for r in within("4500 inserts", futures::future::join_all(inserts)).await {
         assert!(matches!(
             r.unwrap(),
             loopdesk_bridge::store::Inserted::Stored(_)
         ));
     }
     let hour = chrono::Duration::hours(1);
-    let purged = server
+    let purge = server
         .store
-        .purge_received_before(chrono::Utc::now() + hour)
-        .await
-        .unwrap();
+        .purge_received_before(chrono::Utc::now() + hour);
+    let purged = within("the purge", purge).await.unwrap();
     assert_eq!(purged, 4500);
     assert!(ids(&server.poll(&dev.token, "").await.1).is_empty());
 }

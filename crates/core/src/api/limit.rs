@@ -101,6 +101,8 @@ impl RateGate {
     pub fn hold_for(&self, after: Duration) {
         let until = Instant::now() + after;
         let mut hold = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+        // cargo-mutants: `h < until` -> `h <= until` is equivalent (an equal hold is replaced by
+        // the same instant).
         if hold.is_none_or(|h| h < until) {
             *hold = Some(until);
         }
@@ -116,6 +118,10 @@ impl Default for RateGate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rstest::rstest;
+    use std::future::Future;
+    use std::pin::{pin, Pin};
+    use std::task::Poll;
 
     /// The documented bound `b + w / t` of each default quota stays below CareLoop's limits.
     #[test]
@@ -128,13 +134,91 @@ mod tests {
         assert!(most(l.burst, Duration::from_secs(5)) < 30);
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_hold_delays_the_next_request_by_at_least_the_hold() {
-        let gate = RateGate::default();
-        gate.acquire().await;
+    /// Polls `request` once: whether it has been let through.
+    async fn let_through<F: Future>(request: &mut Pin<&mut F>) -> bool {
+        std::future::poll_fn(|cx| Poll::Ready(request.as_mut().poll(cx).is_ready())).await
+    }
+
+    /// How long the next request is held back, on tokio's paused clock. The test moves the
+    /// clock itself, 1 ms (the timer resolution) at a time, polling the request after each step,
+    /// instead of letting the runtime jump to the next timer: a request that spins instead of
+    /// going out then shows as a wrong duration, not as a hung test. Real time: none to speak of.
+    async fn next_request_waits(gate: &RateGate) -> Duration {
         let start = Instant::now();
+        let mut request = pin!(gate.acquire());
+        while !let_through(&mut request).await {
+            let waited = Instant::now() - start;
+            assert!(
+                waited < Duration::from_secs(60),
+                "still held after {waited:?}"
+            );
+            tokio::time::advance(Duration::from_millis(1)).await;
+        }
+        Instant::now() - start
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_hold_delays_the_next_request_by_the_hold() {
+        let gate = RateGate::default();
+        assert_eq!(next_request_waits(&gate).await, Duration::ZERO);
         gate.hold_for(Duration::from_secs(7));
-        gate.acquire().await;
-        assert!(Instant::now() - start >= Duration::from_secs(7));
+        assert_eq!(next_request_waits(&gate).await, Duration::from_secs(7));
+    }
+
+    /// Overlapping 429s: the hold lasts until the latest `Retry-After` ends, whatever the order.
+    #[rstest]
+    #[case::one_hold(&[7], 7)]
+    #[case::a_longer_retry_after_extends_the_hold(&[5, 10], 10)]
+    #[case::a_shorter_retry_after_does_not_cut_the_hold(&[10, 2], 10)]
+    #[case::an_equal_retry_after_keeps_the_hold(&[6, 6], 6)]
+    #[case::longest_in_the_middle(&[3, 9, 4], 9)]
+    #[tokio::test(start_paused = true)]
+    async fn overlapping_holds_last_until_the_latest_end(
+        #[case] retry_after_secs: &[u64],
+        #[case] held_secs: u64,
+    ) {
+        let gate = RateGate::default();
+        for &secs in retry_after_secs {
+            gate.hold_for(Duration::from_secs(secs));
+        }
+        assert_eq!(
+            next_request_waits(&gate).await,
+            Duration::from_secs(held_secs)
+        );
+        // Once the hold has passed, requests flow again (within the burst allowance).
+        assert_eq!(next_request_waits(&gate).await, Duration::ZERO);
+    }
+
+    /// A hold that has already run out is replaced by a new one, however short.
+    #[tokio::test(start_paused = true)]
+    async fn a_new_hold_after_an_expired_one_counts_from_now() {
+        let gate = RateGate::default();
+        gate.hold_for(Duration::from_secs(5));
+        tokio::time::advance(Duration::from_secs(8)).await;
+        gate.hold_for(Duration::from_secs(2));
+        assert_eq!(next_request_waits(&gate).await, Duration::from_secs(2));
+    }
+
+    /// A waiting request goes out at the very instant the hold ends: not a millisecond before,
+    /// and without needing the clock to move past the end.
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_request_goes_out_exactly_when_the_hold_ends() {
+        let gate = RateGate::default();
+        gate.hold_for(Duration::from_secs(5));
+        let mut request = pin!(gate.acquire());
+        assert!(
+            !let_through(&mut request).await,
+            "let through during the hold"
+        );
+        tokio::time::advance(Duration::from_secs(5) - Duration::from_millis(1)).await;
+        assert!(
+            !let_through(&mut request).await,
+            "let through before the hold ends"
+        );
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(
+            let_through(&mut request).await,
+            "held past the end of the hold"
+        );
     }
 }
