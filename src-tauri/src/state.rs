@@ -147,7 +147,7 @@ impl AppState {
 
     /// After a corrupt file was moved aside, the person confirmed: start with an empty file.
     pub fn create_fresh_database(&self) -> Result<StartupState, CommandError> {
-        let mut inner = self.inner.write().unwrap_or_else(|p| p.into_inner());
+        let mut inner = loopdesk_core::errors::write(&self.inner);
         if !matches!(inner.startup, StartupState::Corrupt { .. }) {
             return Err(CommandError::new(
                 Code::InvalidInput,
@@ -173,7 +173,7 @@ impl AppState {
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
-        self.inner.read().unwrap_or_else(|p| p.into_inner())
+        loopdesk_core::errors::read(&self.inner)
     }
 }
 

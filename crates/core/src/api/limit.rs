@@ -74,7 +74,7 @@ impl RateGate {
     /// Waits until a request may be sent, and counts it.
     pub async fn acquire(&self) {
         loop {
-            let hold = *self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+            let hold = *crate::errors::lock(&self.not_before);
             if let Some(at) = hold {
                 if at > Instant::now() {
                     tokio::time::sleep_until(at).await;
@@ -100,7 +100,7 @@ impl RateGate {
     /// The server said "not before `after`": hold every request until then (never earlier).
     pub fn hold_for(&self, after: Duration) {
         let until = Instant::now() + after;
-        let mut hold = self.not_before.lock().unwrap_or_else(|p| p.into_inner());
+        let mut hold = crate::errors::lock(&self.not_before);
         // cargo-mutants: `h < until` -> `h <= until` is equivalent (an equal hold is replaced by
         // the same instant).
         if hold.is_none_or(|h| h < until) {
