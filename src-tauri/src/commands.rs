@@ -123,6 +123,7 @@ pub async fn schedule_visit(
     starts_at: String,
     ends_at: String,
     notes: Option<String>,
+    confirm_past: Option<bool>,
 ) -> Result<VisitView, CommandError> {
     state
         .desk()?
@@ -134,6 +135,7 @@ pub async fn schedule_visit(
             starts_at,
             ends_at,
             notes,
+            confirm_past,
         })
         .await
 }

@@ -243,11 +243,16 @@ impl Loop {
 }
 
 fn resident_words(r: &Value) -> String {
-    let name = r["preferred_name"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .or(r["full_name"].as_str())
-        .unwrap();
+    // A person is named by the name they go by with their family name ("Maggie Wilson").
+    let full = r["full_name"].as_str().unwrap();
+    let family = full.rsplit(' ').next().unwrap();
+    let name = match r["preferred_name"].as_str().map(str::trim) {
+        Some(p) if !p.is_empty() && !p.split(' ').any(|w| w.eq_ignore_ascii_case(family)) => {
+            format!("{p} {family}")
+        }
+        Some(p) if !p.is_empty() => p.to_owned(),
+        _ => full.to_owned(),
+    };
     match r["room_number"].as_str() {
         Some(room) => format!("{name} (Room {room})"),
         None => name.to_owned(),

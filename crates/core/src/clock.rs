@@ -12,6 +12,15 @@ use chrono_tz::Tz;
 /// A home's time zone when none is set.
 pub const DEFAULT_TIME_ZONE: Tz = chrono_tz::Europe::London;
 
+/// The setting holding the home's time zone (an IANA name such as `Europe/London`).
+pub const TIME_ZONE_SETTING: &str = "home_time_zone";
+
+/// The current time, to the millisecond (what the store keeps).
+pub fn now() -> DateTime<Utc> {
+    let now = Utc::now();
+    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+}
+
 /// Where the time comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
@@ -23,7 +32,7 @@ pub struct SystemClock;
 
 impl Clock for SystemClock {
     fn now(&self) -> DateTime<Utc> {
-        crate::store::repo::now()
+        now()
     }
 }
 
@@ -46,14 +55,54 @@ impl OffsetClock {
 
 impl Clock for OffsetClock {
     fn now(&self) -> DateTime<Utc> {
-        crate::store::repo::now()
-            + chrono::TimeDelta::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+        now() + chrono::TimeDelta::milliseconds(self.offset_ms.load(Ordering::SeqCst))
     }
 }
 
 /// The calendar date at `at` in `zone`.
 pub fn date_in(zone: Tz, at: DateTime<Utc>) -> NaiveDate {
     at.with_timezone(&zone).date_naive()
+}
+
+/// A time as a person at the desk reads it, on `now`'s calendar in `zone`: "today at 10:00",
+/// "yesterday at 10:00", "tomorrow at 10:00", else its day ("Fri 4 Dec at 10:00") and, when it
+/// is not this year, its year ("Wed 1 Jan 2025 at 10:00").
+pub fn when(at: DateTime<Utc>, now: DateTime<Utc>, zone: Tz) -> String {
+    let local = at.with_timezone(&zone);
+    let today = date_in(zone, now);
+    let day = local.date_naive();
+    let time = local.format("%H:%M");
+    match (day - today).num_days() {
+        0 => format!("today at {time}"),
+        -1 => format!("yesterday at {time}"),
+        1 => format!("tomorrow at {time}"),
+        _ => format!("{} at {time}", day_words(day, today)),
+    }
+}
+
+/// A calendar date as a person reads it: "Fri 4 Dec", with the year when it is not `today`'s
+/// ("Wed 1 Jan 2025").
+pub fn day_words(day: NaiveDate, today: NaiveDate) -> String {
+    use chrono::Datelike as _;
+    if day.year() == today.year() {
+        day.format("%a %-d %b").to_string()
+    } else {
+        day.format("%a %-d %b %Y").to_string()
+    }
+}
+
+/// The first instant of `date` in `zone` (midnight, or the first time after it on a night the
+/// clocks skip midnight).
+pub fn start_of_day(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
+    use chrono::TimeZone as _;
+    let midnight = date.and_time(chrono::NaiveTime::MIN);
+    (0..=3)
+        .find_map(|h| {
+            zone.from_local_datetime(&(midnight + chrono::TimeDelta::hours(h)))
+                .earliest()
+        })
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|| midnight.and_utc())
 }
 
 /// A time zone as a setting holds it (`Europe/London`); [`DEFAULT_TIME_ZONE`] when it is not
@@ -90,6 +139,20 @@ mod tests {
         for (t, want) in cases {
             assert_eq!(date_in(london, at(t)).to_string(), want, "{t}");
         }
+    }
+
+    #[rstest::rstest]
+    #[case::today("2026-11-25T10:00:00Z", "today at 10:00")]
+    #[case::yesterday("2026-11-24T10:00:00Z", "yesterday at 10:00")]
+    #[case::tomorrow("2026-11-26T09:05:00Z", "tomorrow at 09:05")]
+    #[case::this_year("2026-12-04T10:00:00Z", "Fri 4 Dec at 10:00")]
+    #[case::last_year("2025-01-01T10:00:00Z", "Wed 1 Jan 2025 at 10:00")]
+    #[case::far_ahead("9999-12-31T10:00:00Z", "Fri 31 Dec 9999 at 10:00")]
+    // London summer time: 23:30 UTC on 14 July is already the 15th, at 00:30.
+    #[case::summer_night("2026-07-14T23:30:00Z", "Wed 15 Jul at 00:30")]
+    fn a_time_says_its_day_and_year_when_not_today(#[case] time: &str, #[case] want: &str) {
+        let now = at("2026-11-25T15:00:00Z");
+        assert_eq!(when(at(time), now, DEFAULT_TIME_ZONE), want);
     }
 
     #[test]

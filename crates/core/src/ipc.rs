@@ -26,6 +26,9 @@ pub enum Code {
     StoreUnavailable,
     /// What the person entered cannot be used; `message` says why.
     InvalidInput,
+    /// What the person entered can be used, but is unusual: `message` asks them to confirm
+    /// (the form sends it again with its confirmation), `fields` says where.
+    NeedsConfirmation,
     NotFound,
     /// The CareLoop connection is not set up (API address or key missing).
     NotConfigured,
@@ -56,6 +59,18 @@ impl CommandError {
             code,
             message: message.into(),
             fields: None,
+        }
+    }
+
+    /// A question for the person before a save goes ahead (see [`Code::NeedsConfirmation`]).
+    pub fn needs_confirmation(
+        message: impl Into<String>,
+        fields: impl IntoIterator<Item = (String, String)>,
+    ) -> Self {
+        Self {
+            code: Code::NeedsConfirmation,
+            message: message.into(),
+            fields: Some(fields.into_iter().collect()),
         }
     }
 

@@ -128,7 +128,12 @@ pub fn scan(s: &AppState) {
         let no_shows: Vec<String> = db
             .visits
             .live()
-            .filter(|v| v.status == VisitStatus::Scheduled && v.starts_at + grace <= now)
+            // A visit recorded after it started was expected by no one: never a no-show.
+            .filter(|v| {
+                v.status == VisitStatus::Scheduled
+                    && v.starts_at + grace <= now
+                    && v.created_at <= v.starts_at
+            })
             .map(|v| v.id.clone())
             .collect();
         let mut expiring = Vec::new();

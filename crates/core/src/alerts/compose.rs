@@ -1,9 +1,12 @@
 //! What an alert says: composed from the event's data and the desk's own cache, so that it reads
 //! at a glance ("Critical incident: Witnessed fall in lounge — Margaret Wilson (Room 12)").
 
-use chrono::{DateTime, Local, Utc};
-use rusqlite::{Connection, OptionalExtension};
+use chrono::{DateTime, Utc};
+use rusqlite::Connection;
 use serde_json::Value;
+
+use crate::store::repo::alerts::WHEN;
+use crate::store::repo::{care, people};
 
 use crate::store::Result;
 
@@ -37,6 +40,9 @@ pub struct Composed {
     pub location_id: Option<String>,
     pub resident_id: Option<String>,
     pub resource_id: Option<String>,
+    /// The time the alert is about; the title and detail say it where they hold
+    /// [`WHEN`] (in words when the alert is read).
+    pub when_at: Option<DateTime<Utc>>,
 }
 
 /// The provider's event payload: CareLoop wraps it as `{"id", "type", "data": {...}}`; other
@@ -65,45 +71,25 @@ fn words(code: &str) -> String {
     }
 }
 
-fn time_of(at: &str) -> Option<String> {
-    let t: DateTime<Utc> = DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc);
-    Some(t.with_timezone(&Local).format("%H:%M").to_string())
+fn time_of(at: &str) -> Option<DateTime<Utc>> {
+    Some(DateTime::parse_from_rfc3339(at).ok()?.with_timezone(&Utc))
 }
 
-/// "Margaret Wilson (Room 12)", from the cache (preferred name first).
+/// "Maggie Wilson (Room 12)", from the cache (the one way a person is named).
 fn resident_label(c: &Connection, id: Option<&str>) -> Result<Option<String>> {
     let Some(id) = id else { return Ok(None) };
-    let row: Option<(String, Option<String>)> = c
-        .query_row(
-            "SELECT coalesce(nullif(trim(preferred_name), ''), full_name), room_number
-             FROM residents WHERE id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    Ok(
-        row.map(|(name, room)| match room.filter(|r| !r.trim().is_empty()) {
-            Some(room) => format!("{name} (Room {})", room.trim()),
-            None => name,
-        }),
-    )
-}
-
-fn one(c: &Connection, sql: &str, id: Option<&str>) -> Result<Option<String>> {
-    let Some(id) = id else { return Ok(None) };
-    Ok(c.query_row(sql, [id], |r| r.get(0)).optional()?)
+    Ok(people::resident_named(c, id)?.map(|n| match n.room {
+        Some(room) => format!("{} (Room {room})", n.name),
+        None => n.name,
+    }))
 }
 
 fn staff_name(c: &Connection, id: Option<&str>) -> Result<Option<String>> {
-    one(
-        c,
-        "SELECT coalesce(nullif(trim(preferred_name), ''), full_name) FROM staff WHERE id = ?1",
-        id,
-    )
+    id.map_or(Ok(None), |id| people::staff_name(c, id))
 }
 
 fn location_name(c: &Connection, id: Option<&str>) -> Result<Option<String>> {
-    one(c, "SELECT name FROM locations WHERE id = ?1", id)
+    id.map_or(Ok(None), |id| people::location_name(c, id))
 }
 
 /// Composes the alert for an event of `kind` with provider body `body`.
@@ -123,23 +109,20 @@ pub fn compose(
 fn incident(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Composed> {
     let id = text(p, "incident_id").or_else(|| resource_id.map(str::to_owned));
     // The cache may know the incident already (the event may also be older than the cache).
-    type Row = (String, String, Option<String>, String, String);
-    let cached: Option<Row> = match &id {
-        Some(id) => c
-            .query_row(
-                "SELECT title, type, resident_id, location_id, occurred_at FROM incidents
-                 WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?,
+    let cached = match &id {
+        Some(id) => care::get_incident(c, id)?,
         None => None,
     };
-    let title = text(p, "title").or_else(|| cached.as_ref().map(|c| c.0.clone()));
-    let kind = text(p, "type").or_else(|| cached.as_ref().map(|c| c.1.clone()));
-    let resident_id = text(p, "resident_id").or_else(|| cached.as_ref().and_then(|c| c.2.clone()));
-    let location_id = text(p, "location_id").or_else(|| cached.as_ref().map(|c| c.3.clone()));
-    let occurred = text(p, "occurred_at").or_else(|| cached.as_ref().map(|c| c.4.clone()));
+    let title = text(p, "title").or_else(|| cached.as_ref().map(|i| i.title.clone()));
+    let kind = text(p, "type").or_else(|| cached.as_ref().map(|i| i.kind.to_string()));
+    let resident_id =
+        text(p, "resident_id").or_else(|| cached.as_ref().and_then(|i| i.resident_id.clone()));
+    let location_id =
+        text(p, "location_id").or_else(|| cached.as_ref().map(|i| i.location_id.clone()));
+    let when_at = text(p, "occurred_at")
+        .as_deref()
+        .and_then(time_of)
+        .or_else(|| cached.as_ref().map(|i| i.occurred_at));
 
     let what = title
         .clone()
@@ -158,11 +141,11 @@ fn incident(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Comp
         detail.push(format!("at {place}"));
     }
     let mut detail = detail.join(" ");
-    if let Some(at) = occurred.as_deref().and_then(time_of) {
+    if when_at.is_some() {
         if !detail.is_empty() {
             detail.push_str(", ");
         }
-        detail.push_str(&format!("reported for {at}"));
+        detail.push_str(&format!("reported for {WHEN}"));
     }
     if !detail.is_empty() {
         detail.push_str(". ");
@@ -174,36 +157,34 @@ fn incident(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Comp
         location_id,
         resident_id,
         resource_id: id,
+        when_at,
     })
 }
 
 fn no_show(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Composed> {
     let id = text(p, "visit_id").or_else(|| resource_id.map(str::to_owned));
-    type Row = (Option<String>, Option<String>, String, String, String);
-    let cached: Option<Row> = match &id {
-        Some(id) => c
-            .query_row(
-                "SELECT staff_user_id, resident_id, location_id, visit_type, starts_at
-                 FROM visits WHERE id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .optional()?,
+    let cached = match &id {
+        Some(id) => care::get_visit(c, id)?,
         None => None,
     };
-    let staff_id = text(p, "staff_user_id").or_else(|| cached.as_ref().and_then(|c| c.0.clone()));
-    let resident_id = text(p, "resident_id").or_else(|| cached.as_ref().and_then(|c| c.1.clone()));
-    let location_id = text(p, "location_id").or_else(|| cached.as_ref().map(|c| c.2.clone()));
-    let visit_type = text(p, "visit_type").or_else(|| cached.as_ref().map(|c| c.3.clone()));
-    let starts_at = text(p, "starts_at").or_else(|| cached.as_ref().map(|c| c.4.clone()));
-
+    let staff_id =
+        text(p, "staff_user_id").or_else(|| cached.as_ref().and_then(|v| v.staff_user_id.clone()));
+    let resident_id =
+        text(p, "resident_id").or_else(|| cached.as_ref().and_then(|v| v.resident_id.clone()));
+    let location_id =
+        text(p, "location_id").or_else(|| cached.as_ref().map(|v| v.location_id.clone()));
+    let visit_type =
+        text(p, "visit_type").or_else(|| cached.as_ref().map(|v| v.visit_type.clone()));
+    let when_at = text(p, "starts_at")
+        .as_deref()
+        .and_then(time_of)
+        .or_else(|| cached.as_ref().map(|v| v.starts_at));
     let staff = staff_name(c, staff_id.as_deref())?;
     let who = resident_label(c, resident_id.as_deref())?;
-    let at = starts_at.as_deref().and_then(time_of);
-    let title = match (&who, &at) {
-        (Some(who), Some(at)) => format!("Missed visit: {who}, due {at}"),
+    let title = match (&who, when_at) {
+        (Some(who), Some(_)) => format!("Missed visit: {who}, due {WHEN}"),
         (Some(who), None) => format!("Missed visit: {who}"),
-        (None, Some(at)) => format!("Missed visit due {at}"),
+        (None, Some(_)) => format!("Missed visit due {WHEN}"),
         (None, None) => "Missed visit".to_owned(),
     };
     let mut detail = match &staff {
@@ -223,6 +204,7 @@ fn no_show(c: &Connection, p: &Value, resource_id: Option<&str>) -> Result<Compo
         location_id,
         resident_id,
         resource_id: id,
+        when_at,
     })
 }
 

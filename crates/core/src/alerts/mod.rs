@@ -339,11 +339,12 @@ impl Alerts {
     // ---- commands ------------------------------------------------------------------------
 
     pub async fn list_alerts(&self) -> Result<AlertsView, CommandError> {
+        let now = self.config.clock.now();
         let (open, recent) = self
-            .read(|c| {
+            .read(move |c| {
                 Ok((
-                    repo::alerts::open_alerts(c)?,
-                    repo::alerts::recent_alerts(c, RECENT_LIMIT)?,
+                    repo::alerts::open_alerts_at(c, now)?,
+                    repo::alerts::recent_alerts_at(c, RECENT_LIMIT, now)?,
                 ))
             })
             .await?;

@@ -282,8 +282,9 @@ async fn store_and_announce(
     }
     let base = base.to_owned();
     let events = page.data;
+    let now = alerts.config.clock.now();
     let (raised, refresh) = crate::store::blocking(&alerts.store, move |s| {
-        s.write(|tx| store_batch(tx, &base, &events, next.as_deref()))
+        s.write(|tx| store_batch(tx, &base, &events, next.as_deref(), now))
     })
     .await
     .map_err(|e| PollError::Failed(format!("the local data file: {e}")))?;
@@ -304,6 +305,7 @@ fn store_batch(
     bridge: &str,
     events: &[BridgeEvent],
     next_cursor: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
 ) -> crate::store::Result<(Vec<Alert>, Vec<Resource>)> {
     let mut raised_ids = Vec::new();
     let mut refresh = Vec::new();
@@ -323,6 +325,7 @@ fn store_batch(
                 location_id,
                 resident_id,
                 resource_id,
+                when_at,
             } = compose::compose(tx, &e.kind, &e.data, e.resource_id.as_deref())?;
             let resource_id = resource_id.or_else(|| e.resource_id.clone());
             // A critical incident is one alert whether this desk raised it when it was saved
@@ -344,6 +347,7 @@ fn store_batch(
                     location_id: location_id.as_deref(),
                     resident_id: resident_id.as_deref(),
                     resource_id: resource_id.as_deref(),
+                    when_at,
                 },
             )?;
             if let Some(id) = id {
@@ -358,7 +362,7 @@ fn store_batch(
     let raised = if raised_ids.is_empty() {
         Vec::new()
     } else {
-        repo::alerts::open_alerts(tx)?
+        repo::alerts::open_alerts_at(tx, now)?
             .into_iter()
             .filter(|a| raised_ids.contains(&a.id))
             .collect()

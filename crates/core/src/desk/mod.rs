@@ -9,6 +9,7 @@
 
 mod alerts;
 mod outbox;
+mod overview;
 mod residents;
 pub mod settings;
 mod staff;
@@ -23,6 +24,7 @@ use rusqlite::{Connection, Transaction};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use overview::DeskSummary;
 pub use types::*;
 
 use crate::api::{self, ClientOptions, Limits, RateGate};

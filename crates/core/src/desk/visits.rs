@@ -101,10 +101,11 @@ impl Desk {
     /// Schedules a visit here at once (validated as CareLoop would); it goes to CareLoop when it
     /// can.
     pub async fn schedule_visit(&self, input: ScheduleVisit) -> Result<VisitView, CommandError> {
+        let now = self.clock.now();
         self.save(move |tx| {
-            let checked = visit_create::check(tx, &input)?;
+            let checked = visit_create::check(tx, &input, now)?;
             let client_id = uuid::Uuid::new_v4().to_string();
-            let at = now();
+            let at = now;
             let v = Visit {
                 id: client_id.clone(),
                 location_id: checked.location_id.clone(),

@@ -38,6 +38,10 @@ pub struct ScheduleVisit {
     pub ends_at: String,
     #[serde(default)]
     pub notes: Option<String>,
+    /// The person confirmed a start in the past (recording a visit that happened).
+    #[serde(default)]
+    #[ts(optional)]
+    pub confirm_past: Option<bool>,
 }
 
 /// The longest visit notes, in characters.
@@ -50,9 +54,21 @@ pub fn parse_time(field: &str, value: &str) -> Result<DateTime<Utc>, (String, St
         .map_err(|_| (field.to_owned(), "Enter a date and time".to_owned()))
 }
 
-/// Checks a new visit against the rules CareLoop applies and the local cache; returns its
-/// fields tidied, or every problem by field.
-pub fn check(c: &Connection, input: &ScheduleVisit) -> Result<ScheduledFields, CommandError> {
+/// The longest a visit may last.
+pub const MAX_LENGTH: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+/// How far ahead a visit may be scheduled.
+pub const MAX_AHEAD: chrono::TimeDelta = chrono::TimeDelta::days(366);
+
+/// Checks a new visit against the rules CareLoop applies and the local cache, at `now`;
+/// returns its fields tidied, or every problem by field. A visit lasts at most 24 hours and
+/// starts at most a year ahead; one that starts in the past is only taken once the person has
+/// confirmed it (`needs_confirmation` until then: recording a visit that happened is
+/// legitimate, a mistyped year is not).
+pub fn check(
+    c: &Connection,
+    input: &ScheduleVisit,
+    now: DateTime<Utc>,
+) -> Result<ScheduledFields, CommandError> {
     let mut fields: BTreeMap<String, String> = BTreeMap::new();
     let visit_type: Option<VisitType> = input.visit_type.parse().ok();
     if visit_type.is_none() {
@@ -69,6 +85,19 @@ pub fn check(c: &Connection, input: &ScheduleVisit) -> Result<ScheduledFields, C
     if let (Ok(s), Ok(e)) = (&starts, &ends) {
         if e <= s {
             fields.insert("ends_at".into(), "The end must be after the start".into());
+        } else if *e - *s > MAX_LENGTH {
+            fields.insert(
+                "ends_at".into(),
+                "A visit can last 24 hours at most: check the end".into(),
+            );
+        }
+    }
+    if let Ok(s) = &starts {
+        if *s > now + MAX_AHEAD {
+            fields.insert(
+                "starts_at".into(),
+                "A visit can be scheduled up to a year ahead: check the year".into(),
+            );
         }
     }
     let notes = input
@@ -103,6 +132,21 @@ pub fn check(c: &Connection, input: &ScheduleVisit) -> Result<ScheduledFields, C
                 "resident_id".into(),
                 "Choose a resident this desk knows".into(),
             );
+        }
+    }
+    if let (Ok(s), true) = (&starts, fields.is_empty()) {
+        if *s < now && input.confirm_past != Some(true) {
+            let zone = crate::clock::parse_zone(
+                crate::store::repo::settings::get_setting(c, crate::clock::TIME_ZONE_SETTING)?
+                    .as_deref(),
+            );
+            let words = crate::clock::when(*s, now, zone);
+            return Err(CommandError::needs_confirmation(
+                format!(
+                    "This visit starts in the past ({words}). Save it as a visit that happened?"
+                ),
+                [("starts_at".to_owned(), format!("This is in the past: {words}"))],
+            ));
         }
     }
     match (visit_type, starts, ends, fields.is_empty()) {
@@ -172,13 +216,17 @@ impl Operation for VisitCreate {
         entry: &OutboxEntry,
         payload: Value,
     ) -> Result<Value, CommandError> {
-        let input: ScheduleVisit = serde_json::from_value(payload).map_err(|e| {
+        let mut input: ScheduleVisit = serde_json::from_value(payload).map_err(|e| {
+            tracing::warn!(error = %e, "a corrected visit could not be read");
             CommandError::new(
                 Code::InvalidInput,
-                format!("The visit cannot be read: {e}"),
+                "The corrected visit is missing a field: give its home, staff member, kind, \
+                 start and end.",
             )
         })?;
-        let checked = check(tx, &input)?;
+        // Correcting a visit that was already saved is not the moment to ask about the past.
+        input.confirm_past = Some(true);
+        let checked = check(tx, &input, crate::clock::now())?;
         care::correct_scheduled_visit(tx, &entry.entity_id, &checked)?;
         Ok(Self::payload(&checked))
     }

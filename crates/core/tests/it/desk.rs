@@ -52,9 +52,10 @@ fn schedule(location: &str, staff: &str, notes: &str) -> ScheduleVisit {
         staff_user_id: staff.into(),
         resident_id: None,
         visit_type: "medication".into(),
-        starts_at: "2032-05-12T09:00:00Z".into(),
-        ends_at: "2032-05-12T10:00:00Z".into(),
+        starts_at: crate::ahead(0, "09:00").into(),
+        ends_at: crate::ahead(0, "10:00").into(),
         notes: Some(notes.into()),
+        confirm_past: None,
     }
 }
 
@@ -87,7 +88,7 @@ async fn local_rules_refuse_bad_input_clearly_and_change_nothing() {
     assert_eq!(e.code, Code::NotFound);
 
     let mut bad = schedule(&location, &staff, "x");
-    bad.ends_at = "2032-05-12T08:00:00Z".into();
+    bad.ends_at = crate::ahead(0, "08:00").into();
     bad.visit_type = "dancing".into();
     bad.staff_user_id = "stf_nobody".into();
     let e = d.schedule_visit(bad).await.unwrap_err();
@@ -621,4 +622,72 @@ async fn a_desk_that_is_set_up_says_connecting_until_careloop_answers() {
     );
     assert_eq!(status.message, None);
     desk.shutdown().await;
+}
+
+#[rstest::rstest]
+#[case::a_year_long("2025-01-01T10:00:00Z", "2026-01-01T10:00:00Z", "ends_at", "24 hours")]
+#[case::a_day_and_a_minute("2026-12-01T10:00:00Z", "2026-12-02T10:01:00Z", "ends_at", "24 hours")]
+#[case::year_9999(
+    "9999-12-31T10:00:00Z",
+    "9999-12-31T11:00:00Z",
+    "starts_at",
+    "a year ahead"
+)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn impossible_visits_are_refused_beside_the_field(
+    #[case] starts: &str,
+    #[case] ends: &str,
+    #[case] field: &str,
+    #[case] says: &str,
+) {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let d = &t.desk;
+    let location = d.list_locations().await.unwrap()[0].id.clone();
+    let staff = d.list_staff(None).await.unwrap()[0].id.clone();
+    let mut visit = schedule(&location, &staff, "impossible");
+    visit.starts_at = starts.into();
+    visit.ends_at = ends.into();
+    visit.confirm_past = Some(true);
+    let e = d.schedule_visit(visit).await.unwrap_err();
+    assert_eq!(e.code, Code::InvalidInput);
+    let fields = e.fields.unwrap();
+    assert!(fields[field].contains(says), "{fields:?}");
+    assert!(outbox(d).is_empty(), "nothing was queued");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_that_started_in_the_past_is_saved_only_once_confirmed_and_is_no_missed_visit() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let d = &t.desk;
+    let location = d.list_locations().await.unwrap()[0].id.clone();
+    let staff = d.list_staff(None).await.unwrap()[0].id.clone();
+    let notes = marker("happened");
+    let mut visit = schedule(&location, &staff, &notes);
+    let started = chrono::Utc::now() - chrono::TimeDelta::hours(3);
+    visit.starts_at = loopdesk_core::store::repo::ts(&started);
+    visit.ends_at = loopdesk_core::store::repo::ts(&(started + chrono::TimeDelta::hours(1)));
+    // Asked first, saved nothing.
+    let e = d.schedule_visit(visit.clone()).await.unwrap_err();
+    assert_eq!(e.code, Code::NeedsConfirmation);
+    assert!(e.message.contains("today at"), "{}", e.message);
+    assert!(e.fields.unwrap().contains_key("starts_at"));
+    assert!(outbox(d).is_empty());
+    // Confirmed: saved, and CareLoop takes it without calling it a missed visit.
+    visit.confirm_past = Some(true);
+    d.schedule_visit(visit).await.unwrap();
+    d.sync_now().await.unwrap();
+    peer.control(Method::POST, "clock/advance", json!({"seconds": 3600}))
+        .await;
+    let on_server: Vec<_> = peer
+        .all("/v1/visits", "")
+        .await
+        .into_iter()
+        .filter(|v| v["notes"] == json!(notes))
+        .collect();
+    assert_eq!(on_server.len(), 1);
+    assert_eq!(on_server[0]["status"], "scheduled", "not a no-show");
 }

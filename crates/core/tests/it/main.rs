@@ -30,3 +30,10 @@ pub fn test_store() -> TestStore {
 pub fn t(s: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().into()
 }
+
+/// A time `days` after a day about a month from now (visits may be scheduled up to a year
+/// ahead), at `time` ("09:00"), in RFC 3339.
+pub fn ahead(days: i64, time: &str) -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::TimeDelta::days(30 + days);
+    format!("{day}T{time}:00Z")
+}

@@ -59,9 +59,10 @@ fn new_visit(k: &Known, notes: &str) -> ScheduleVisit {
         staff_user_id: k.staff.clone(),
         resident_id: Some(k.resident.clone()),
         visit_type: "wellbeing".into(),
-        starts_at: "2031-03-01T09:00:00Z".into(),
-        ends_at: "2031-03-01T09:30:00Z".into(),
+        starts_at: crate::ahead(0, "09:00").into(),
+        ends_at: crate::ahead(0, "09:30").into(),
         notes: Some(notes.into()),
+        confirm_past: None,
     }
 }
 
@@ -157,8 +158,8 @@ async fn offline_writes_queue_survive_a_restart_and_go_out_in_order_when_the_ser
     assert_eq!(desk.sync_status().await.unwrap().queued, 5);
     let local = desk
         .list_visits(
-            "2031-03-01T00:00:00Z".into(),
-            "2031-03-02T00:00:00Z".into(),
+            crate::ahead(0, "00:00").into(),
+            crate::ahead(1, "00:00").into(),
             None,
         )
         .await

@@ -601,6 +601,7 @@ fn an_event_is_stored_once_and_raises_one_alert_until_acknowledged() {
         location_id: Some("loc_1"),
         resident_id: Some("res_1"),
         resource_id: Some("inc_1"),
+        when_at: None,
     };
     assert!(ts
         .store
@@ -855,4 +856,60 @@ fn the_staff_summary_counts_each_band_to_the_day() {
         }
     );
     assert_eq!(summary("stf_2"), CertificationSummary::default());
+}
+
+#[test]
+fn open_alerts_lead_with_the_most_urgent_and_say_their_time_as_read() {
+    let ts = test_store();
+    let raise = |key: &str, kind: &str, title: &str, when: Option<&str>| {
+        ts.store
+            .write(|tx| {
+                raise_alert(
+                    tx,
+                    &NewAlert {
+                        key,
+                        event_id: None,
+                        kind,
+                        title,
+                        detail: Some("Due {when}."),
+                        location_id: None,
+                        resident_id: None,
+                        resource_id: None,
+                        when_at: when.map(t),
+                    },
+                )
+            })
+            .unwrap()
+            .unwrap()
+    };
+    // Raised in this order: an older missed visit, a critical incident, a newer missed visit,
+    // something else.
+    let old_miss = raise(
+        "a",
+        "visit.no_show",
+        "Missed visit due {when}",
+        Some("2025-01-01T10:00:00Z"),
+    );
+    let crit = raise("b", "incident.critical", "Critical incident", None);
+    let new_miss = raise(
+        "c",
+        "visit.no_show",
+        "Missed visit due {when}",
+        Some("2026-11-25T09:30:00Z"),
+    );
+    let other = raise("d", "cert.expired", "Certificate expired", None);
+    let now = t("2026-11-25T12:00:00Z");
+    let open = ts.store.read(|c| open_alerts_at(c, now)).unwrap();
+    let order: Vec<i64> = open.iter().map(|a| a.id).collect();
+    assert_eq!(order, [crit, new_miss, old_miss, other]);
+    assert_eq!(open[1].title, "Missed visit due today at 09:30");
+    assert_eq!(open[2].title, "Missed visit due Wed 1 Jan 2025 at 10:00");
+    assert_eq!(
+        open[2].detail.as_deref(),
+        Some("Due Wed 1 Jan 2025 at 10:00.")
+    );
+    // Read the next day, "today" has become "yesterday": nothing goes stale.
+    let tomorrow = t("2026-11-26T08:00:00Z");
+    let open = ts.store.read(|c| open_alerts_at(c, tomorrow)).unwrap();
+    assert_eq!(open[1].title, "Missed visit due yesterday at 09:30");
 }

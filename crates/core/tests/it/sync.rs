@@ -192,8 +192,8 @@ async fn an_incremental_pull_converges_after_server_changes_and_deletions() {
             Method::POST,
             "/v1/visits",
             json!({"location_id": location, "staff_user_id": staff[1]["id"],
-                   "visit_type": "social", "starts_at": "2030-01-01T10:00:00Z",
-                   "ends_at": "2030-01-01T11:00:00Z", "notes": "added elsewhere"}),
+                   "visit_type": "social", "starts_at": crate::ahead(0, "10:00"),
+                   "ends_at": crate::ahead(0, "11:00"), "notes": "added elsewhere"}),
         )
         .await;
     assert_eq!(status, 201);

@@ -117,9 +117,7 @@ async fn create(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response
         let starts_at = inp.req_ts("starts_at");
         let ends_at = inp.req_ts("ends_at");
         if let (Some(a), Some(b)) = (starts_at, ends_at) {
-            if b <= a {
-                inp.err("ends_at", "must_be_after_starts_at");
-            }
+            check_times(&mut inp, a, b, now);
         }
         let notes = inp.opt_str("notes", 10_000).flatten();
         inp.finish()?;
@@ -156,6 +154,24 @@ async fn create(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response
         Ok(v)
     })??;
     Ok(json_touching(StatusCode::CREATED, "visit", Some(&v.id), &v))
+}
+
+/// The longest a visit may last.
+const MAX_VISIT_HOURS: i64 = 24;
+/// How far ahead a visit may be scheduled.
+const MAX_AHEAD_DAYS: i64 = 366;
+
+/// A visit's times: it ends after it starts, lasts at most a day, and starts at most a year
+/// ahead (a start in the past is allowed: recording a visit that happened).
+fn check_times(inp: &mut Input, starts: Ts, ends: Ts, now: Ts) {
+    if ends <= starts {
+        inp.err("ends_at", "must_be_after_starts_at");
+    } else if ends - starts > chrono::TimeDelta::hours(MAX_VISIT_HOURS) {
+        inp.err("ends_at", "must_be_within_24_hours_of_starts_at");
+    }
+    if starts > now + chrono::TimeDelta::days(MAX_AHEAD_DAYS) {
+        inp.err("starts_at", "must_be_within_a_year");
+    }
 }
 
 async fn update(
@@ -216,8 +232,8 @@ async fn update(
         if let Some(x) = ends_at {
             v.ends_at = x;
         }
-        if v.ends_at <= v.starts_at && (starts_at.is_some() || ends_at.is_some()) {
-            inp.err("ends_at", "must_be_after_starts_at");
+        if starts_at.is_some() || ends_at.is_some() {
+            check_times(&mut inp, v.starts_at, v.ends_at, now);
         }
         if let Some(n) = inp.opt_str("notes", 10_000) {
             v.notes = n;

@@ -182,13 +182,20 @@ pub fn assert_error(r: &Resp, status: u16, code: &str) {
     );
 }
 
+/// A time `days` after a day about a month from now (visits may be scheduled up to a year
+/// ahead), at `time` ("09:00"), as the API writes it.
+pub fn ahead(days: i64, time: &str) -> String {
+    let day = chrono::Utc::now().date_naive() + chrono::TimeDelta::days(30 + days);
+    format!("{day}T{time}:00Z")
+}
+
 /// A valid visit body at the first location with a carer.
 pub async fn visit_body(t: &T) -> Value {
     let loc = t.first("/v1/locations").await["id"].clone();
     let staff = t.first("/v1/staff?role=carer").await["id"].clone();
     serde_json::json!({
         "location_id": loc, "staff_user_id": staff, "visit_type": "personal_care",
-        "starts_at": "2030-05-12T09:00:00Z", "ends_at": "2030-05-12T10:00:00Z", "notes": "Prefers shower."
+        "starts_at": ahead(0, "09:00"), "ends_at": ahead(0, "10:00"), "notes": "Prefers shower."
     })
 }
 

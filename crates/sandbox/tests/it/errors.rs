@@ -85,7 +85,7 @@ async fn oversized_body_is_413_and_creates_nothing() {
 async fn ends_before_starts_is_the_documented_422() {
     let t = start().await;
     let mut body = visit_body(&t).await;
-    body["ends_at"] = json!("2030-05-12T08:00:00Z");
+    body["ends_at"] = json!(ahead(0, "08:00"));
     let r = t.post("/v1/visits", body).await;
     assert_error(&r, 422, "validation_failed");
     assert_eq!(
@@ -187,7 +187,7 @@ async fn rejected_writes_change_nothing() {
 async fn envelope_shapes_are_pinned() {
     let t = start().await;
     let mut body = visit_body(&t).await;
-    body["ends_at"] = json!("2030-05-12T08:00:00Z");
+    body["ends_at"] = json!(ahead(0, "08:00"));
     insta::assert_json_snapshot!("validation_failed", t.post("/v1/visits", body).await.body);
     insta::assert_json_snapshot!("not_found", t.get("/v1/residents/res_nope").await.body);
     let mut cfg = config();

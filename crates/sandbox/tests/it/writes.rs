@@ -37,7 +37,7 @@ async fn create_visit_then_confirm_complete() {
     assert!(d.body["completed_at"].is_string());
     // Completed visits cannot be rescheduled.
     let r = t
-        .patch(&path, json!({"starts_at": "2030-05-13T09:00:00Z"}))
+        .patch(&path, json!({"starts_at": ahead(1, "09:00")}))
         .await;
     assert_error(&r, 422, "validation_failed");
     assert_eq!(
@@ -51,9 +51,7 @@ async fn reschedule_and_cancel_a_visit() {
     let t = start().await;
     let v = t.post("/v1/visits", visit_body(&t).await).await.body;
     let path = format!("/v1/visits/{}", v["id"].as_str().unwrap());
-    let r = t
-        .patch(&path, json!({"ends_at": "2030-05-12T08:00:00Z"}))
-        .await;
+    let r = t.patch(&path, json!({"ends_at": ahead(0, "08:00")})).await;
     assert_eq!(
         r.body["error"]["fields"]["ends_at"],
         "must_be_after_starts_at"
@@ -61,11 +59,11 @@ async fn reschedule_and_cancel_a_visit() {
     let r = t
         .patch(
             &path,
-            json!({"starts_at": "2030-05-12T11:00:00Z", "ends_at": "2030-05-12T11:30:00Z"}),
+            json!({"starts_at": ahead(0, "11:00"), "ends_at": ahead(0, "11:30")}),
         )
         .await;
     assert_eq!(r.status, 200);
-    assert_eq!(r.body["starts_at"], "2030-05-12T11:00:00Z");
+    assert_eq!(r.body["starts_at"], ahead(0, "11:00"));
     assert!(r.body["updated_at"].as_str().unwrap() > v["updated_at"].as_str().unwrap());
     let r = t.patch(&path, json!({"cancel_reason": "x"})).await;
     assert_eq!(
@@ -350,4 +348,46 @@ async fn visitor_sign_in_and_out() {
         .post("/v1/visitor-sign-ins/vsi_nope/sign-out", json!({}))
         .await;
     assert_error(&r, 404, "not_found");
+}
+
+#[tokio::test]
+async fn impossible_visit_times_are_refused_and_a_past_start_is_kept() {
+    let t = start().await;
+    let base = visit_body(&t).await;
+    for (starts, ends, field, code) in [
+        (
+            "2025-01-01T10:00:00Z",
+            "2026-01-01T10:00:00Z",
+            "ends_at",
+            "must_be_within_24_hours_of_starts_at",
+        ),
+        (
+            "9999-12-31T10:00:00Z",
+            "9999-12-31T11:00:00Z",
+            "starts_at",
+            "must_be_within_a_year",
+        ),
+    ] {
+        let mut body = base.clone();
+        body["starts_at"] = json!(starts);
+        body["ends_at"] = json!(ends);
+        let r = t.post("/v1/visits", body).await;
+        assert_error(&r, 422, "validation_failed");
+        assert_eq!(r.body["error"]["fields"][field], code);
+    }
+    // Recording a visit that happened: allowed, and never a no-show.
+    let started = chrono::Utc::now() - chrono::TimeDelta::hours(3);
+    let mut body = base.clone();
+    body["starts_at"] = json!(started.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    body["ends_at"] =
+        json!((started + chrono::TimeDelta::hours(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+    let r = t.post("/v1/visits", body).await;
+    assert_eq!(r.status, 201);
+    let id = r.body["id"].as_str().unwrap().to_owned();
+    t.advance(3600).await;
+    assert_eq!(
+        t.get(&format!("/v1/visits/{id}")).await.body["status"],
+        "scheduled"
+    );
 }

@@ -216,6 +216,43 @@ pub fn visit_views_between(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// How many visits (of one home, or all) are overdue or due soon.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct VisitCounts {
+    /// Scheduled (not confirmed) visits that started in `[since, now]`.
+    pub overdue: u32,
+    /// Scheduled or confirmed visits starting in `(now, soon]`.
+    pub due_soon: u32,
+}
+
+/// Counts the visits "This desk" leads with.
+pub fn visit_counts(
+    conn: &Connection,
+    location_id: Option<&str>,
+    since: DateTime<Utc>,
+    now: DateTime<Utc>,
+    soon: DateTime<Utc>,
+) -> Result<VisitCounts> {
+    Ok(conn.query_row(
+        "SELECT
+             coalesce(sum(status = 'scheduled' AND starts_at >= :since AND starts_at <= :now), 0),
+             coalesce(sum(status IN ('scheduled', 'confirmed')
+                          AND starts_at > :now AND starts_at <= :soon), 0)
+         FROM visits
+         WHERE deleted_at IS NULL AND (:location_id IS NULL OR location_id = :location_id)
+           AND starts_at >= :since AND starts_at <= :soon",
+        named_params! {
+            ":since": Ts(since), ":now": Ts(now), ":soon": Ts(soon), ":location_id": location_id,
+        },
+        |r| {
+            Ok(VisitCounts {
+                overdue: r.get(0)?,
+                due_soon: r.get(1)?,
+            })
+        },
+    )?)
+}
+
 /// One visit as the list shows it.
 pub fn visit_view(conn: &Connection, id: &str) -> Result<Option<VisitView>> {
     Ok(conn

@@ -17,11 +17,7 @@ pub mod training;
 use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
-/// The current time, to the millisecond (what we store).
-pub fn now() -> DateTime<Utc> {
-    let now = Utc::now();
-    DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
-}
+pub use crate::clock::now;
 
 /// A timestamp as stored: RFC 3339, UTC, milliseconds, `Z` (sorts as text).
 pub fn ts(t: &DateTime<Utc>) -> String {

@@ -212,3 +212,19 @@ pub fn certifications_expiring_before(
 pub fn delete_certification(tx: &Transaction<'_>, id: &str) -> Result<bool> {
     Ok(tx.execute("DELETE FROM certifications WHERE id = ?1", [id])? > 0)
 }
+
+/// Live certifications past their expiry date on `today`, of the staff of one home (or all).
+pub fn count_expired(
+    conn: &Connection,
+    location_id: Option<&str>,
+    today: NaiveDate,
+) -> Result<u32> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM certifications c JOIN staff s ON s.id = c.staff_id
+         WHERE c.deleted_at IS NULL AND s.deleted_at IS NULL AND s.status = 'active'
+           AND c.expires_on < :today
+           AND (:location_id IS NULL OR s.location_id = :location_id)",
+        named_params! {":today": date(&today), ":location_id": location_id},
+        |r| r.get(0),
+    )?)
+}
