@@ -2,8 +2,8 @@
 //! (`loopdesk_core::desk::Desk`, one method per command of the same name).
 
 use loopdesk_core::desk::{
-    AttentionEntry, CareNoteView, ConnectionTest, ResidentDetail, ScheduleVisit, SettingsView,
-    VisitView,
+    AttentionEntry, CareNoteView, ConnectionTest, DeskSummary, ResidentDetail, ScheduleVisit,
+    SettingsView, VisitView,
 };
 use loopdesk_core::ipc::{AppInfo, CommandError, StartupState};
 use loopdesk_core::secret::Secret;
@@ -209,4 +209,10 @@ pub async fn save_settings(
 #[tauri::command]
 pub async fn test_connection(state: State<'_, AppState>) -> Result<ConnectionTest, CommandError> {
     state.desk()?.test_connection().await
+}
+
+/// "This desk": open alerts, visits overdue and due soon, writes waiting, certifications expired.
+#[tauri::command]
+pub async fn desk_summary(state: State<'_, AppState>) -> Result<DeskSummary, CommandError> {
+    state.desk()?.desk_summary().await
 }

@@ -102,6 +102,7 @@ app_commands! {
     commands::get_settings,
     commands::save_settings,
     commands::test_connection,
+    commands::desk_summary,
     alerts_commands::list_alerts,
     alerts_commands::acknowledge_alert,
     alerts_commands::alert_feed_status,

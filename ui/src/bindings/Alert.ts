@@ -16,4 +16,8 @@ event_id: string | null,
 /**
  * The event type that raised it (`incident.critical`, `visit.no_show`).
  */
-kind: string, title: string, detail: string | null, location_id: string | null, resident_id: string | null, resource_id: string | null, raised_at: string, acknowledged_at: string | null, acknowledged_by: string | null, };
+kind: string, title: string, detail: string | null, location_id: string | null, resident_id: string | null, resource_id: string | null, 
+/**
+ * The time the alert is about (a missed visit's start, an incident's time), if known.
+ */
+when_at: string | null, raised_at: string, acknowledged_at: string | null, acknowledged_by: string | null, };

@@ -20,4 +20,9 @@ client_id: string,
 /**
  * What to do, e.g. `visit.confirm`, `care_note.create`.
  */
-op: string, entity: string, entity_id: string, payload: unknown, status: OutboxStatus, attempts: number, last_error: string | null, field_errors: Record<string, string> | null, next_attempt_at: string | null, created_at: string, updated_at: string, };
+op: string, entity: string, entity_id: string, payload: unknown, status: OutboxStatus, attempts: number, last_error: string | null, field_errors: Record<string, string> | null, next_attempt_at: string | null, 
+/**
+ * When a request for it may first have reached CareLoop (set before it is sent): from
+ * then on, what it may have made is looked for before it is sent again.
+ */
+sent_at: string | null, created_at: string, updated_at: string, };

@@ -11,4 +11,8 @@ starts_at: string,
 /**
  * RFC 3339.
  */
-ends_at: string, notes: string | null, };
+ends_at: string, notes: string | null, 
+/**
+ * The person confirmed a start in the past (recording a visit that happened).
+ */
+confirm_past?: boolean, };

@@ -172,6 +172,7 @@ export function openAlerts(now: Date): Alert[] {
     {
       id: 41,
       key: 'event:evt_01',
+      when_at: null,
       event_id: 'evt_01',
       kind: 'incident.critical',
       title: 'Critical incident: fall with head injury, Room 104',
@@ -186,6 +187,7 @@ export function openAlerts(now: Date): Alert[] {
     {
       id: 42,
       key: 'event:evt_02',
+      when_at: null,
       event_id: 'evt_02',
       kind: 'visit.no_show',
       title: 'Missed visit: 09:30 personal care for Arthur Ackroyd',
@@ -206,6 +208,7 @@ export function acknowledgedAlerts(now: Date): Alert[] {
     {
       id: 39,
       key: 'event:evt_00',
+      when_at: null,
       event_id: 'evt_00',
       kind: 'visit.no_show',
       title: 'Missed visit: 07:00 medication round, Willow Court',
@@ -243,6 +246,7 @@ export function attentionEntries(now: Date): AttentionEntry[] {
       last_error: 'The request was invalid (422): staff member is inactive',
       field_errors: { staff_user_id: 'Staff member is inactive' },
       next_attempt_at: null,
+      sent_at: null,
       created_at: at(35),
       updated_at: at(30),
       description: `Schedule a wellbeing visit at ${start.toISOString()}`,
@@ -265,6 +269,7 @@ export function attentionEntries(now: Date): AttentionEntry[] {
       last_error: 'The request was invalid (422)',
       field_errors: { body: 'Body must be at least 10 characters' },
       next_attempt_at: null,
+      sent_at: null,
       created_at: at(20),
       updated_at: at(18),
       description: 'Care note for Margaret Whitaker',

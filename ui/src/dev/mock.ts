@@ -346,6 +346,27 @@ function desk(params: URLSearchParams) {
         };
         return { ...settings };
       }
+      case 'desk_summary': {
+        const home = settings.location_id;
+        const ofHome = visits.filter((v) => !home || v.location_id === home);
+        const nowMs = Date.now();
+        const startOfDay = new Date(nowMs);
+        startOfDay.setHours(0, 0, 0, 0);
+        const start = (v: VisitView) => Date.parse(v.starts_at);
+        return {
+          location_id: home,
+          location_name: locations.find((l) => l.id === home)?.name ?? null,
+          open_alerts: open.length,
+          critical_alerts: open.filter((a) => a.kind === 'incident.critical').length,
+          visits_overdue: ofHome.filter((v) => v.status === 'scheduled' && start(v) >= startOfDay.getTime() && start(v) <= nowMs).length,
+          visits_due_next_hour: ofHome.filter(
+            (v) => (v.status === 'scheduled' || v.status === 'confirmed') && start(v) > nowMs && start(v) <= nowMs + 3_600_000,
+          ).length,
+          writes_waiting: status.queued,
+          writes_need_attention: attention.length,
+          certifications_expired: staff.reduce((n, s) => n + (s.certification_summary?.expired ?? 0), 0),
+        };
+      }
       case 'test_connection':
         return {
           ok: true,
@@ -388,6 +409,7 @@ function desk(params: URLSearchParams) {
         const alert: Alert = {
           id: 100 + open.length + recent.length,
           key: `event:evt_demo_${Date.now()}`,
+          when_at: null,
           event_id: `evt_demo_${Date.now()}`,
           kind,
           title: kind === 'visit.no_show' ? 'Missed visit: 11:00 wellbeing for Harold Greenwood' : 'Critical incident: choking, dining room',

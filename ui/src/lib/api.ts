@@ -6,6 +6,7 @@ import type { AppInfo } from '../bindings/AppInfo';
 import type { AttentionEntry } from '../bindings/AttentionEntry';
 import type { CareNoteView } from '../bindings/CareNoteView';
 import type { CommandError } from '../bindings/CommandError';
+import type { DeskSummary } from '../bindings/DeskSummary';
 import type { ConnectionTest } from '../bindings/ConnectionTest';
 import type { Code } from '../bindings/ErrorCode';
 import type { Location } from '../bindings/Location';
@@ -51,6 +52,7 @@ export const commands = {
   getSettings: 'get_settings',
   saveSettings: 'save_settings',
   testConnection: 'test_connection',
+  deskSummary: 'desk_summary',
   saveBridgeSettings: 'save_bridge_settings',
   listAlerts: 'list_alerts',
   acknowledgeAlert: 'acknowledge_alert',
@@ -271,6 +273,11 @@ export function saveSettings(settings: ApiSettings): Promise<SettingsView> {
 
 export function testConnection(): Promise<ConnectionTest> {
   return call<ConnectionTest>(commands.testConnection);
+}
+
+/** "This desk": what needs attention now, counted from the local data. */
+export function deskSummary(): Promise<DeskSummary> {
+  return call<DeskSummary>(commands.deskSummary);
 }
 
 /** The token goes only to the OS keyring; an empty token means "keep the saved one". */

@@ -59,6 +59,7 @@ export function alert(overrides: Partial<Alert> = {}): Alert {
   return {
     id: 1,
     key: 'event:evt_1',
+    when_at: null,
     event_id: 'evt_1',
     kind: 'incident.critical',
     title: 'Critical incident: fall in room 104',

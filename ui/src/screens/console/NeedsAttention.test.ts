@@ -17,6 +17,7 @@ function entry(overrides: Partial<AttentionEntry>): AttentionEntry {
     last_error: 'The request was invalid (422)',
     field_errors: { body: 'Body must be at least 10 characters' },
     next_attempt_at: null,
+    sent_at: null,
     created_at: '2026-11-22T10:00:00Z',
     updated_at: '2026-11-22T10:01:00Z',
     description: 'Care note for Margaret Whitaker',
