@@ -43,12 +43,7 @@ impl Desk {
                 None => None,
             };
             let today = settings::home_date(c, now)?;
-            let start_of_day = crate::clock::start_of_day(
-                crate::clock::parse_zone(
-                    repo::settings::get_setting(c, settings::TIME_ZONE)?.as_deref(),
-                ),
-                today,
-            );
+            let start_of_day = crate::clock::start_of_day(repo::settings::home_zone(c)?, today);
             let visits = care::visit_counts(
                 c,
                 location_id.as_deref(),

@@ -27,7 +27,7 @@ pub const LOCATION_ID: &str = "desk_location_id";
 /// The name care notes written at this desk are signed with.
 pub const AUTHOR_NAME: &str = "desk_author_name";
 /// The home's time zone (an IANA name such as `Europe/London`, the default).
-pub const TIME_ZONE: &str = "home_time_zone";
+pub const TIME_ZONE: &str = clock::TIME_ZONE_SETTING;
 /// The CareLoop address the saved API key was entered for (the key is used with no other).
 pub const API_AUTH_URL: &str = "api_auth_url";
 
@@ -41,8 +41,7 @@ pub const API_CREDENTIAL: Credential = Credential {
 
 /// The calendar date at `at` in the home's time zone.
 pub(crate) fn home_date(c: &Connection, at: DateTime<Utc>) -> crate::store::Result<NaiveDate> {
-    let zone = repo::settings::get_setting(c, TIME_ZONE)?;
-    Ok(clock::date_in(clock::parse_zone(zone.as_deref()), at))
+    Ok(clock::date_in(repo::settings::home_zone(c)?, at))
 }
 
 /// A sync failure as a command error.

@@ -42,7 +42,7 @@ pub fn check(body: &str, category: &str) -> Result<(String, NoteCategory), Comma
     if body.is_empty() {
         fields.push(("body", "Write the note".to_owned()));
     } else if body.chars().count() > MAX_BODY {
-        fields.push(("body", "Keep the note under 10,000 characters".to_owned()));
+        fields.push(("body", "Write 10,000 characters or fewer".to_owned()));
     }
     let category: Option<NoteCategory> = category.parse().ok();
     if category.is_none() {

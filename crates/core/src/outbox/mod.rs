@@ -232,6 +232,18 @@ pub(crate) fn time(v: &Value, key: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// "today at 10:00", "on Wed 1 Jan 2025 at 10:00": a time in a description, as of now in the
+/// home's time zone.
+pub(crate) fn time_words(c: &Connection, at: DateTime<Utc>) -> StoreResult<String> {
+    let zone = crate::store::repo::settings::home_zone(c)?;
+    let words = crate::clock::when(at, crate::clock::now(), zone);
+    Ok(if words.starts_with(|ch: char| ch.is_ascii_uppercase()) {
+        format!("on {words}")
+    } else {
+        words
+    })
+}
+
 /// How far CareLoop's clock may be behind the desk's when looking for what a write made
 /// "since it was first sent".
 pub(crate) const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::hours(1);

@@ -109,7 +109,7 @@ pub fn check(
     if notes.as_ref().is_some_and(|n| n.chars().count() > MAX_NOTES) {
         fields.insert(
             "notes".into(),
-            "Keep the notes under 10,000 characters".into(),
+            "Write 10,000 characters or fewer".into(),
         );
     }
     let location = input.location_id.trim().to_owned();
@@ -136,10 +136,7 @@ pub fn check(
     }
     if let (Ok(s), true) = (&starts, fields.is_empty()) {
         if *s < now && input.confirm_past != Some(true) {
-            let zone = crate::clock::parse_zone(
-                crate::store::repo::settings::get_setting(c, crate::clock::TIME_ZONE_SETTING)?
-                    .as_deref(),
-            );
+            let zone = crate::store::repo::settings::home_zone(c)?;
             let words = crate::clock::when(*s, now, zone);
             return Err(CommandError::needs_confirmation(
                 format!(
@@ -268,13 +265,13 @@ impl Operation for VisitCreate {
         })
     }
 
-    fn describe(&self, _: &Connection, entry: &OutboxEntry) -> StoreResult<String> {
-        Ok(format!(
-            "Schedule a {} visit at {}",
-            text(&entry.payload, "visit_type")
-                .unwrap_or_default()
-                .replace('_', " "),
-            text(&entry.payload, "starts_at").unwrap_or_default()
-        ))
+    fn describe(&self, c: &Connection, entry: &OutboxEntry) -> StoreResult<String> {
+        let kind = text(&entry.payload, "visit_type")
+            .unwrap_or_default()
+            .replace('_', " ");
+        Ok(match time(&entry.payload, "starts_at") {
+            Some(at) => format!("Schedule a {kind} visit {}", super::time_words(c, at)?),
+            None => format!("Schedule a {kind} visit"),
+        })
     }
 }

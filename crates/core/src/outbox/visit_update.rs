@@ -147,10 +147,10 @@ impl Operation for VisitUpdate {
         };
         Ok(match (visit, who) {
             (Some(v), Some(who)) => format!(
-                "{verb} the {} visit for {who}",
-                v.starts_at.format("%d %b %H:%M")
+                "{verb} the visit for {who} {}",
+                super::time_words(c, v.starts_at)?
             ),
-            (Some(v), None) => format!("{verb} the {} visit", v.starts_at.format("%d %b %H:%M")),
+            (Some(v), None) => format!("{verb} the visit {}", super::time_words(c, v.starts_at)?),
             _ => format!("{verb} a visit"),
         })
     }

@@ -5,7 +5,6 @@ use rusqlite::{named_params, Connection, OptionalExtension, Row, Transaction};
 use serde::Serialize;
 use ts_rs::TS;
 
-use super::settings::get_setting;
 use super::{get_opt_ts, get_ts, now, opt_ts, Ts};
 use crate::clock;
 use crate::store::{Result, StoreError};
@@ -124,7 +123,7 @@ fn alert_from_row(r: &Row<'_>) -> rusqlite::Result<Alert> {
 
 /// Writes an alert's time in words, as of `now` in the home's time zone.
 fn render(conn: &Connection, now: DateTime<Utc>) -> Result<impl Fn(Alert) -> Alert> {
-    let zone = clock::parse_zone(get_setting(conn, clock::TIME_ZONE_SETTING)?.as_deref());
+    let zone = super::settings::home_zone(conn)?;
     Ok(move |mut a: Alert| {
         let words = match a.when_at {
             Some(at) => clock::when(at, now, zone),

@@ -40,3 +40,10 @@ pub fn set_setting(tx: &Transaction<'_>, key: &str, value: &str) -> Result<()> {
 pub fn delete_setting(tx: &Transaction<'_>, key: &str) -> Result<bool> {
     Ok(tx.execute("DELETE FROM settings WHERE key = ?1", [key])? > 0)
 }
+
+/// The home's time zone (the IANA zone in the setting, Europe/London unless one is set).
+pub fn home_zone(conn: &Connection) -> Result<chrono_tz::Tz> {
+    Ok(crate::clock::parse_zone(
+        get_setting(conn, crate::clock::TIME_ZONE_SETTING)?.as_deref(),
+    ))
+}
