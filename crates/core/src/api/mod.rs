@@ -224,6 +224,18 @@ pub struct ApiClient {
     key: Secret,
     gate: Arc<RateGate>,
     options: ClientOptions,
+    observer: Option<Observer>,
+}
+
+/// Told of every failed attempt as it happens (before any retry), so that the desk can say
+/// "offline" at the first failed request, not at the end of a cycle.
+#[derive(Clone)]
+pub struct Observer(pub Arc<dyn Fn(&ApiError) + Send + Sync>);
+
+impl std::fmt::Debug for Observer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
 }
 
 impl ApiClient {
@@ -248,7 +260,14 @@ impl ApiClient {
             key,
             gate,
             options,
+            observer: None,
         })
+    }
+
+    /// The same client, telling `observer` of every failed attempt.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     pub fn base_url(&self) -> &Url {
@@ -363,7 +382,15 @@ impl ApiClient {
             .with_max_delay(self.options.max_backoff)
             .with_max_times(self.options.retries)
             .with_jitter();
-        let attempt = || self.once::<T>(method, path, query, body, idempotency_key);
+        let attempt = || async {
+            let result = self
+                .once::<T>(method, path, query, body, idempotency_key)
+                .await;
+            if let (Err(f), Some(observer)) = (&result, &self.observer) {
+                (observer.0)(&f.error);
+            }
+            result
+        };
         attempt
             .retry(backoff)
             .sleep(tokio::time::sleep)

@@ -6,9 +6,9 @@ use std::sync::{Arc, RwLock};
 use tokio::sync::{broadcast, watch};
 
 use super::pull::ProgressSink;
-use super::status::{Progress, SyncEvent, SyncStatus};
+use super::status::{Connection, Progress, SyncEvent, SyncStatus};
 use super::SyncError;
-use crate::api::{ApiClient, ClientOptions, RateGate};
+use crate::api::{ApiClient, ApiError, ClientOptions, Observer, RateGate};
 use crate::clock::Clock;
 use crate::errors::{read, write};
 use crate::secret::Secret;
@@ -64,17 +64,32 @@ impl Shared {
         *write(&self.backend) = backend;
     }
 
-    pub fn client(&self) -> Result<ApiClient, SyncError> {
+    /// A client for the backend in use. The sync bar says "offline" as soon as one of its
+    /// requests cannot reach CareLoop (it says "online" again when a cycle succeeds).
+    pub fn client(self: &Arc<Self>) -> Result<ApiClient, SyncError> {
         let backend = self.backend().ok_or(SyncError::NotConfigured)?;
         if backend.key.is_empty() || backend.base_url.trim().is_empty() {
             return Err(SyncError::NotConfigured);
         }
+        let shared = Arc::downgrade(self);
+        let observer = Observer(Arc::new(move |e: &ApiError| {
+            let Some(shared) = shared.upgrade() else {
+                return;
+            };
+            if e.is_unreachable() {
+                shared.modify_status(|st| {
+                    st.connection = Connection::Offline;
+                    st.message = Some(e.to_string());
+                });
+            }
+        }));
         Ok(ApiClient::new(
             &backend.base_url,
             backend.key,
             self.gate.clone(),
             self.client_options.clone(),
-        )?)
+        )?
+        .with_observer(observer))
     }
 
     /// Changes the status with `f`, refreshes the counts from the store, and tells

@@ -273,3 +273,56 @@ async fn a_refused_cursor_means_a_full_refresh_that_removes_what_the_server_no_l
         .iter()
         .any(|r| r["status"] == 422 && r["path"].as_str().unwrap().contains("not-a-time")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_says_offline_at_the_first_failed_request_not_at_the_end_of_a_cycle() {
+    let mut peer = Peer::start(config(DataSize::Small)).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Slow retries: a cycle against a CareLoop that went away lasts minutes.
+    let slow = loopdesk_core::api::ClientOptions {
+        retries: 5,
+        min_backoff: std::time::Duration::from_secs(60),
+        max_backoff: std::time::Duration::from_secs(120),
+        ..crate::peer::client_options()
+    };
+    let desk = crate::peer::desk_at(
+        &dir.path().join("loopdesk.db"),
+        &peer.url(),
+        Some(crate::peer::DESK_KEY),
+        slow,
+    )
+    .await;
+    desk.sync_now().await.unwrap();
+    assert_eq!(
+        desk.sync_status().await.unwrap().connection,
+        Connection::Online
+    );
+    let resident = desk
+        .search_residents(None, None, None, Some(1))
+        .await
+        .unwrap()[0]
+        .id
+        .clone();
+    peer.sandbox.take().unwrap().shutdown().await.unwrap();
+
+    desk.add_care_note(resident, "written offline".into(), "mood".into())
+        .await
+        .unwrap();
+    let sync = {
+        let desk = desk.clone();
+        tokio::spawn(async move { desk.sync_now().await })
+    };
+    let mut status = desk.status_watch();
+    let offline = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        status.wait_for(|s| s.connection == Connection::Offline),
+    )
+    .await
+    .expect("offline within seconds, while the cycle still retries")
+    .unwrap()
+    .clone();
+    assert_eq!(offline.queued, 1, "one waiting to send");
+    assert!(!sync.is_finished(), "the cycle is still going");
+    sync.abort();
+    desk.shutdown().await;
+}
