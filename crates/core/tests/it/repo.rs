@@ -913,3 +913,87 @@ fn open_alerts_lead_with_the_most_urgent_and_say_their_time_as_read() {
     let open = ts.store.read(|c| open_alerts_at(c, tomorrow)).unwrap();
     assert_eq!(open[1].title, "Missed visit due yesterday at 09:30");
 }
+
+#[rstest::rstest]
+#[case::mid_word("arsh", &["res_marsh", "res_marshall"])]
+#[case::any_order("parker brenda", &["res_brenda"])]
+#[case::same_words_other_order("brenda parker", &["res_brenda"])]
+#[case::part_of_each("ren park", &["res_brenda"])]
+#[case::preferred_name("bren", &["res_brenda"])]
+#[case::room_short("4b", &["res_zoe"])]
+#[case::room_long("104", &["res_marsh"])]
+#[case::accent_ignored("zoe", &["res_zoe"])]
+#[case::accent_typed("zoë", &["res_zoe"])]
+#[case::case_ignored("MARSH", &["res_marsh", "res_marshall"])]
+#[case::short_initial_and_word("d marsh", &["res_marsh"])]
+#[case::nothing("xyz", &[])]
+#[case::every_word_must_match("marsh brenda", &[])]
+fn resident_search_finds_every_word_anywhere(#[case] typed: &str, #[case] want: &[&str]) {
+    let ts = test_store();
+    ts.store
+        .write(|tx| {
+            let mut r = resident("res_marsh", "Dennis Marsh", "Den", "104");
+            upsert_resident(tx, &r)?;
+            r = resident("res_marshall", "Alice Marshall", "Ally", "7");
+            upsert_resident(tx, &r)?;
+            r = resident("res_brenda", "Brenda Parker", "Bren", "12");
+            upsert_resident(tx, &r)?;
+            r = resident("res_zoe", "Zoë Lefèvre", "Zoë", "4B");
+            upsert_resident(tx, &r)
+        })
+        .unwrap();
+    let found: Vec<String> = ts
+        .store
+        .read(|c| {
+            search_residents(
+                c,
+                &ResidentQuery {
+                    text: Some(typed.into()),
+                    location_id: None,
+                    status: None,
+                },
+                Page::default(),
+            )
+        })
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let mut found = found;
+    found.sort();
+    assert_eq!(found, want, "{typed:?}");
+}
+
+#[test]
+fn resident_search_follows_changes_and_deletions() {
+    let ts = test_store();
+    let find = |typed: &str| -> Vec<String> {
+        ts.store
+            .read(|c| {
+                search_residents(
+                    c,
+                    &ResidentQuery {
+                        text: Some(typed.into()),
+                        ..ResidentQuery::default()
+                    },
+                    Page::default(),
+                )
+            })
+            .unwrap()
+            .into_iter()
+            .map(|r| r.id)
+            .collect()
+    };
+    let mut r = resident("res_1", "Dennis Marsh", "Den", "104");
+    ts.store.write(|tx| upsert_resident(tx, &r)).unwrap();
+    assert_eq!(find("marsh"), ["res_1"]);
+    r.full_name = "Dennis Fletcher".into();
+    ts.store.write(|tx| upsert_resident(tx, &r)).unwrap();
+    assert!(
+        find("marsh").is_empty(),
+        "the old name is gone from the index"
+    );
+    assert_eq!(find("fletch"), ["res_1"]);
+    ts.store.write(|tx| delete_resident(tx, "res_1")).unwrap();
+    assert!(find("fletch").is_empty());
+}

@@ -425,10 +425,36 @@ pub fn get_resident(conn: &Connection, id: &str) -> Result<Option<Resident>> {
 /// What the resident search box asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResidentQuery {
-    /// Matches the start of any word of the full name, the preferred name, or the room number.
+    /// Every word must be found, in any order, anywhere in the full name, the preferred name or
+    /// the room number (accents and case ignored).
     pub text: Option<String>,
     pub location_id: Option<String>,
     pub status: Option<ResidentStatus>,
+}
+
+/// The typed words: FTS5 trigram phrases for words of three characters or more (substring
+/// matches through the index), the shorter ones for a direct match.
+fn search_words(text: Option<&str>) -> (Option<String>, Vec<String>) {
+    let words: Vec<String> = text
+        .unwrap_or("")
+        .split_whitespace()
+        .map(|w| {
+            w.chars()
+                .filter(|c| !matches!(c, '%' | '_' | '\\' | '"'))
+                .collect::<String>()
+                .to_lowercase()
+        })
+        .filter(|w| !w.is_empty())
+        .collect();
+    let (long, short): (Vec<String>, Vec<String>) =
+        words.into_iter().partition(|w| w.chars().count() >= 3);
+    let fts = (!long.is_empty()).then(|| {
+        long.iter()
+            .map(|w| format!("\"{w}\""))
+            .collect::<Vec<_>>()
+            .join(" AND ")
+    });
+    (fts, short)
 }
 
 /// Residents matching `query`, by name (contacts not loaded: open one with [`get_resident`]).
@@ -437,31 +463,40 @@ pub fn search_residents(
     query: &ResidentQuery,
     page: Page,
 ) -> Result<Vec<Resident>> {
-    let text = query
-        .text
-        .as_deref()
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(|t| t.to_lowercase().replace(['%', '_', '\\'], ""));
-    let mut stmt = conn.prepare_cached(&format!(
+    let (fts, short) = search_words(query.text.as_deref());
+    // Words under three characters (a room "3A", initials) are looked for directly.
+    let mut short_sql = String::new();
+    for i in 0..short.len() {
+        short_sql.push_str(&format!(
+            " AND (lower(r.full_name) LIKE '%' || :s{i} || '%'
+                   OR lower(coalesce(r.preferred_name, '')) LIKE '%' || :s{i} || '%'
+                   OR lower(coalesce(r.room_number, '')) LIKE '%' || :s{i} || '%')"
+        ));
+    }
+    let sql = format!(
         "{RESIDENT_SELECT}
          WHERE r.deleted_at IS NULL
            AND (:location_id IS NULL OR r.location_id = :location_id)
            AND (:status IS NULL OR r.status = :status)
-           AND (:text IS NULL
-                OR lower(r.full_name) LIKE :text || '%' OR lower(r.full_name) LIKE '% ' || :text || '%'
-                OR lower(coalesce(r.preferred_name, '')) LIKE :text || '%'
-                OR lower(coalesce(r.room_number, '')) LIKE :text || '%')
+           AND (:fts IS NULL
+                OR r.rowid IN (SELECT rowid FROM residents_search WHERE residents_search MATCH :fts))
+           {short_sql}
          ORDER BY r.full_name COLLATE NOCASE, r.id
          LIMIT :limit OFFSET :offset"
-    ))?;
-    let rows = stmt.query_map(
-        named_params! {
-            ":location_id": query.location_id, ":status": query.status, ":text": text,
-            ":limit": page.limit, ":offset": page.offset,
-        },
-        resident_from_row,
-    )?;
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let names: Vec<String> = (0..short.len()).map(|i| format!(":s{i}")).collect();
+    let mut params: Vec<(&str, &dyn rusqlite::ToSql)> = vec![
+        (":location_id", &query.location_id),
+        (":status", &query.status),
+        (":fts", &fts),
+        (":limit", &page.limit),
+        (":offset", &page.offset),
+    ];
+    for (name, word) in names.iter().zip(&short) {
+        params.push((name.as_str(), word));
+    }
+    let rows = stmt.query_map(params.as_slice(), resident_from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
