@@ -95,8 +95,8 @@ pub enum ApiError {
         code: String,
         message: String,
     },
-    /// A 2xx whose body is not what the API documents.
-    #[error("unexpected answer from CareLoop: {0}")]
+    /// A 2xx whose body is not what the API documents (the detail is for the log).
+    #[error("CareLoop sent an answer Loopdesk could not read")]
     Decode(String),
     /// The base URL is not usable (the message says what to type).
     #[error("{0}")]
@@ -460,7 +460,10 @@ impl ApiClient {
         })?;
         if status.is_success() {
             let body = serde_json::from_slice(&bytes).map_err(|e| Failure {
-                error: ApiError::Decode(e.to_string()),
+                error: {
+                    tracing::warn!(error = %e, path, "an answer from CareLoop could not be read");
+                    ApiError::Decode(e.to_string())
+                },
                 retry_after: None,
             })?;
             return Ok(Answer {
@@ -555,29 +558,78 @@ fn status_of(e: &ApiError) -> u16 {
 /// A network error in words, without the URL's query (no secrets are in URLs, but keep it
 /// short).
 fn describe(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "connection failed"
-    };
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    let mut detail = String::new();
+    let mut chain = String::new();
     while let Some(s) = source {
-        detail = s.to_string();
+        chain.push_str(&s.to_string().to_lowercase());
+        chain.push(' ');
         source = s.source();
     }
-    if detail.is_empty() {
-        kind.to_owned()
+    tracing::debug!(error = %e, detail = %chain, "CareLoop request failed");
+    network_words(e.is_timeout(), e.is_connect(), &chain).to_owned()
+}
+
+/// A failed connection in words for the person at the desk (the library's words go to the
+/// log): `chain` is the lower-cased text of the error's causes.
+fn network_words(timeout: bool, connect: bool, chain: &str) -> &'static str {
+    if timeout {
+        "it did not answer in time"
+    } else if chain.contains("dns") || chain.contains("lookup") || chain.contains("resolve") {
+        "its address could not be found (check the address and this computer's network)"
+    } else if chain.contains("certificate") || chain.contains("tls") {
+        "its security certificate could not be checked"
+    } else if chain.contains("refused") {
+        "nothing answered at that address"
+    } else if connect {
+        "the connection could not be made"
     } else {
-        format!("{kind} ({detail})")
+        "the connection was broken before it answered"
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn network_failures_are_said_in_words_not_the_librarys() {
+        let cases = [
+            (
+                (true, true, "operation timed out"),
+                "did not answer in time",
+            ),
+            (
+                (
+                    false,
+                    true,
+                    "dns error: failed to lookup address information",
+                ),
+                "address could not be found",
+            ),
+            (
+                (false, true, "invalid peer certificate: unknownissuer"),
+                "security certificate",
+            ),
+            (
+                (
+                    false,
+                    true,
+                    "tcp connect error: connection refused (os error 111)",
+                ),
+                "nothing answered",
+            ),
+            ((false, true, "something else"), "could not be made"),
+            (
+                (false, false, "connection reset by peer"),
+                "broken before it answered",
+            ),
+        ];
+        for ((timeout, connect, chain), want) in cases {
+            let words = network_words(timeout, connect, chain);
+            assert!(words.contains(want), "{chain}: {words}");
+            assert!(!words.contains("os error"), "{words}");
+        }
+    }
 
     #[test]
     fn envelope_keeps_field_codes_and_scope() {
