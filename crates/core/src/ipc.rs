@@ -30,6 +30,12 @@ pub enum Code {
     /// (the form sends it again with its confirmation), `fields` says where.
     NeedsConfirmation,
     NotFound,
+    /// The staff console is locked: a staff member must unlock it with their PIN.
+    Locked,
+    /// The unlocked staff member's role does not allow this.
+    Forbidden,
+    /// PIN entry is paused after too many wrong PINs.
+    Paused,
     /// The CareLoop connection is not set up (API address or key missing).
     NotConfigured,
     /// CareLoop does not accept the API key, or the key lacks a scope.

@@ -16,8 +16,13 @@ impl Desk {
         self.alerts.list_alerts().await
     }
 
-    /// `by`: the name of the staff member acknowledging.
+    /// Acknowledged by the unlocked staff member (`by`, a typed name, only while the desk is
+    /// being set up).
     pub async fn acknowledge_alert(&self, id: i64, by: String) -> Result<Alert, CommandError> {
+        let by = match self.session().await? {
+            Some(s) if s.staff_id.is_some() => s.name,
+            _ => by,
+        };
         self.alerts.acknowledge_alert(id, by).await
     }
 
@@ -25,11 +30,38 @@ impl Desk {
         self.alerts.alert_feed_status().await
     }
 
-    /// Streams [`AlertEvent`]s to `send` until it returns `false` or the desk stops.
+    /// Streams [`AlertEvent`]s to `send` until it returns `false` or the desk stops. While the
+    /// desk is locked to the kiosk an alert goes out without its words and references (the
+    /// kiosk shows only that staff alerts are open): nothing private reaches a public screen.
     pub fn forward_alert_events(
         self: &Arc<Self>,
-        send: impl FnMut(AlertEvent) -> bool + Send + 'static,
+        mut send: impl FnMut(AlertEvent) -> bool + Send + 'static,
     ) -> JoinHandle<()> {
-        self.alerts.forward_events(send)
+        let desk = Arc::downgrade(self);
+        self.alerts.forward_events(move |event| {
+            let locked = desk.upgrade().is_none_or(|d| d.is_locked());
+            send(if locked { redacted(event) } else { event })
+        })
+    }
+}
+
+/// An alert event as the locked kiosk may see it: its kind and id only.
+fn redacted(event: AlertEvent) -> AlertEvent {
+    let strip = |a: Alert| Alert {
+        key: String::new(),
+        event_id: None,
+        title: "Staff alert".into(),
+        detail: None,
+        location_id: None,
+        resident_id: None,
+        resource_id: None,
+        when_at: None,
+        acknowledged_by: a.acknowledged_by.as_ref().map(|_| String::new()),
+        ..a
+    };
+    match event {
+        AlertEvent::Raised(a) => AlertEvent::Raised(strip(a)),
+        AlertEvent::Acknowledged(a) => AlertEvent::Acknowledged(strip(a)),
+        feed @ AlertEvent::Feed(_) => feed,
     }
 }

@@ -13,6 +13,7 @@ mod overview;
 mod residents;
 pub mod settings;
 mod staff;
+pub mod staff_lock;
 mod sync;
 mod types;
 mod visits;
@@ -111,6 +112,13 @@ pub struct Desk {
     task: std::sync::Mutex<Option<JoinHandle<()>>>,
     alerts: Arc<crate::alerts::Alerts>,
     clock: Arc<dyn Clock>,
+    /// The unlocked staff member (see [`staff_lock`]).
+    lock_state: std::sync::Mutex<staff_lock::LockState>,
+    lock_events: tokio::sync::broadcast::Sender<staff_lock::LockEvent>,
+    /// Wakes the idle-lock task (unlocked, settings changed).
+    idle_wake: tokio::sync::Notify,
+    /// A PIN has been set up: the console needs one (see [`staff_lock::LOCK_SINCE`]).
+    lock_enabled: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Desk {
@@ -159,10 +167,16 @@ impl Desk {
             task: std::sync::Mutex::new(None),
             alerts,
             clock: config.clock,
+            lock_state: std::sync::Mutex::default(),
+            lock_events: tokio::sync::broadcast::channel(16).0,
+            idle_wake: tokio::sync::Notify::new(),
+            lock_enabled: std::sync::atomic::AtomicBool::new(true),
         });
         desk.load_backend().await?;
+        desk.lock_status().await?;
         let task = tokio::spawn(engine.run(desk.shutdown.clone()));
         *lock(&desk.task) = Some(task);
+        tokio::spawn(desk.clone().idle_lock_loop());
         Ok(desk)
     }
 

@@ -42,6 +42,7 @@ impl Desk {
                 "The corrected change must be a JSON object.",
             ));
         }
+        let actor = self.actor().await?;
         self.save(move |tx| {
             let entry = refused_entry(tx, seq, "This change is not waiting for a correction.")?;
             let op = outbox::find(&entry.op).ok_or_else(|| outbox::unknown(&entry.op))?;
@@ -49,7 +50,7 @@ impl Desk {
             repo::outbox::resubmit_outbox_entry(tx, seq, &payload)?;
             repo::audit::audit(
                 tx,
-                "desk",
+                &actor,
                 "outbox.resubmit",
                 Some((&entry.entity, &entry.entity_id)),
                 None,
@@ -64,6 +65,7 @@ impl Desk {
     /// with it (they never reached CareLoop); for a change, the next pull of that resource is a
     /// full refresh, so the desk shows CareLoop's version again.
     pub async fn discard_outbox_entry(&self, seq: i64) -> Result<(), CommandError> {
+        let actor = self.actor().await?;
         self.save(move |tx| {
             let entry = refused_entry(tx, seq, "Only a change CareLoop refused can be discarded.")?;
             let op = outbox::find(&entry.op);
@@ -87,7 +89,7 @@ impl Desk {
             }
             repo::audit::audit(
                 tx,
-                "desk",
+                &actor,
                 "outbox.discard",
                 Some((&entry.entity, &entry.entity_id)),
                 Some(&json!({"op": entry.op, "seq": seq, "payload": entry.payload})),

@@ -75,6 +75,11 @@ impl Desk {
         category: String,
     ) -> Result<CareNoteView, CommandError> {
         let (body, category) = care_note_create::check(&body, &category)?;
+        // Signed by the unlocked staff member (the desk's name only while it is being set up).
+        let signer = self
+            .session()
+            .await?
+            .and_then(|s| Some((s.staff_id?, s.name)));
         let note = self
             .save(move |tx| {
                 if people::get_resident(tx, &resident_id)?.is_none() {
@@ -83,14 +88,21 @@ impl Desk {
                         format!("resident {resident_id} was not found"),
                     ));
                 }
-                let author = repo::settings::get_setting(tx, settings::AUTHOR_NAME)?
-                    .unwrap_or_else(|| DEFAULT_AUTHOR.to_owned());
+                let (author_staff_id, author) = match signer {
+                    Some((id, name)) => (Some(id), name),
+                    None => (
+                        None,
+                        repo::settings::get_setting(tx, settings::AUTHOR_NAME)?
+                            .unwrap_or_else(|| DEFAULT_AUTHOR.to_owned()),
+                    ),
+                };
+                let actor = author_staff_id.clone().unwrap_or_else(|| "setup".into());
                 let client_id = uuid::Uuid::new_v4().to_string();
                 let at = now();
                 let note = CareNote {
                     id: client_id.clone(),
                     resident_id,
-                    author_staff_id: None,
+                    author_staff_id,
                     author_name: author,
                     category: category.as_str().to_owned(),
                     body,
@@ -107,7 +119,7 @@ impl Desk {
                 )?;
                 repo::audit::audit(
                     tx,
-                    "desk",
+                    &actor,
                     "care_note.add",
                     Some(("care_note", &client_id)),
                     None,

@@ -133,6 +133,7 @@ impl Desk {
             .map(|l| l.trim().to_owned())
             .filter(|l| !l.is_empty());
         let saved_url = url.clone();
+        let actor = self.actor().await?;
         API_CREDENTIAL
             .save(
                 self.store(),
@@ -154,7 +155,7 @@ impl Desk {
                     }
                     repo::audit::audit(
                         tx,
-                        "desk",
+                        &actor,
                         "settings.save",
                         None,
                         Some(&json!({"api_base_url": saved_url, "address_changed": changed})),

@@ -75,6 +75,7 @@ impl Desk {
         to: VisitStatus,
         reason: Option<String>,
     ) -> Result<VisitView, CommandError> {
+        let by = self.session().await?;
         self.save(move |tx| {
             let Some(mut v) = care::get_visit(tx, &id)? else {
                 return Err(CommandError::new(
@@ -85,10 +86,11 @@ impl Desk {
             let payload = VisitUpdate::apply(&mut v, to, reason, now())
                 .map_err(|message| CommandError::new(Code::InvalidInput, message))?;
             care::upsert_visit(tx, &v)?;
+            care::set_changed_by(tx, &id, name_of(&by))?;
             outbox::enqueue(tx, &VisitUpdate, &id, payload)?;
             repo::audit::audit(
                 tx,
-                "desk",
+                &actor_of(&by),
                 &format!("visit.{}", to.as_str()),
                 Some(("visit", &id)),
                 None,
@@ -102,6 +104,7 @@ impl Desk {
     /// can.
     pub async fn schedule_visit(&self, input: ScheduleVisit) -> Result<VisitView, CommandError> {
         let now = self.clock.now();
+        let by = self.session().await?;
         self.save(move |tx| {
             let checked = visit_create::check(tx, &input, now)?;
             let client_id = uuid::Uuid::new_v4().to_string();
@@ -124,10 +127,11 @@ impl Desk {
                 updated_at: at,
             };
             care::insert_local_visit(tx, &v)?;
+            care::set_changed_by(tx, &client_id, name_of(&by))?;
             outbox::enqueue_create(tx, &VisitCreate, &client_id, VisitCreate::payload(&checked))?;
             repo::audit::audit(
                 tx,
-                "desk",
+                &actor_of(&by),
                 "visit.schedule",
                 Some(("visit", &client_id)),
                 None,
@@ -136,6 +140,22 @@ impl Desk {
         })
         .await
     }
+}
+
+/// The name of the staff member a write is made by (none while the desk is being set up).
+fn name_of(session: &Option<super::staff_lock::Session>) -> Option<&str> {
+    session
+        .as_ref()
+        .filter(|s| s.staff_id.is_some())
+        .map(|s| s.name.as_str())
+}
+
+/// The audit log's actor for a write made in `session`.
+fn actor_of(session: &Option<super::staff_lock::Session>) -> String {
+    session
+        .as_ref()
+        .and_then(|s| s.staff_id.clone())
+        .unwrap_or_else(|| "setup".into())
 }
 
 fn visit_view(c: &rusqlite::Connection, id: &str) -> Result<VisitView, CommandError> {

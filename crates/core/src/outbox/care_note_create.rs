@@ -25,13 +25,17 @@ pub struct CareNoteCreate;
 impl CareNoteCreate {
     /// The queued payload: the resident (for the path) and the body CareLoop takes.
     pub fn payload(note: &CareNote) -> Value {
-        json!({
+        let mut p = json!({
             "resident_id": note.resident_id,
             "category": note.category,
             "body": note.body,
             "author_name": note.author_name,
             "recorded_at": crate::store::repo::ts(&note.recorded_at),
-        })
+        });
+        if let Some(staff) = &note.author_staff_id {
+            p["author_staff_id"] = json!(staff);
+        }
+        p
     }
 }
 

@@ -10,6 +10,7 @@ mod peer;
 mod push;
 mod repo;
 mod settings;
+mod staff_lock;
 mod startup;
 mod sync;
 

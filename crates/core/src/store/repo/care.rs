@@ -81,6 +81,8 @@ pub struct VisitView {
     pub resident_name: Option<String>,
     /// A change made here is not yet acknowledged by CareLoop.
     pub pending: bool,
+    /// Who at this desk last changed it.
+    pub changed_by: Option<String>,
 }
 
 pub fn upsert_visit(tx: &Transaction<'_>, v: &Visit) -> Result<()> {
@@ -165,6 +167,15 @@ pub fn visits_between(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Who at this desk last changed visit `id` (confirmed, completed, cancelled, scheduled it).
+pub fn set_changed_by(tx: &Transaction<'_>, id: &str, by: Option<&str>) -> Result<()> {
+    tx.execute(
+        "UPDATE visits SET changed_by = ?2 WHERE id = ?1",
+        rusqlite::params![id, by],
+    )?;
+    Ok(())
+}
+
 /// A visit scheduled on this desk: its id is the client UUID until CareLoop gives its own.
 pub fn insert_local_visit(tx: &Transaction<'_>, v: &Visit) -> Result<()> {
     upsert_visit(tx, v)?;
@@ -192,6 +203,7 @@ fn visit_view_from_row(r: &Row<'_>) -> rusqlite::Result<VisitView> {
         staff_name: name("staff_full", "staff_preferred")?,
         resident_name: name("resident_full", "resident_preferred")?,
         pending: r.get("pending")?,
+        changed_by: r.get("changed_by")?,
     })
 }
 

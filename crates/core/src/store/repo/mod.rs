@@ -10,6 +10,7 @@ pub mod bridge_events;
 pub mod care;
 pub mod outbox;
 pub mod people;
+pub mod pins;
 pub mod settings;
 pub mod sync_state;
 pub mod training;
