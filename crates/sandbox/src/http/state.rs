@@ -25,6 +25,8 @@ pub struct AppState {
     pub test_controls: bool,
     /// `Idempotency-Key` is honoured (see `SandboxConfig::honour_idempotency_keys`).
     pub honour_idempotency_keys: bool,
+    /// The rate limits apply (see `SandboxConfig::rate_limits`).
+    pub rate_limits: bool,
     pub time_scale: f64,
     pub no_show_grace: Duration,
     pub targets: Vec<WebhookTarget>,
@@ -51,6 +53,7 @@ impl AppState {
             clock,
             test_controls,
             honour_idempotency_keys: true,
+            rate_limits: true,
             time_scale,
             no_show_grace,
             targets,
