@@ -35,7 +35,8 @@ pub struct AppState {
     pub faults: Arc<Mutex<Faults>>,
     /// Wakes the webhook worker and scanners (new event, clock advanced).
     pub wake: Notify,
-    /// Idempotency records being produced, so that a concurrent duplicate is refused.
+    /// Idempotency records being produced, so that a concurrent duplicate is refused. The
+    /// idempotency layer looks up a stored record and claims a slot here under this one lock.
     pub(super) inflight: Mutex<HashSet<String>>,
 }
 
