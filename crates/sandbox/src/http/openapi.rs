@@ -9,7 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
-use super::exempt::is_exempt;
+use super::exempt::{is_public, is_test_control};
 use super::route::RouteDef;
 use super::scopes::SCOPES;
 use super::table::routes;
@@ -326,7 +326,7 @@ fn operation(d: &RouteDef) -> Value {
             json!({"name": name, "in": "query", "description": desc, "schema": param_schema(ty)}),
         );
     }
-    let test_control = d.path.starts_with("/v1/_test/");
+    let test_control = is_test_control(d.path);
     let is_post = d.method == axum::http::Method::POST;
     if is_post && !test_control {
         params.push(json!({"name": "Idempotency-Key", "in": "header", "x-loopdesk-extension": true,
@@ -351,7 +351,7 @@ fn operation(d: &RouteDef) -> Value {
         }
     };
     responses.insert(d.status.to_string(), ok);
-    let public = is_exempt(d.path);
+    let public = is_public(d.path);
     if !public {
         responses.insert(
             "401".into(),
@@ -360,15 +360,18 @@ fn operation(d: &RouteDef) -> Value {
         if d.scope.is_some() {
             responses.insert("403".into(), error_response("The key lacks the scope; the message names it and fields.scope holds it (code insufficient_scope)"));
         }
+        responses.insert(
+            "500".into(),
+            error_response("Internal error (code internal_error)"),
+        );
+    }
+    // Test controls are neither rate limited nor affected by injected faults.
+    if !public && !test_control {
         responses.insert("429".into(), json!({
             "description": "Rate limited (120/min per key, 30 per 5 s); wait Retry-After seconds (code rate_limited)",
             "headers": {"Retry-After": {"description": "Whole seconds, at least 1", "schema": {"type": "integer", "minimum": 1}}},
             "content": {"application/json": {"schema": schema_ref("ErrorEnvelope")}}
         }));
-        responses.insert(
-            "500".into(),
-            error_response("Internal error (code internal_error)"),
-        );
         responses.insert(
             "503".into(),
             error_response("Temporarily unavailable (code service_unavailable)"),

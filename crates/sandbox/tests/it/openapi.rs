@@ -132,6 +132,20 @@ async fn extensions_and_scopes_are_marked() {
         if let Some(scope) = op.get("x-loopdesk-scope") {
             assert_eq!(op["security"][0]["bearerAuth"][0], *scope, "{m} {p}");
         }
+        // Test controls need the admin key, and are neither rate limited nor faulted.
+        if p.starts_with("/v1/_test/") {
+            assert_eq!(
+                op["security"],
+                json!([{"bearerAuth": ["admin"]}]),
+                "{m} {p}"
+            );
+            for status in ["401", "403"] {
+                assert!(op["responses"][status].is_object(), "{m} {p} {status}");
+            }
+            for status in ["429", "503"] {
+                assert!(op["responses"].get(status).is_none(), "{m} {p} {status}");
+            }
+        }
         if m == "post" && !p.starts_with("/v1/_test") {
             let params = op["parameters"].as_array().unwrap();
             let idem = params

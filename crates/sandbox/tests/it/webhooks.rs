@@ -543,7 +543,7 @@ async fn every_documented_event_can_be_triggered() {
         .req(
             Method::POST,
             "/v1/_test/events",
-            None,
+            Some(ADMIN),
             Some(json!({"type": "party.started"})),
         )
         .await;
