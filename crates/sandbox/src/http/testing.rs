@@ -129,13 +129,22 @@ async fn advance(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Respons
 
 async fn trigger(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let mut inp = Input::new(body)?;
-    let etype = inp.req_str("type", 100);
-    if etype
-        .as_ref()
-        .is_some_and(|t| !EVENT_TYPES.contains(&t.as_str()))
-    {
-        inp.err("type", "invalid_value");
-    }
+    // Exactly one of the event types (not trimmed, as the document's enum says).
+    let etype = match inp.raw("type") {
+        Some(Value::String(t)) if EVENT_TYPES.contains(&t.as_str()) => Some(t),
+        Some(Value::String(_)) => {
+            inp.err("type", "invalid_value");
+            None
+        }
+        Some(Value::Null) | None => {
+            inp.err("type", "required");
+            None
+        }
+        Some(_) => {
+            inp.err("type", "must_be_string");
+            None
+        }
+    };
     let data = inp.opt_object("data", |d| {
         // Any object is accepted as data.
         let keys: Vec<String> = d.keys();

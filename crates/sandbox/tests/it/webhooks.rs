@@ -548,6 +548,17 @@ async fn every_documented_event_can_be_triggered() {
         )
         .await;
     assert_error(&bad, 422, "validation_failed");
+    // Exactly a type the document's enum names.
+    let bad = t
+        .req(
+            Method::POST,
+            "/v1/_test/events",
+            Some(ADMIN),
+            Some(json!({"type": " incident.critical"})),
+        )
+        .await;
+    assert_error(&bad, 422, "validation_failed");
+    assert_eq!(bad.body["error"]["fields"]["type"], "invalid_value");
 }
 
 #[tokio::test]
