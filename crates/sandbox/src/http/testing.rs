@@ -19,6 +19,19 @@ use crate::model::*;
 use crate::store::{Collection, Db};
 use crate::webhooks::{self, emit};
 
+/// The `{resource}` of `DELETE` and `PATCH /v1/_test/{resource}/{id}` (another: 404).
+pub const RESOURCES: &[&str] = &[
+    "locations",
+    "residents",
+    "staff",
+    "courses",
+    "certifications",
+    "visits",
+    "incidents",
+    "care-notes",
+    "visitor-sign-ins",
+];
+
 pub fn routes() -> Vec<RouteDef> {
     vec![
         RouteDef::new(Method::GET, "/v1/_test/clock", get(clock))
@@ -369,5 +382,20 @@ async fn modify(
     match out {
         None => Err(ApiError::not_found("resource type")),
         Some(r) => Ok(Json200(r?).into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The resources the document names are the ones the test controls handle.
+    #[test]
+    fn every_named_resource_is_handled() {
+        let mut db = Db::default();
+        for r in RESOURCES {
+            assert!(dispatch!(db, *r, |c| c.get("x").is_none()).is_some(), "{r}");
+        }
+        assert!(dispatch!(db, "unicorns", |c| c.get("x").is_none()).is_none());
     }
 }
