@@ -1,9 +1,9 @@
 //! The OpenAPI 3.1 document served at `GET /v1/openapi.json` (made once when the router is
-//! built). Component schemas come from the model types (utoipa); paths are generated from the
-//! same route table that builds the router, so the document and the server cannot disagree
-//! about what exists.
+//! built). Response schemas come from the model types (utoipa), request bodies from `bodies`
+//! (written out with the readers' rules); paths are generated from the same route table that
+//! builds the router, so the document and the server cannot disagree about what exists.
 
-#![allow(dead_code)] // request-body types exist only to describe the API
+#![allow(dead_code)] // the types below exist only to describe the API
 
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
