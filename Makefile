@@ -6,13 +6,15 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/loopdesk/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help deps ui demo test lint release-deps test-rust test-ui app bench mutants icons clean
+.PHONY: help deps ui demo test lint release-deps test-rust test-ui conformance app bench mutants \
+	icons clean
 
 help:
 	@echo "make demo   run Loopdesk on an embedded demo backend"
 	@echo "make test   lint and run every test (Rust, UI, and the real window under Xvfb)"
 	@echo "make bench  run the benchmarks"
 	@echo "make mutants run cargo-mutants on MUTANTS_FILES; fails if any mutant survives"
+	@echo "make conformance  check the CareLoop sandbox against its OpenAPI document (schemathesis)"
 	@echo "make deps   install system packages, tauri-driver and the UI's packages (idempotent)"
 
 deps:
@@ -58,7 +60,30 @@ test-rust: app
 test-ui: deps
 	cd ui && npm test
 
-test: deps lint test-ui test-rust
+# schemathesis (a third-party OpenAPI fuzzer, from PyPI) sends the sandbox requests made from
+# its own OpenAPI document and fails on any answer the document does not allow: a 5xx, an
+# undocumented status, content type or response shape, valid data refused, invalid data
+# accepted. What it runs and why is in crates/sandbox/conformance/ (README in
+# crates/sandbox/README.md). It lives in a virtual environment in the build folder, one per
+# version. Pinned: 4.32.5 was the newest release when this target was written (2026-11) and
+# installs with pip on Python 3.11 here; a newer one may generate other data and find new
+# things, so bump it on purpose and run `make conformance`.
+SCHEMATHESIS_VERSION := 4.32.5
+CONFORMANCE_VENV := $(CARGO_TARGET_DIR)/conformance-venv-$(SCHEMATHESIS_VERSION)
+
+$(CONFORMANCE_VENV)/bin/schemathesis:
+	python3 -m venv "$(CONFORMANCE_VENV)"
+	"$(CONFORMANCE_VENV)/bin/pip" install --quiet --disable-pip-version-check \
+	  "schemathesis==$(SCHEMATHESIS_VERSION)"
+
+conformance: $(CONFORMANCE_VENV)/bin/schemathesis
+	cargo build -p loopdesk-sandbox
+	"$(CONFORMANCE_VENV)/bin/python" crates/sandbox/conformance/run.py \
+	  --sandbox "$(CARGO_TARGET_DIR)/debug/loopdesk-sandbox" \
+	  --schemathesis "$(CONFORMANCE_VENV)/bin/schemathesis" \
+	  --artifacts .artifacts/conformance
+
+test: deps lint test-ui test-rust conformance
 	@echo "make test: all passed"
 
 bench: deps

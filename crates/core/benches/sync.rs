@@ -68,8 +68,11 @@ async fn audit(http: &reqwest::Client, base: &str, key_id: &str) -> Vec<Value> {
             .unwrap();
         if resp.status() == 429 {
             http.post(format!("{base}/v1/_test/rate-limits/reset"))
+                .bearer_auth(INSPECTOR_KEY)
                 .send()
                 .await
+                .unwrap()
+                .error_for_status()
                 .unwrap();
             continue;
         }
@@ -204,9 +207,12 @@ fn sync_benchmark() {
                 .take(50),
         ) {
             http.patch(format!("{base}/v1/_test/residents/{}", r["id"].as_str().unwrap()))
+                .bearer_auth(INSPECTOR_KEY)
                 .json(&serde_json::json!({"room_number": "B7"}))
                 .send()
                 .await
+                .unwrap()
+                .error_for_status()
                 .unwrap();
             changed += 1;
         }

@@ -281,6 +281,8 @@ impl Demo {
             .inner
             .http
             .post(format!("{}/v1/_test/events", self.base_url()))
+            // The test controls need the admin key: the demo's own.
+            .bearer_auth(self.inner.key.expose())
             .json(&serde_json::json!({ "type": kind }))
             .send()
             .await;

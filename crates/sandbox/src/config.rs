@@ -87,6 +87,9 @@ pub struct SandboxConfig {
     /// Honour `Idempotency-Key` (an extension CareLoop's document does not promise). `false`
     /// behaves as an API without it: every request is processed, a repeated one creates again.
     pub honour_idempotency_keys: bool,
+    /// Apply the documented rate limits (120 requests per minute and 30 in any 5 s per key).
+    /// `false` lifts them, for conformance runs that send many requests with one key.
+    pub rate_limits: bool,
 }
 
 impl Default for SandboxConfig {
@@ -102,6 +105,7 @@ impl Default for SandboxConfig {
             test_controls: false,
             no_show_grace: Duration::from_secs(15 * 60),
             honour_idempotency_keys: true,
+            rate_limits: true,
         }
     }
 }

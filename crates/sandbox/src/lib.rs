@@ -139,6 +139,7 @@ fn prepare(config: &SandboxConfig) -> Result<Prepared> {
         config.webhooks.clone(),
     );
     state.honour_idempotency_keys = config.honour_idempotency_keys;
+    state.rate_limits = config.rate_limits;
     let state = Arc::new(state);
     let keys = keys
         .into_iter()

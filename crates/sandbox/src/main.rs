@@ -44,6 +44,9 @@ struct Args {
     /// Ignore Idempotency-Key, as an API that does not support it: every request is processed.
     #[arg(long)]
     ignore_idempotency_keys: bool,
+    /// Lift the rate limits (120/min and 30 per 5 s per key), e.g. for conformance runs.
+    #[arg(long)]
+    no_rate_limits: bool,
     /// Print the OpenAPI 3.1 document (with --test-controls: including them) and exit.
     #[arg(long)]
     print_openapi: bool,
@@ -73,6 +76,7 @@ fn config(args: Args) -> Result<SandboxConfig, String> {
         data_file: args.data,
         test_controls: args.test_controls,
         honour_idempotency_keys: !args.ignore_idempotency_keys,
+        rate_limits: !args.no_rate_limits,
         ..SandboxConfig::default()
     })
 }

@@ -138,11 +138,12 @@ impl Peer {
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
-    /// A test control (`/v1/_test/...`).
+    /// A test control (`/v1/_test/...`), with the inspector key (they need an admin key).
     pub async fn control(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let resp = self
             .http
             .request(method, format!("{}/v1/_test/{path}", self.url()))
+            .bearer_auth(INSPECTOR_KEY)
             .json(&body)
             .send()
             .await

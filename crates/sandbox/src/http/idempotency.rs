@@ -1,6 +1,8 @@
 //! `Idempotency-Key` on POST (an extension): per key, method and path, the same body replays
 //! the first 2xx response (`Idempotent-Replayed: true`) and creates nothing new, a different
 //! body is a 409, and a duplicate arriving while the first is still running is a 409 too.
+//! Looking up the stored record and claiming the in-flight slot are one step ([`claim`]), so
+//! of concurrent requests with one key exactly one runs.
 //! Records are stored with the rest of the data, so they outlive restarts with `--data`.
 //! With `--ignore-idempotency-keys` the header is ignored, as by an API that does not support it.
 
@@ -63,55 +65,93 @@ pub async fn idempotency(State(s): State<S>, req: Request, next: Next) -> Respon
         idem
     );
 
-    if let Some(rec) = s.store.read(|db| db.idempotency.get(&rec_id).cloned()) {
-        return replay(rec, &body_hash);
-    }
-    {
-        let mut inflight = s.inflight.lock().unwrap_or_else(|e| e.into_inner());
-        if !inflight.insert(rec_id.clone()) {
+    let _slot = match claim(&s, &rec_id) {
+        Claim::Stored(rec) => return replay(rec, &body_hash),
+        Claim::Busy => {
             return ApiError::conflict(
                 "idempotency_conflict",
                 "a request with this Idempotency-Key is still being processed",
             )
-            .into_response();
+            .into_response()
         }
-    }
+        Claim::Run(slot) => slot,
+    };
     let resp = next
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
-    let resp = if resp.status().is_success() {
-        let (rparts, rbody) = resp.into_parts();
-        match axum::body::to_bytes(rbody, usize::MAX).await {
-            Ok(rbytes) => {
-                let now = s.clock.now();
-                let rec = IdemRecord {
-                    id: rec_id.clone(),
-                    body_hash,
-                    status: rparts.status.as_u16(),
-                    location: rparts
-                        .headers
-                        .get(header::LOCATION)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string),
-                    body: String::from_utf8_lossy(&rbytes).into_owned(),
-                    updated_at: now,
-                    deleted_at: None,
-                };
-                if let Err(e) = s.store.write(|db| db.idempotency.insert(rec)) {
-                    tracing::error!(error = %e, "could not store an idempotency record");
-                }
-                Response::from_parts(rparts, Body::from(rbytes))
-            }
-            Err(_) => ApiError::internal().into_response(),
-        }
-    } else {
-        resp
+    if !resp.status().is_success() {
+        // Nothing is remembered: the slot is freed (when `_slot` drops) and the key can be
+        // used again, e.g. for the corrected request.
+        return resp;
+    }
+    let (rparts, rbody) = resp.into_parts();
+    let Ok(rbytes) = axum::body::to_bytes(rbody, usize::MAX).await else {
+        return ApiError::internal().into_response();
     };
-    s.inflight
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .remove(&rec_id);
-    resp
+    let rec = IdemRecord {
+        id: rec_id,
+        body_hash,
+        status: rparts.status.as_u16(),
+        location: rparts
+            .headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: String::from_utf8_lossy(&rbytes).into_owned(),
+        updated_at: s.clock.now(),
+        deleted_at: None,
+    };
+    // Stored before the slot is freed (`_slot` drops after this), so a duplicate that is
+    // refused as in flight now is replayed from here on.
+    if let Err(e) = s.store.write(|db| db.idempotency.insert(rec)) {
+        tracing::error!(error = %e, "could not store an idempotency record");
+    }
+    Response::from_parts(rparts, Body::from(rbytes))
+}
+
+/// What a request with an `Idempotency-Key` may do.
+enum Claim {
+    /// A response was stored for this key: replay it (or 409 for a different body).
+    Stored(IdemRecord),
+    /// Another request with this key is running: 409.
+    Busy,
+    /// This request runs; the slot is its until it drops.
+    Run(Slot),
+}
+
+/// Looks up the stored record and, when there is none, claims the in-flight slot, in one step:
+/// both happen under the in-flight lock, and a slot is freed under it only after its record
+/// was stored, so of any number of concurrent requests with one key exactly one runs, and
+/// each of the others sees either that slot or the record it left.
+fn claim(s: &S, rec_id: &str) -> Claim {
+    let mut inflight = s.inflight.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(rec) = s.store.read(|db| db.idempotency.get(rec_id).cloned()) {
+        return Claim::Stored(rec);
+    }
+    if !inflight.insert(rec_id.to_string()) {
+        return Claim::Busy;
+    }
+    Claim::Run(Slot {
+        state: s.clone(),
+        id: rec_id.to_string(),
+    })
+}
+
+/// A claimed in-flight slot, freed when it drops: after the response was stored, and also
+/// when the request fails, panics or is abandoned, so a key is never stuck "in flight".
+struct Slot {
+    state: S,
+    id: String,
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.state
+            .inflight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.id);
+    }
 }
 
 fn replay(rec: IdemRecord, body_hash: &str) -> Response {

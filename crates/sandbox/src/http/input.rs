@@ -124,6 +124,33 @@ pub fn parse_query(uri: &Uri) -> Result<Vec<(String, String)>, ApiError> {
         .map_err(|_| ApiError::bad_request("invalid_query", "the query string cannot be decoded"))
 }
 
+/// An RFC 3339 date-time as JSON Schema's `date-time` format has it: `T` (or `t`) between the
+/// date and the time, never a space.
+pub fn parse_date_time(s: &str) -> Option<Ts> {
+    if !matches!(s.as_bytes().get(10), Some(b'T' | b't')) {
+        return None;
+    }
+    DateTime::parse_from_rfc3339(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A `YYYY-MM-DD` date as JSON Schema's `date` format has it: exactly ten characters, the
+/// month and day with two digits each.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let shape = s.len() == 10
+        && s.bytes().enumerate().all(|(i, b)| {
+            if i == 4 || i == 7 {
+                b == b'-'
+            } else {
+                b.is_ascii_digit()
+            }
+        });
+    shape
+        .then(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        .flatten()
+}
+
 /// Common list parameters.
 #[derive(Debug, Clone)]
 pub struct ListParams {
@@ -164,9 +191,9 @@ impl Params {
 
     pub fn ts(&mut self, k: &str) -> Option<Ts> {
         let v = self.map.get(k)?;
-        match DateTime::parse_from_rfc3339(v) {
-            Ok(t) => Some(t.with_timezone(&Utc)),
-            Err(_) => {
+        match parse_date_time(v) {
+            Some(t) => Some(t),
+            None => {
                 self.errors.insert(k.into(), "invalid_datetime".into());
                 None
             }
@@ -290,16 +317,19 @@ impl Input {
         self.map.get(k).cloned()
     }
 
-    /// `None`: absent. `Some(None)`: explicitly null. `Some(Some(s))`: a string.
+    /// `None`: absent. `Some(None)`: explicitly null. `Some(Some(s))`: a string. At most `max`
+    /// characters as sent (as the document's `maxLength` counts them), then trimmed; blank is
+    /// null.
     pub fn opt_str(&mut self, k: &str, max: usize) -> Option<Option<String>> {
         match self.take(k)? {
             Value::Null => Some(None),
             Value::String(s) => {
-                let s = s.trim().to_string();
                 if s.chars().count() > max {
                     self.err(k, "too_long");
-                    None
-                } else if s.is_empty() {
+                    return None;
+                }
+                let s = s.trim().to_string();
+                if s.is_empty() {
                     Some(None)
                 } else {
                     Some(Some(s))
@@ -382,9 +412,9 @@ impl Input {
     pub fn opt_ts(&mut self, k: &str) -> Option<Option<Ts>> {
         match self.take(k)? {
             Value::Null => Some(None),
-            Value::String(s) => match DateTime::parse_from_rfc3339(&s) {
-                Ok(t) => Some(Some(t.with_timezone(&Utc))),
-                Err(_) => {
+            Value::String(s) => match parse_date_time(&s) {
+                Some(t) => Some(Some(t)),
+                None => {
                     self.err(k, "invalid_datetime");
                     None
                 }
@@ -411,9 +441,9 @@ impl Input {
     pub fn opt_date(&mut self, k: &str) -> Option<Option<NaiveDate>> {
         match self.take(k)? {
             Value::Null => Some(None),
-            Value::String(s) => match NaiveDate::parse_from_str(&s, "%Y-%m-%d") {
-                Ok(d) => Some(Some(d)),
-                Err(_) => {
+            Value::String(s) => match parse_date(&s) {
+                Some(d) => Some(Some(d)),
+                None => {
                     self.err(k, "invalid_date");
                     None
                 }
@@ -556,5 +586,39 @@ impl Input {
         } else {
             Err(ApiError::validation(errors))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rstest::rstest;
+
+    #[rstest]
+    #[case("2030-05-12T09:00:00Z", true)]
+    #[case("2030-05-12t09:00:00.5z", true)]
+    #[case("2030-05-12T09:00:00+01:00", true)]
+    #[case("2030-05-12 09:00:00Z", false)]
+    #[case("2030-05-12T09:00Z", false)]
+    #[case("2030-05-12T09:00:00+0100", false)]
+    #[case("2030-5-12T09:00:00Z", false)]
+    #[case("", false)]
+    fn date_times(#[case] s: &str, #[case] ok: bool) {
+        assert_eq!(parse_date_time(s).is_some(), ok, "{s:?}");
+    }
+
+    #[rstest]
+    #[case("2000-01-01", true)]
+    #[case("2000-02-29", true)]
+    #[case("2001-02-29", false)]
+    #[case("2000-1-1", false)]
+    #[case("2000-01-1", false)]
+    #[case("+2000-01-01", false)]
+    #[case(" 2000-01-01", false)]
+    #[case("20000-01-01", false)]
+    #[case("2000-01-01T00:00:00Z", false)]
+    #[case("", false)]
+    fn dates(#[case] s: &str, #[case] ok: bool) {
+        assert_eq!(parse_date(s).is_some(), ok, "{s:?}");
     }
 }

@@ -4,13 +4,15 @@
 //! depend on one another, never on this one.
 //!
 //! * `state`: [`AppState`] (shared with the webhook worker), `now` and `new_id`
-//! * `table`, `route`: the route table and [`RouteDef`]; [`openapi`]: the document made from it
+//! * `table`, `route`: the route table and [`RouteDef`]; [`openapi`]: the document made from it,
+//!   with the request bodies declared in `bodies`
 //! * `faults`, `auth` (with `limits`), `idempotency`, `scopes`: the layers and what they keep;
 //!   `exempt`: the paths they leave alone
 //! * `respond`, [`input`], [`error`]: what handlers answer with, read, and fail with
 //! * `residents`, `staff`, `incidents`, `visits`, `misc`, `testing`: the handlers
 
 mod auth;
+mod bodies;
 pub mod error;
 mod exempt;
 mod faults;

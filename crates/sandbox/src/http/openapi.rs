@@ -1,18 +1,20 @@
 //! The OpenAPI 3.1 document served at `GET /v1/openapi.json` (made once when the router is
-//! built). Component schemas come from the model types (utoipa); paths are generated from the
-//! same route table that builds the router, so the document and the server cannot disagree
-//! about what exists.
+//! built). Response schemas come from the model types (utoipa), request bodies from `bodies`
+//! (written out with the readers' rules); paths are generated from the same route table that
+//! builds the router, so the document and the server cannot disagree about what exists.
 
-#![allow(dead_code)] // request-body types exist only to describe the API
+#![allow(dead_code)] // the types below exist only to describe the API
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 use utoipa::{OpenApi, ToSchema};
 
-use super::exempt::is_exempt;
+use super::bodies;
+use super::exempt::{is_public, is_test_control};
 use super::route::RouteDef;
 use super::scopes::SCOPES;
 use super::table::routes;
+use super::testing;
 use crate::model::*;
 
 #[derive(ToSchema)]
@@ -32,164 +34,9 @@ pub struct ErrorEnvelope {
 }
 
 #[derive(ToSchema)]
-pub struct ContactInput {
-    /// Keep an existing contact's id; omitted or unknown ids get a new one.
-    id: Option<String>,
-    name: String,
-    relationship: String,
-    phone: Option<String>,
-    email: Option<String>,
-    is_next_of_kin: Option<bool>,
-}
-
-#[derive(ToSchema)]
-pub struct CreateResident {
-    full_name: String,
-    /// Defaults to the first word of full_name.
-    preferred_name: Option<String>,
-    room_number: String,
-    date_of_birth: NaiveDate,
-    dnar_status: Option<DnarStatus>,
-    location_id: String,
-    keyworker_id: Option<String>,
-    contacts: Option<Vec<ContactInput>>,
-    admitted_at: Option<DateTime<Utc>>,
-}
-
-/// Every field optional; `contacts` replaces the whole list. Only `keyworker_id` may be null.
-#[derive(ToSchema)]
-pub struct UpdateResident {
-    full_name: Option<String>,
-    preferred_name: Option<String>,
-    room_number: Option<String>,
-    date_of_birth: Option<NaiveDate>,
-    dnar_status: Option<DnarStatus>,
-    status: Option<ResidentStatus>,
-    location_id: Option<String>,
-    keyworker_id: Option<String>,
-    contacts: Option<Vec<ContactInput>>,
-}
-
-#[derive(ToSchema)]
-pub struct CreateCareNote {
-    category: NoteCategory,
-    body: String,
-    author_staff_id: Option<String>,
-    /// Required when author_staff_id is not given.
-    author_name: Option<String>,
-    recorded_at: Option<DateTime<Utc>>,
-}
-
-#[derive(ToSchema)]
-pub struct CreateCertification {
-    course_id: String,
-    /// Defaults to today (sandbox clock).
-    issued_on: Option<NaiveDate>,
-    /// Defaults to issued_on plus the course's validity.
-    expires_on: Option<NaiveDate>,
-    certificate_number: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct CreateIncident {
-    location_id: String,
-    resident_id: Option<String>,
-    #[schema(rename = "type")]
-    incident_type: IncidentType,
-    severity: Severity,
-    status: Option<IncidentStatus>,
-    title: String,
-    description: Option<String>,
-    occurred_at: Option<DateTime<Utc>>,
-    reported_by_staff_id: Option<String>,
-    body_map: Option<Vec<BodyMapEntry>>,
-    witnesses: Option<Vec<Witness>>,
-    /// Required when type is fall, refused otherwise.
-    fall: Option<FallDetails>,
-}
-
-#[derive(ToSchema)]
-pub struct CreateVisit {
-    location_id: String,
-    staff_user_id: String,
-    resident_id: Option<String>,
-    visit_type: VisitType,
-    starts_at: DateTime<Utc>,
-    /// Must be after starts_at.
-    ends_at: DateTime<Utc>,
-    notes: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct UpdateVisit {
-    location_id: Option<String>,
-    staff_user_id: Option<String>,
-    resident_id: Option<String>,
-    visit_type: Option<VisitType>,
-    starts_at: Option<DateTime<Utc>>,
-    ends_at: Option<DateTime<Utc>>,
-    notes: Option<String>,
-    /// confirmed, completed or cancelled (see the allowed transitions).
-    status: Option<VisitStatus>,
-    /// Only with status cancelled.
-    cancel_reason: Option<String>,
-}
-
-#[derive(ToSchema)]
-pub struct CreateVisitorSignIn {
-    location_id: String,
-    visitor_name: String,
-    visiting_resident_id: Option<String>,
-    purpose: String,
-    phone: Option<String>,
-    car_registration: Option<String>,
-    /// Defaults to now.
-    signed_in_at: Option<DateTime<Utc>>,
-}
-
-#[derive(ToSchema)]
-pub struct SignOut {
-    /// Defaults to now.
-    signed_out_at: Option<DateTime<Utc>>,
-}
-
-#[derive(ToSchema)]
-pub struct TestAdvance {
-    seconds: u64,
-}
-
-#[derive(ToSchema)]
 pub struct TestClock {
     now: DateTime<Utc>,
     frozen: bool,
-}
-
-#[derive(ToSchema)]
-pub struct TestEvent {
-    #[schema(rename = "type", example = "incident.critical")]
-    event_type: String,
-    /// Defaults to the data of an existing resource of the matching kind.
-    #[schema(value_type = Option<Object>)]
-    data: Option<Value>,
-}
-
-#[derive(ToSchema)]
-pub struct TestFailNext {
-    count: Option<u32>,
-    /// 500 or 503 (retried by clients), or 400, 409 or 410 (refusals).
-    status: Option<u16>,
-}
-
-#[derive(ToSchema)]
-pub struct TestFaults {
-    latency_ms: Option<u64>,
-    fail_next: Option<TestFailNext>,
-    /// The next N successful writes are committed, then their connection is closed before any
-    /// response byte is sent.
-    drop_after_commit_next: Option<u32>,
-    /// The next N successful writes are committed, then answered with their status and a body
-    /// that is not JSON.
-    garble_after_commit_next: Option<u32>,
 }
 
 #[derive(ToSchema)]
@@ -256,27 +103,16 @@ pub struct TestOk {
         PageMeta,
         ErrorBody,
         ErrorEnvelope,
-        ContactInput,
-        CreateResident,
-        UpdateResident,
-        CreateCareNote,
-        CreateCertification,
-        CreateIncident,
-        CreateVisit,
-        UpdateVisit,
-        CreateVisitorSignIn,
-        SignOut,
-        TestAdvance,
         TestClock,
-        TestEvent,
-        TestFailNext,
-        TestFaults,
         TestFaultsStateFail,
         TestFaultsState,
         TestOk
     ))
 )]
 struct ApiDoc;
+
+/// An `Idempotency-Key` the server takes: visible ASCII (tabs and spaces inside), not blank.
+const IDEMPOTENCY_KEY: &str = r"^[\t\x20-\x7e]*[\x21-\x7e][\t\x20-\x7e]*$";
 
 fn schema_ref(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
@@ -302,15 +138,17 @@ fn operation(d: &RouteDef) -> Value {
     let mut params = Vec::new();
     for seg in d.path.split('/') {
         if let Some(name) = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
-            params.push(
-                json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}),
-            );
+            let schema = match name {
+                "resource" => json!({"type": "string", "enum": testing::RESOURCES}),
+                _ => json!({"type": "string"}),
+            };
+            params.push(json!({"name": name, "in": "path", "required": true, "schema": schema}));
         }
     }
     if d.list_of.is_some() {
         params.push(
-            json!({"name": "page", "in": "query", "description": "1-based page number",
-            "schema": {"type": "integer", "minimum": 1, "default": 1}}),
+            json!({"name": "page", "in": "query", "description": "1-based page number (1 to 1,000,000)",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 1_000_000, "default": 1}}),
         );
         params.push(
             json!({"name": "page_size", "in": "query", "description": "Items per page (1 to 100)",
@@ -330,12 +168,12 @@ fn operation(d: &RouteDef) -> Value {
             json!({"name": name, "in": "query", "description": desc, "schema": param_schema(ty)}),
         );
     }
-    let test_control = d.path.starts_with("/v1/_test/");
+    let test_control = is_test_control(d.path);
     let is_post = d.method == axum::http::Method::POST;
     if is_post && !test_control {
         params.push(json!({"name": "Idempotency-Key", "in": "header", "x-loopdesk-extension": true,
-            "description": "Same key and same body: the first 2xx response is replayed (header Idempotent-Replayed: true) and nothing new is created; same key, different body: 409 idempotency_conflict",
-            "schema": {"type": "string", "minLength": 1, "maxLength": 255}}));
+            "description": "Same key and same body: the first 2xx response is replayed (header Idempotent-Replayed: true) and nothing new is created; same key, different body, or while the first request with the key is still running: 409 idempotency_conflict. 1 to 255 visible ASCII characters (otherwise 400 invalid_idempotency_key).",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": IDEMPOTENCY_KEY}}));
     }
     let mut responses = Map::new();
     let ok_schema = match (d.list_of, d.response) {
@@ -355,7 +193,7 @@ fn operation(d: &RouteDef) -> Value {
         }
     };
     responses.insert(d.status.to_string(), ok);
-    let public = is_exempt(d.path);
+    let public = is_public(d.path);
     if !public {
         responses.insert(
             "401".into(),
@@ -364,15 +202,18 @@ fn operation(d: &RouteDef) -> Value {
         if d.scope.is_some() {
             responses.insert("403".into(), error_response("The key lacks the scope; the message names it and fields.scope holds it (code insufficient_scope)"));
         }
+        responses.insert(
+            "500".into(),
+            error_response("Internal error (code internal_error)"),
+        );
+    }
+    // Test controls are neither rate limited nor affected by injected faults.
+    if !public && !test_control {
         responses.insert("429".into(), json!({
             "description": "Rate limited (120/min per key, 30 per 5 s); wait Retry-After seconds (code rate_limited)",
             "headers": {"Retry-After": {"description": "Whole seconds, at least 1", "schema": {"type": "integer", "minimum": 1}}},
             "content": {"application/json": {"schema": schema_ref("ErrorEnvelope")}}
         }));
-        responses.insert(
-            "500".into(),
-            error_response("Internal error (code internal_error)"),
-        );
         responses.insert(
             "503".into(),
             error_response("Temporarily unavailable (code service_unavailable)"),
@@ -387,11 +228,15 @@ fn operation(d: &RouteDef) -> Value {
     if d.list_of.is_some() || !d.query.is_empty() || d.body.is_some() {
         responses.insert("422".into(), error_response("Validation failed: fields maps each field to an error code (code validation_failed)"));
     }
-    if d.body.is_some() {
-        responses.insert(
-            "400".into(),
-            error_response("Body is not valid JSON (code invalid_json)"),
-        );
+    // A keyed POST's body is read (for its hash) whether or not the operation takes one.
+    let keyed = is_post && !test_control;
+    if d.body.is_some() || keyed {
+        let bad_request = match (d.body.is_some(), keyed) {
+            (true, true) => "Body is not valid JSON (code invalid_json), or Idempotency-Key is not 1 to 255 visible ASCII characters (code invalid_idempotency_key)",
+            (true, false) => "Body is not valid JSON (code invalid_json)",
+            _ => "Idempotency-Key is not 1 to 255 visible ASCII characters (code invalid_idempotency_key)",
+        };
+        responses.insert("400".into(), error_response(bad_request));
         responses.insert(
             "413".into(),
             error_response("Body too large (code payload_too_large)"),
@@ -401,11 +246,11 @@ fn operation(d: &RouteDef) -> Value {
             error_response("Body is not declared as JSON (code unsupported_media_type)"),
         );
     }
-    if is_post && !test_control {
+    if keyed {
         responses.insert(
             "409".into(),
             error_response(
-                "Idempotency-Key reused with a different body (code idempotency_conflict)",
+                "Idempotency-Key reused with a different body, or its first request is still running (code idempotency_conflict)",
             ),
         );
     }
@@ -491,6 +336,9 @@ pub fn document(test_controls: bool) -> Value {
             "description": format!("API key as a bearer token. The scope an operation needs is its security requirement's role (and x-loopdesk-scope). admin grants everything; write:X grants read:X; write:residents grants write:care-notes; read:staff grants read:courses. Scopes: {}", scope_text.join("; "))
         }
     });
+    for (name, schema) in bodies::schemas() {
+        doc["components"]["schemas"][name] = schema;
+    }
     doc["components"]["schemas"]["TestTombstone"] = json!({"type": "object", "description": "The deleted resource's last shape with deleted_at", "required": ["id", "deleted_at"]});
     doc["components"]["schemas"]["TestModify"] = json!({"type": "object", "description": "Fields to overwrite (not id, created_at, updated_at, deleted_at)"});
     doc["components"]["schemas"]["TestModified"] = json!({"type": "object", "description": "The resource's new shape", "required": ["id", "updated_at"]});

@@ -25,6 +25,8 @@ pub struct AppState {
     pub test_controls: bool,
     /// `Idempotency-Key` is honoured (see `SandboxConfig::honour_idempotency_keys`).
     pub honour_idempotency_keys: bool,
+    /// The rate limits apply (see `SandboxConfig::rate_limits`).
+    pub rate_limits: bool,
     pub time_scale: f64,
     pub no_show_grace: Duration,
     pub targets: Vec<WebhookTarget>,
@@ -33,7 +35,8 @@ pub struct AppState {
     pub faults: Arc<Mutex<Faults>>,
     /// Wakes the webhook worker and scanners (new event, clock advanced).
     pub wake: Notify,
-    /// Idempotency records being produced, so that a concurrent duplicate is refused.
+    /// Idempotency records being produced, so that a concurrent duplicate is refused. The
+    /// idempotency layer looks up a stored record and claims a slot here under this one lock.
     pub(super) inflight: Mutex<HashSet<String>>,
 }
 
@@ -51,6 +54,7 @@ impl AppState {
             clock,
             test_controls,
             honour_idempotency_keys: true,
+            rate_limits: true,
             time_scale,
             no_show_grace,
             targets,

@@ -1,5 +1,6 @@
-//! Test controls, mounted only with `--test-controls`. No key needed; not rate limited,
-//! not audited, never affected by injected faults.
+//! Test controls, mounted only with `--test-controls`. They need a key with the `admin` scope
+//! (401 without a valid key, 403 with another); not rate limited, not audited, never affected
+//! by injected faults.
 
 use std::time::Duration;
 
@@ -18,48 +19,71 @@ use crate::model::*;
 use crate::store::{Collection, Db};
 use crate::webhooks::{self, emit};
 
+/// The `{resource}` of `DELETE` and `PATCH /v1/_test/{resource}/{id}` (another: 404).
+pub const RESOURCES: &[&str] = &[
+    "locations",
+    "residents",
+    "staff",
+    "courses",
+    "certifications",
+    "visits",
+    "incidents",
+    "care-notes",
+    "visitor-sign-ins",
+];
+
 pub fn routes() -> Vec<RouteDef> {
     vec![
         RouteDef::new(Method::GET, "/v1/_test/clock", get(clock))
+            .scope("admin")
             .ext()
             .summary("Test control: the sandbox clock")
             .returns(200, "TestClock"),
         RouteDef::new(Method::POST, "/v1/_test/clock/advance", post(advance))
+            .scope("admin")
             .ext()
             .summary("Test control: advance the sandbox clock (runs the no-show and certification scanners and due webhook retries)")
             .body("TestAdvance")
             .returns(200, "TestClock"),
         RouteDef::new(Method::POST, "/v1/_test/clock/freeze", post(freeze))
+            .scope("admin")
             .ext()
             .summary("Test control: stop the sandbox clock (only advance moves it until resumed)")
             .returns(200, "TestClock"),
         RouteDef::new(Method::POST, "/v1/_test/clock/resume", post(resume))
+            .scope("admin")
             .ext()
             .summary("Test control: let the sandbox clock run again")
             .returns(200, "TestClock"),
         RouteDef::new(Method::POST, "/v1/_test/events", post(trigger))
+            .scope("admin")
             .ext()
             .summary("Test control: emit any documented event (data defaults to a real resource's)")
             .body("TestEvent")
             .returns(201, "WebhookEvent"),
         RouteDef::new(Method::POST, "/v1/_test/faults", post(set_faults))
+            .scope("admin")
             .ext()
             .summary("Test control: inject latency, failures (400/409/410/500/503) or dropped responses after commit")
             .body("TestFaults")
             .returns(200, "TestFaultsState"),
         RouteDef::new(Method::POST, "/v1/_test/faults/clear", post(clear_faults))
+            .scope("admin")
             .ext()
             .summary("Test control: remove all injected faults")
             .returns(200, "TestFaultsState"),
         RouteDef::new(Method::POST, "/v1/_test/rate-limits/reset", post(reset_limits))
+            .scope("admin")
             .ext()
             .summary("Test control: forget all rate-limit windows")
             .returns(200, "TestOk"),
         RouteDef::new(Method::DELETE, "/v1/_test/{resource}/{id}", delete(remove))
+            .scope("admin")
             .ext()
             .summary("Test control: delete a resource (leaves a tombstone). resource: locations, residents, staff, courses, certifications, visits, incidents, care-notes, visitor-sign-ins")
             .returns(200, "TestTombstone"),
         RouteDef::new(Method::PATCH, "/v1/_test/{resource}/{id}", patch(modify))
+            .scope("admin")
             .ext()
             .summary("Test control: change any fields of a resource server-side (bumps updated_at)")
             .body("TestModify")
@@ -118,13 +142,22 @@ async fn advance(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Respons
 
 async fn trigger(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let mut inp = Input::new(body)?;
-    let etype = inp.req_str("type", 100);
-    if etype
-        .as_ref()
-        .is_some_and(|t| !EVENT_TYPES.contains(&t.as_str()))
-    {
-        inp.err("type", "invalid_value");
-    }
+    // Exactly one of the event types (not trimmed, as the document's enum says).
+    let etype = match inp.raw("type") {
+        Some(Value::String(t)) if EVENT_TYPES.contains(&t.as_str()) => Some(t),
+        Some(Value::String(_)) => {
+            inp.err("type", "invalid_value");
+            None
+        }
+        Some(Value::Null) | None => {
+            inp.err("type", "required");
+            None
+        }
+        Some(_) => {
+            inp.err("type", "must_be_string");
+            None
+        }
+    };
     let data = inp.opt_object("data", |d| {
         // Any object is accepted as data.
         let keys: Vec<String> = d.keys();
@@ -354,5 +387,20 @@ async fn modify(
     match out {
         None => Err(ApiError::not_found("resource type")),
         Some(r) => Ok(Json200(r?).into_response()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The resources the document names are the ones the test controls handle.
+    #[test]
+    fn every_named_resource_is_handled() {
+        let mut db = Db::default();
+        for r in RESOURCES {
+            assert!(dispatch!(db, *r, |c| c.get("x").is_none()).is_some(), "{r}");
+        }
+        assert!(dispatch!(db, "unicorns", |c| c.get("x").is_none()).is_none());
     }
 }

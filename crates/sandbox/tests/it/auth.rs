@@ -6,13 +6,23 @@ use serde_json::json;
 
 use crate::common::*;
 
-async fn scoped() -> T {
+fn scoped_config() -> loopdesk_sandbox::SandboxConfig {
     let mut cfg = config();
     cfg.keys.push(key("k_res", &["read:residents"]));
     cfg.keys.push(key("k_visits", &["write:visits"]));
     cfg.keys.push(key("k_staff", &["read:staff"]));
     cfg.keys.push(key("k_wres", &["write:residents"]));
-    start_with(cfg).await
+    let all_but_admin: Vec<&str> = loopdesk_sandbox::http::SCOPES
+        .iter()
+        .map(|s| s.0)
+        .filter(|s| *s != "admin")
+        .collect();
+    cfg.keys.push(key("k_all_but_admin", &all_but_admin));
+    cfg
+}
+
+async fn scoped() -> T {
+    start_with(scoped_config()).await
 }
 
 #[rstest]
@@ -152,4 +162,110 @@ async fn openapi_needs_no_key() {
     let r = t.req(Method::GET, "/v1/openapi.json", None, None).await;
     assert_eq!(r.status, 200);
     assert_eq!(r.body["openapi"], "3.1.0");
+}
+
+/// Every test control, with a body that would change something.
+fn controls(resident: &str) -> Vec<(Method, String, Option<serde_json::Value>)> {
+    vec![
+        (Method::GET, "/v1/_test/clock".into(), None),
+        (
+            Method::POST,
+            "/v1/_test/clock/advance".into(),
+            Some(json!({"seconds": 400 * 86_400})),
+        ),
+        (Method::POST, "/v1/_test/clock/resume".into(), None),
+        (Method::POST, "/v1/_test/clock/freeze".into(), None),
+        (
+            Method::POST,
+            "/v1/_test/events".into(),
+            Some(json!({"type": "incident.critical"})),
+        ),
+        (
+            Method::POST,
+            "/v1/_test/faults".into(),
+            Some(json!({"fail_next": {"count": 5, "status": 500}})),
+        ),
+        (Method::POST, "/v1/_test/faults/clear".into(), None),
+        (Method::POST, "/v1/_test/rate-limits/reset".into(), None),
+        (
+            Method::PATCH,
+            format!("/v1/_test/residents/{resident}"),
+            Some(json!({"full_name": "Changed By Anyone"})),
+        ),
+        (
+            Method::DELETE,
+            format!("/v1/_test/residents/{resident}"),
+            None,
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn test_controls_need_the_admin_key_and_change_nothing_without_it() {
+    let mut cfg = scoped_config();
+    // Deliveries show whether an event was emitted.
+    cfg.webhooks.push(loopdesk_sandbox::WebhookTarget {
+        url: "http://127.0.0.1:9/never".into(),
+        secret: "s".into(),
+    });
+    let t = start_with(cfg).await;
+    let clock = t
+        .control(Method::POST, "/v1/_test/clock/freeze", None)
+        .await;
+    // A key held at the burst limit, to see that the limits are not reset.
+    for _ in 0..30 {
+        t.req(Method::GET, "/v1/residents", Some("k_res"), None)
+            .await;
+    }
+    let resident = t.first("/v1/residents").await;
+    let id = resident["id"].as_str().unwrap();
+    let deliveries = t.get("/v1/webhook-deliveries").await.body["meta"]["total"].clone();
+
+    for (method, path, body) in controls(id) {
+        for token in [None, Some("cl_live_unknown")] {
+            let r = t.req(method.clone(), &path, token, body.clone()).await;
+            assert_error(&r, 401, "unauthorized");
+        }
+        // Any scope but admin, even every other one.
+        for token in ["k_res", "k_visits", "k_all_but_admin"] {
+            let r = t
+                .req(method.clone(), &path, Some(token), body.clone())
+                .await;
+            assert_error(&r, 403, "insufficient_scope");
+            assert_eq!(r.body["error"]["fields"]["scope"], "admin", "{path}");
+        }
+    }
+
+    // Nothing changed: the clock, the faults, the rate limits, the resident, the events.
+    let now = t.control(Method::GET, "/v1/_test/clock", None).await;
+    assert_eq!(now.body, clock.body, "the clock neither moved nor resumed");
+    assert_eq!(
+        t.get("/v1/residents").await.status,
+        200,
+        "no fault injected"
+    );
+    assert_eq!(
+        t.req(Method::GET, "/v1/residents", Some("k_res"), None)
+            .await
+            .status,
+        429,
+        "the rate limits were not reset"
+    );
+    assert_eq!(t.get(&format!("/v1/residents/{id}")).await.body, resident);
+    assert_eq!(
+        t.get("/v1/webhook-deliveries").await.body["meta"]["total"],
+        deliveries,
+        "no event emitted"
+    );
+    // The admin key may (and the test controls are not audited).
+    let r = t
+        .control(
+            Method::PATCH,
+            &format!("/v1/_test/residents/{id}"),
+            Some(json!({"full_name": "Changed By Admin"})),
+        )
+        .await;
+    assert_eq!(r.body["full_name"], "Changed By Admin");
+    let audited = t.get("/v1/audit-log?q=_test&page_size=1").await;
+    assert_eq!(audited.body["meta"]["total"], 0, "{}", audited.body);
 }

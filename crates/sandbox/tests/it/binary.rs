@@ -93,8 +93,16 @@ async fn without_keys_it_creates_an_admin_key() {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    // The test controls are there, for the admin key only.
     let r = client()
         .get(format!("{base}/v1/_test/clock"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = client()
+        .get(format!("{base}/v1/_test/clock"))
+        .bearer_auth(keys[0]["token"].as_str().unwrap())
         .send()
         .await
         .unwrap();

@@ -100,9 +100,9 @@ impl T {
         self.req(Method::PATCH, path, Some(ADMIN), Some(body)).await
     }
 
-    /// A test control (no key).
+    /// A test control (with the admin key, which they need).
     pub async fn control(&self, method: Method, path: &str, body: Option<Value>) -> Resp {
-        let r = self.req(method, path, None, body).await;
+        let r = self.req(method, path, Some(ADMIN), body).await;
         assert!(
             r.status.is_success(),
             "test control {path} failed: {} {}",

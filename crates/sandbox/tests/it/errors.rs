@@ -102,6 +102,11 @@ async fn ends_before_starts_is_the_documented_422() {
 #[case(json!({}), &[("location_id", "required"), ("staff_user_id", "required"), ("visit_type", "required"), ("starts_at", "required"), ("ends_at", "required")])]
 #[case(json!({"visit_type": "dancing"}), &[("visit_type", "invalid_value")])]
 #[case(json!({"starts_at": "tomorrow"}), &[("starts_at", "invalid_datetime")])]
+// RFC 3339 as JSON Schema's date-time has it: a T between date and time.
+#[case(json!({"starts_at": "2030-05-12 09:00:00Z"}), &[("starts_at", "invalid_datetime")])]
+// Text is at most as long as the document's maxLength counts, surrounding blanks included.
+#[case(json!({"notes": format!(" {} ", "n".repeat(9_999))}), &[("notes", "too_long")])]
+#[case(json!({"location_id": "   "}), &[("location_id", "must_not_be_empty")])]
 #[case(json!({"location_id": 5}), &[("location_id", "must_be_string")])]
 #[case(json!({"location_id": "loc_nope"}), &[("location_id", "not_found")])]
 #[case(json!({"colour": "red"}), &[("colour", "unknown_field")])]
@@ -135,6 +140,8 @@ async fn body_must_be_an_object() {
 #[case("/v1/residents?include_deleted=maybe", "include_deleted")]
 #[case("/v1/residents?status=asleep", "status")]
 #[case("/v1/visits?from=2020-13-45", "from")]
+#[case("/v1/visits?from=2030-05-12%2009:00:00Z", "from")]
+#[case("/v1/residents?page=1000001", "page")]
 #[case("/v1/incidents?severity=apocalyptic", "severity")]
 #[tokio::test]
 async fn bad_query_parameters_are_422_per_field(#[case] path: &str, #[case] field: &str) {

@@ -63,7 +63,7 @@ async fn fail_next_n_requests_with_500_or_503_then_recover() {
         .req(
             Method::POST,
             "/v1/_test/faults",
-            None,
+            Some(ADMIN),
             Some(json!({"fail_next": {"status": 418}})),
         )
         .await;

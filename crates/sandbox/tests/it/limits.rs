@@ -103,3 +103,16 @@ async fn rejected_requests_are_audited_as_429() {
     assert_eq!(r.status, 200);
     assert_eq!(r.body["data"][0]["status"], 429);
 }
+
+#[tokio::test]
+async fn without_rate_limits_nothing_is_limited() {
+    let t = start_with(loopdesk_sandbox::SandboxConfig {
+        rate_limits: false,
+        ..config()
+    })
+    .await;
+    t.control(Method::POST, "/v1/_test/clock/freeze", None)
+        .await;
+    // Far over both limits in one frozen instant.
+    burst(&t, ADMIN, 150).await;
+}

@@ -132,6 +132,20 @@ async fn extensions_and_scopes_are_marked() {
         if let Some(scope) = op.get("x-loopdesk-scope") {
             assert_eq!(op["security"][0]["bearerAuth"][0], *scope, "{m} {p}");
         }
+        // Test controls need the admin key, and are neither rate limited nor faulted.
+        if p.starts_with("/v1/_test/") {
+            assert_eq!(
+                op["security"],
+                json!([{"bearerAuth": ["admin"]}]),
+                "{m} {p}"
+            );
+            for status in ["401", "403"] {
+                assert!(op["responses"][status].is_object(), "{m} {p} {status}");
+            }
+            for status in ["429", "503"] {
+                assert!(op["responses"].get(status).is_none(), "{m} {p} {status}");
+            }
+        }
         if m == "post" && !p.starts_with("/v1/_test") {
             let params = op["parameters"].as_array().unwrap();
             let idem = params
@@ -356,6 +370,175 @@ async fn sample_request_bodies_validate_against_the_request_schemas() {
         &json!({"status": "cancelled", "cancel_reason": "r"}),
         "visit patch",
     );
+}
+
+/// Bodies on either side of the bounds the document declares: the document and the server
+/// agree on each (valid by the document: created; invalid: 422).
+#[tokio::test]
+async fn the_server_accepts_exactly_what_the_request_schemas_allow() {
+    // Many requests, one key: the limits are not what is tested here.
+    let t = start_with(loopdesk_sandbox::SandboxConfig {
+        rate_limits: false,
+        ..config()
+    })
+    .await;
+    let doc = t.get("/v1/openapi.json").await.body;
+    let loc = t.first("/v1/locations").await["id"].clone();
+    let res = t.first("/v1/residents?status=current").await["id"].clone();
+    let staff = t.first("/v1/staff").await["id"].clone();
+    let notes = format!("/v1/residents/{}/care-notes", res.as_str().unwrap());
+    let incident = |extra: Value| {
+        let mut b = json!({"location_id": loc, "type": "other", "severity": "low", "title": "t"});
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        b
+    };
+    let fall = json!({"place": "lounge", "was_witnessed": false, "injury": "none"});
+    let cases: Vec<(&str, &str, Value, bool)> = vec![
+        ("/v1/incidents", "CreateIncident", incident(json!({})), true),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"title": " \t\u{3000}"})),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"title": "x".repeat(201)})),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"title": format!(" {} ", "x".repeat(199))})),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"colour": "red"})),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"fall": null})),
+            true,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"fall": fall})),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"type": "fall"})),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"type": "fall", "fall": null})),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"type": "fall", "fall": fall})),
+            true,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(
+                json!({"type": "fall", "fall": {"place": "hall", "was_witnessed": true, "injury": "none", "extra": 1}}),
+            ),
+            false,
+        ),
+        (
+            "/v1/incidents",
+            "CreateIncident",
+            incident(json!({"witnesses": [{"name": " "}]})),
+            false,
+        ),
+        (
+            &notes,
+            "CreateCareNote",
+            json!({"category": "general", "body": "b"}),
+            false,
+        ),
+        (
+            &notes,
+            "CreateCareNote",
+            json!({"category": "general", "body": "b", "author_name": "  "}),
+            false,
+        ),
+        (
+            &notes,
+            "CreateCareNote",
+            json!({"category": "general", "body": "b", "author_name": "A"}),
+            true,
+        ),
+        (
+            &notes,
+            "CreateCareNote",
+            json!({"category": "general", "body": "b", "author_staff_id": staff}),
+            true,
+        ),
+        (
+            &notes,
+            "CreateCareNote",
+            json!({"category": "general", "body": " ", "author_name": "A"}),
+            false,
+        ),
+        (
+            "/v1/visitor-sign-ins",
+            "CreateVisitorSignIn",
+            json!({"location_id": loc, "visitor_name": "", "purpose": "p"}),
+            false,
+        ),
+        (
+            "/v1/visitor-sign-ins",
+            "CreateVisitorSignIn",
+            json!({"location_id": loc, "visitor_name": "V", "purpose": "p", "phone": "  "}),
+            true,
+        ),
+        (
+            "/v1/residents",
+            "CreateResident",
+            json!({"full_name": "A B", "room_number": "1", "date_of_birth": "1940-1-1", "location_id": loc}),
+            false,
+        ),
+        (
+            "/v1/residents",
+            "CreateResident",
+            json!({"full_name": "A B", "room_number": "1", "date_of_birth": "1940-01-01", "location_id": loc,
+                   "contacts": [{"name": "C", "relationship": "son", "email": "not an address"}]}),
+            false,
+        ),
+        (
+            "/v1/residents",
+            "CreateResident",
+            json!({"full_name": "A B", "room_number": "1", "date_of_birth": "1940-01-01", "location_id": loc,
+                   "contacts": [{"name": "C", "relationship": "son", "email": " ", "phone": null}]}),
+            true,
+        ),
+    ];
+    for (path, schema, body, valid) in cases {
+        let by_doc = validator(&doc, &schema_ref(schema)).is_valid(&body);
+        assert_eq!(by_doc, valid, "the document on {schema} {body}");
+        let r = t.post(path, body.clone()).await;
+        let expected = if valid { 201 } else { 422 };
+        assert_eq!(
+            r.status, expected,
+            "the server on {path} {body}: {}",
+            r.body
+        );
+    }
 }
 
 /// The public document (no test controls) is pinned, so any change to the contract shows up in

@@ -128,13 +128,13 @@ async fn tombstones_for_other_resources() {
         .req(
             Method::DELETE,
             &format!("/v1/_test/visits/{id}"),
-            None,
+            Some(ADMIN),
             None,
         )
         .await;
     assert_error(&again, 404, "not_found");
     let unknown = t
-        .req(Method::DELETE, "/v1/_test/unicorns/x", None, None)
+        .req(Method::DELETE, "/v1/_test/unicorns/x", Some(ADMIN), None)
         .await;
     assert_error(&unknown, 404, "not_found");
 }
@@ -165,7 +165,7 @@ async fn server_side_modification_bumps_updated_at() {
         .req(
             Method::PATCH,
             &format!("/v1/_test/residents/{id}"),
-            None,
+            Some(ADMIN),
             Some(json!({"id": "x", "nope": 1})),
         )
         .await;
@@ -176,7 +176,7 @@ async fn server_side_modification_bumps_updated_at() {
         .req(
             Method::PATCH,
             &format!("/v1/_test/residents/{id}"),
-            None,
+            Some(ADMIN),
             Some(json!({"status": "flying"})),
         )
         .await;

@@ -543,11 +543,22 @@ async fn every_documented_event_can_be_triggered() {
         .req(
             Method::POST,
             "/v1/_test/events",
-            None,
+            Some(ADMIN),
             Some(json!({"type": "party.started"})),
         )
         .await;
     assert_error(&bad, 422, "validation_failed");
+    // Exactly a type the document's enum names.
+    let bad = t
+        .req(
+            Method::POST,
+            "/v1/_test/events",
+            Some(ADMIN),
+            Some(json!({"type": " incident.critical"})),
+        )
+        .await;
+    assert_error(&bad, 422, "validation_failed");
+    assert_eq!(bad.body["error"]["fields"]["type"], "invalid_value");
 }
 
 #[tokio::test]

@@ -391,3 +391,25 @@ async fn impossible_visit_times_are_refused_and_a_past_start_is_kept() {
         "scheduled"
     );
 }
+
+/// Dates are exactly `YYYY-MM-DD`, as JSON Schema's date format has them.
+#[rstest::rstest]
+#[case("1940-1-1")]
+#[case("1940-01-1")]
+#[case("+1940-01-01")]
+#[case(" 1940-01-01")]
+#[case("1940-02-30")]
+#[tokio::test]
+async fn dates_are_exactly_year_month_day(#[case] date: &str) {
+    let t = start().await;
+    let loc = t.first("/v1/locations").await;
+    let r = t
+        .post(
+            "/v1/residents",
+            json!({"full_name": "Ada Lovelace", "room_number": "12", "date_of_birth": date,
+                   "location_id": loc["id"]}),
+        )
+        .await;
+    assert_error(&r, 422, "validation_failed");
+    assert_eq!(r.body["error"]["fields"]["date_of_birth"], "invalid_date");
+}
