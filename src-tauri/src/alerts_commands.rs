@@ -17,7 +17,7 @@ use crate::AppState;
 
 #[tauri::command]
 pub async fn list_alerts(state: State<'_, AppState>) -> Result<AlertsView, CommandError> {
-    state.desk()?.list_alerts().await
+    state.desk_as("list_alerts").await?.list_alerts().await
 }
 
 /// `by`: the name of the staff member acknowledging.
@@ -27,14 +27,22 @@ pub async fn acknowledge_alert(
     id: i64,
     by: String,
 ) -> Result<Alert, CommandError> {
-    state.desk()?.acknowledge_alert(id, by).await
+    state
+        .desk_as("acknowledge_alert")
+        .await?
+        .acknowledge_alert(id, by)
+        .await
 }
 
 #[tauri::command]
 pub async fn alert_feed_status(
     state: State<'_, AppState>,
 ) -> Result<AlertFeedStatus, CommandError> {
-    state.desk()?.alert_feed_status().await
+    state
+        .desk_as("alert_feed_status")
+        .await?
+        .alert_feed_status()
+        .await
 }
 
 /// Streams [`AlertEvent`]s to the window until it goes away.
@@ -44,7 +52,8 @@ pub async fn watch_alerts(
     on_event: Channel<AlertEvent>,
 ) -> Result<(), CommandError> {
     state
-        .desk()?
+        .desk_as("watch_alerts")
+        .await?
         .forward_alert_events(move |event| on_event.send(event).is_ok());
     Ok(())
 }
@@ -57,7 +66,8 @@ pub async fn save_bridge_settings(
     device_token: Option<String>,
 ) -> Result<SettingsView, CommandError> {
     state
-        .desk()?
+        .desk_as("save_bridge_settings")
+        .await?
         .save_bridge_settings(bridge_url, device_token.map(Secret::new))
         .await
 }

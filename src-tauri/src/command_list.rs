@@ -3,7 +3,38 @@
 //! tests (`ui/src/lib/commands.test.ts`) and the window tests (`tests/window/commands.rs`) check
 //! that they call nothing else and that the UI wraps, and its mock answers, every command.
 
+use loopdesk_core::desk::staff_lock::Access;
+use loopdesk_core::store::repo::pins::DeskRole;
 use serde::Serialize;
+
+/// Who may call a command (`#[access(…)]` in the list): checked in Rust by the command itself
+/// (`AppState::desk_as`), proven for every command and every role by a test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Level {
+    /// The locked kiosk too: nothing private.
+    Kiosk,
+    Receptionist,
+    ShiftLead,
+    Manager,
+}
+
+impl Level {
+    /// What the desk checks.
+    pub const fn access(self) -> Access {
+        match self {
+            Self::Kiosk => Access::Kiosk,
+            Self::Receptionist => Access::Staff(DeskRole::Receptionist),
+            Self::ShiftLead => Access::Staff(DeskRole::ShiftLead),
+            Self::Manager => Access::Staff(DeskRole::Manager),
+        }
+    }
+}
+
+pub const KIOSK: Level = Level::Kiosk;
+pub const RECEPTION: Level = Level::Receptionist;
+pub const SHIFT_LEAD: Level = Level::ShiftLead;
+pub const MANAGER: Level = Level::Manager;
 
 /// One command of the app, as the webview calls it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -12,17 +43,40 @@ pub struct Command {
     pub name: &'static str,
     /// Registered only in a build with the `demo` feature (`#[demo]` in the list).
     pub demo: bool,
+    /// Who may call it; every command says (a test checks).
+    pub access: Option<Level>,
 }
 
 impl Command {
     pub const fn new(name: &'static str) -> Self {
-        Self { name, demo: false }
+        Self {
+            name,
+            demo: false,
+            access: None,
+        }
     }
 
     /// `#[demo]`: only in a build with the `demo` feature.
     pub const fn demo(self) -> Self {
         Self { demo: true, ..self }
     }
+
+    /// `#[access(LEVEL)]`: who may call it.
+    pub const fn access(self, level: Level) -> Self {
+        Self {
+            access: Some(level),
+            ..self
+        }
+    }
+}
+
+/// The level the list gives command `name` (the command checks it itself; see
+/// `AppState::desk_as`).
+pub fn level_of(name: &str) -> Option<Level> {
+    crate::COMMANDS
+        .iter()
+        .find(|c| c.name == name)
+        .and_then(|c| c.access)
 }
 
 #[cfg(test)]
@@ -70,6 +124,16 @@ mod tests {
         if std::fs::read_to_string(&path).ok().as_deref() != Some(json.as_str()) {
             std::fs::write(&path, json).unwrap();
         }
+    }
+
+    #[test]
+    fn every_command_says_who_may_call_it() {
+        let silent: Vec<&str> = COMMANDS
+            .iter()
+            .filter(|c| c.access.is_none())
+            .map(|c| c.name)
+            .collect();
+        assert!(silent.is_empty(), "add #[access(…)] to: {silent:?}");
     }
 
     #[test]

@@ -38,7 +38,8 @@ pub async fn search_residents(
     limit: Option<u32>,
 ) -> Result<Vec<Resident>, CommandError> {
     state
-        .desk()?
+        .desk_as("search_residents")
+        .await?
         .search_residents(text, location_id, status, limit)
         .await
 }
@@ -48,7 +49,7 @@ pub async fn get_resident(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<ResidentDetail, CommandError> {
-    state.desk()?.get_resident(id).await
+    state.desk_as("get_resident").await?.get_resident(id).await
 }
 
 #[tauri::command]
@@ -59,14 +60,19 @@ pub async fn add_care_note(
     category: String,
 ) -> Result<CareNoteView, CommandError> {
     state
-        .desk()?
+        .desk_as("add_care_note")
+        .await?
         .add_care_note(resident_id, body, category)
         .await
 }
 
 #[tauri::command]
 pub async fn list_locations(state: State<'_, AppState>) -> Result<Vec<Location>, CommandError> {
-    state.desk()?.list_locations().await
+    state
+        .desk_as("list_locations")
+        .await?
+        .list_locations()
+        .await
 }
 
 #[tauri::command]
@@ -74,7 +80,11 @@ pub async fn list_staff(
     state: State<'_, AppState>,
     location_id: Option<String>,
 ) -> Result<Vec<Staff>, CommandError> {
-    state.desk()?.list_staff(location_id).await
+    state
+        .desk_as("list_staff")
+        .await?
+        .list_staff(location_id)
+        .await
 }
 
 #[tauri::command]
@@ -84,7 +94,11 @@ pub async fn list_visits(
     to: String,
     location_id: Option<String>,
 ) -> Result<Vec<VisitView>, CommandError> {
-    state.desk()?.list_visits(from, to, location_id).await
+    state
+        .desk_as("list_visits")
+        .await?
+        .list_visits(from, to, location_id)
+        .await
 }
 
 #[tauri::command]
@@ -92,7 +106,11 @@ pub async fn confirm_visit(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<VisitView, CommandError> {
-    state.desk()?.confirm_visit(id).await
+    state
+        .desk_as("confirm_visit")
+        .await?
+        .confirm_visit(id)
+        .await
 }
 
 #[tauri::command]
@@ -100,7 +118,11 @@ pub async fn complete_visit(
     state: State<'_, AppState>,
     id: String,
 ) -> Result<VisitView, CommandError> {
-    state.desk()?.complete_visit(id).await
+    state
+        .desk_as("complete_visit")
+        .await?
+        .complete_visit(id)
+        .await
 }
 
 #[tauri::command]
@@ -109,7 +131,11 @@ pub async fn cancel_visit(
     id: String,
     reason: String,
 ) -> Result<VisitView, CommandError> {
-    state.desk()?.cancel_visit(id, reason).await
+    state
+        .desk_as("cancel_visit")
+        .await?
+        .cancel_visit(id, reason)
+        .await
 }
 
 #[tauri::command]
@@ -126,7 +152,8 @@ pub async fn schedule_visit(
     confirm_past: Option<bool>,
 ) -> Result<VisitView, CommandError> {
     state
-        .desk()?
+        .desk_as("schedule_visit")
+        .await?
         .schedule_visit(ScheduleVisit {
             location_id,
             staff_user_id,
@@ -142,7 +169,7 @@ pub async fn schedule_visit(
 
 #[tauri::command]
 pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncStatus, CommandError> {
-    state.desk()?.sync_status().await
+    state.desk_as("sync_status").await?.sync_status().await
 }
 
 /// Streams [`SyncEvent`]s to the window until it goes away.
@@ -152,21 +179,26 @@ pub async fn watch_sync(
     on_event: Channel<SyncEvent>,
 ) -> Result<(), CommandError> {
     state
-        .desk()?
+        .desk_as("watch_sync")
+        .await?
         .forward_sync_events(move |event| on_event.send(event).is_ok());
     Ok(())
 }
 
 #[tauri::command]
 pub async fn sync_now(state: State<'_, AppState>) -> Result<(), CommandError> {
-    state.desk()?.sync_now().await
+    state.desk_as("sync_now").await?.sync_now().await
 }
 
 #[tauri::command]
 pub async fn outbox_attention(
     state: State<'_, AppState>,
 ) -> Result<Vec<AttentionEntry>, CommandError> {
-    state.desk()?.outbox_attention().await
+    state
+        .desk_as("outbox_attention")
+        .await?
+        .outbox_attention()
+        .await
 }
 
 #[tauri::command]
@@ -175,7 +207,11 @@ pub async fn resubmit_outbox_entry(
     seq: i64,
     payload: serde_json::Value,
 ) -> Result<(), CommandError> {
-    state.desk()?.resubmit_outbox_entry(seq, payload).await
+    state
+        .desk_as("resubmit_outbox_entry")
+        .await?
+        .resubmit_outbox_entry(seq, payload)
+        .await
 }
 
 /// Not in the first contract: gives up a refused write that cannot be fixed.
@@ -184,12 +220,16 @@ pub async fn discard_outbox_entry(
     state: State<'_, AppState>,
     seq: i64,
 ) -> Result<(), CommandError> {
-    state.desk()?.discard_outbox_entry(seq).await
+    state
+        .desk_as("discard_outbox_entry")
+        .await?
+        .discard_outbox_entry(seq)
+        .await
 }
 
 #[tauri::command]
 pub async fn get_settings(state: State<'_, AppState>) -> Result<SettingsView, CommandError> {
-    state.desk()?.get_settings().await
+    state.desk_as("get_settings").await?.get_settings().await
 }
 
 /// The key goes straight into a [`Secret`] (never logged) and on to the OS keyring.
@@ -201,18 +241,23 @@ pub async fn save_settings(
     api_key: Option<String>,
 ) -> Result<SettingsView, CommandError> {
     state
-        .desk()?
+        .desk_as("save_settings")
+        .await?
         .save_settings(api_base_url, location_id, api_key.map(Secret::new))
         .await
 }
 
 #[tauri::command]
 pub async fn test_connection(state: State<'_, AppState>) -> Result<ConnectionTest, CommandError> {
-    state.desk()?.test_connection().await
+    state
+        .desk_as("test_connection")
+        .await?
+        .test_connection()
+        .await
 }
 
 /// "This desk": open alerts, visits overdue and due soon, writes waiting, certifications expired.
 #[tauri::command]
 pub async fn desk_summary(state: State<'_, AppState>) -> Result<DeskSummary, CommandError> {
-    state.desk()?.desk_summary().await
+    state.desk_as("desk_summary").await?.desk_summary().await
 }

@@ -8,12 +8,15 @@ mod command_list;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo_commands;
+mod staff_lock_commands;
 mod state;
 
 use tauri::Manager;
 
 pub use command_list::Command;
 pub use state::AppState;
+
+use command_list::{KIOSK, MANAGER, RECEPTION, SHIFT_LEAD};
 
 /// Builds and runs the app. Start-up failures never panic: they become a state that the UI
 /// shows as a full-page explanation.
@@ -80,36 +83,48 @@ macro_rules! app_commands {
 }
 
 app_commands! {
-    commands::startup_state,
-    commands::app_info,
-    commands::create_fresh_database,
-    commands::search_residents,
-    commands::get_resident,
-    commands::add_care_note,
-    commands::list_locations,
-    commands::list_staff,
-    commands::list_visits,
-    commands::confirm_visit,
-    commands::complete_visit,
-    commands::cancel_visit,
-    commands::schedule_visit,
-    commands::sync_status,
-    commands::watch_sync,
-    commands::sync_now,
-    commands::outbox_attention,
-    commands::resubmit_outbox_entry,
-    commands::discard_outbox_entry,
-    commands::get_settings,
-    commands::save_settings,
-    commands::test_connection,
-    commands::desk_summary,
-    alerts_commands::list_alerts,
-    alerts_commands::acknowledge_alert,
-    alerts_commands::alert_feed_status,
-    alerts_commands::watch_alerts,
-    alerts_commands::save_bridge_settings,
-    #[demo] demo_commands::set_demo_sandbox,
-    #[demo] demo_commands::demo_server_visit,
-    #[demo] demo_commands::trigger_demo_alert,
-    #[demo] demo_commands::set_demo_bridge,
+    #[access(KIOSK)] commands::startup_state,
+    #[access(KIOSK)] commands::app_info,
+    #[access(KIOSK)] commands::create_fresh_database,
+    #[access(SHIFT_LEAD)] commands::search_residents,
+    #[access(SHIFT_LEAD)] commands::get_resident,
+    #[access(SHIFT_LEAD)] commands::add_care_note,
+    #[access(RECEPTION)] commands::list_locations,
+    #[access(SHIFT_LEAD)] commands::list_staff,
+    #[access(SHIFT_LEAD)] commands::list_visits,
+    #[access(SHIFT_LEAD)] commands::confirm_visit,
+    #[access(SHIFT_LEAD)] commands::complete_visit,
+    #[access(SHIFT_LEAD)] commands::cancel_visit,
+    #[access(SHIFT_LEAD)] commands::schedule_visit,
+    #[access(KIOSK)] commands::sync_status,
+    #[access(KIOSK)] commands::watch_sync,
+    #[access(RECEPTION)] commands::sync_now,
+    #[access(MANAGER)] commands::outbox_attention,
+    #[access(MANAGER)] commands::resubmit_outbox_entry,
+    #[access(MANAGER)] commands::discard_outbox_entry,
+    #[access(MANAGER)] commands::get_settings,
+    #[access(MANAGER)] commands::save_settings,
+    #[access(MANAGER)] commands::test_connection,
+    #[access(RECEPTION)] commands::desk_summary,
+    #[access(RECEPTION)] alerts_commands::list_alerts,
+    #[access(RECEPTION)] alerts_commands::acknowledge_alert,
+    #[access(KIOSK)] alerts_commands::alert_feed_status,
+    #[access(KIOSK)] alerts_commands::watch_alerts,
+    #[access(MANAGER)] alerts_commands::save_bridge_settings,
+    #[access(KIOSK)] staff_lock_commands::lock_status,
+    #[access(KIOSK)] staff_lock_commands::watch_lock,
+    #[access(KIOSK)] staff_lock_commands::pin_holders,
+    #[access(KIOSK)] staff_lock_commands::unlock,
+    #[access(RECEPTION)] staff_lock_commands::still_here,
+    #[access(KIOSK)] staff_lock_commands::lock_desk,
+    #[access(KIOSK)] staff_lock_commands::set_first_manager_pin,
+    #[access(MANAGER)] staff_lock_commands::list_pins,
+    #[access(MANAGER)] staff_lock_commands::set_staff_pin,
+    #[access(MANAGER)] staff_lock_commands::set_staff_role,
+    #[access(MANAGER)] staff_lock_commands::remove_staff_pin,
+    #[access(MANAGER)] staff_lock_commands::set_idle_lock,
+    #[demo] #[access(KIOSK)] demo_commands::set_demo_sandbox,
+    #[demo] #[access(KIOSK)] demo_commands::demo_server_visit,
+    #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,
+    #[demo] #[access(KIOSK)] demo_commands::set_demo_bridge,
 }

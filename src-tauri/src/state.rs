@@ -103,6 +103,19 @@ impl AppState {
         self.read().demo.clone()
     }
 
+    /// The desk, for command `name`, once the staff lock allows it: who may call each command
+    /// is declared in the command list (`#[access(…)]` in `lib.rs`); a command the list does
+    /// not know is refused.
+    pub async fn desk_as(&self, name: &str) -> Result<Arc<Desk>, CommandError> {
+        let level = crate::command_list::level_of(name).ok_or_else(|| {
+            tracing::error!(command = name, "a command the list does not declare");
+            CommandError::new(Code::Forbidden, "This is not available.")
+        })?;
+        let desk = self.desk()?;
+        desk.authorize(level.access()).await?;
+        Ok(desk)
+    }
+
     /// Stops the sync engine (on exit).
     pub fn shutdown(&self) {
         if let Some(desk) = self.read().desk.clone() {

@@ -151,8 +151,9 @@ fn forbidden(role: DeskRole) -> CommandError {
 }
 
 impl Desk {
-    /// Checks that the desk's current state allows `access`, and counts as use (the idle time
-    /// starts again). Returns the session it runs in (none on the kiosk).
+    /// Checks that the desk's current state allows `access`; a staff command counts as use
+    /// (the idle time starts again; the kiosk's own commands do not). Returns the session it
+    /// runs in (none on the kiosk).
     pub async fn authorize(&self, access: Access) -> Result<Option<Session>, CommandError> {
         let now = self.clock.now();
         let (setting_up, idle) = self.lock_settings().await?;
@@ -171,7 +172,9 @@ impl Desk {
                     (None, true)
                 }
                 Some((session, last)) => {
-                    *last = now;
+                    if matches!(access, Access::Staff(_)) {
+                        *last = now;
+                    }
                     (Some(session.clone()), false)
                 }
                 None => (None, false),
@@ -345,6 +348,13 @@ impl Desk {
                 })
             }
         }
+    }
+
+    /// The person at the desk is still using it (typing, reading): the idle time starts again.
+    /// Locked: `locked`.
+    pub async fn still_here(&self) -> Result<LockStatus, CommandError> {
+        self.authorize(Access::Staff(DeskRole::Receptionist)).await?;
+        self.lock_status().await
     }
 
     /// Locks the desk back to the kiosk.
