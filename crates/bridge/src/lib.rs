@@ -26,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 
 pub mod api;
 mod error;
+mod locks;
 pub mod metrics;
 pub mod schemes;
 pub mod store;

@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{oneshot, watch};
 
 use crate::error::{invalid, Error, Result};
+use crate::locks::lock;
 use crate::schemes::{signing_key, Scheme, STANDARD_SECRET_PREFIX};
 
 /// How long the previous secret keeps verifying after `endpoint rotate`.
@@ -225,14 +226,14 @@ struct Notifier {
 
 impl Notifier {
     fn subscribe(&self, org: &str) -> watch::Receiver<i64> {
-        let mut orgs = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut orgs = lock(&self.orgs);
         orgs.entry(org.to_owned())
             .or_insert_with(|| watch::channel(0).0)
             .subscribe()
     }
 
     fn notify(&self, org: &str, cursor: i64) {
-        let orgs = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
+        let orgs = lock(&self.orgs);
         if let Some(tx) = orgs.get(org) {
             tx.send_replace(cursor);
         }
@@ -481,18 +482,13 @@ impl Store {
 
     /// Runs `f` on a pooled connection (on the calling thread).
     fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop();
+        let pooled = lock(&self.inner.readers).pop();
         let mut conn = match pooled {
             Some(c) => c,
             None => open_connection(&self.inner.path)?,
         };
         let out = f(&mut conn);
-        let mut pool = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
+        let mut pool = lock(&self.inner.readers);
         if pool.len() < 8 {
             pool.push(conn);
         }
