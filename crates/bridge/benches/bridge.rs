@@ -84,8 +84,9 @@ struct Target {
 
 impl Target {
     async fn post(&self, id: &str, ty: &str) {
+        let occurred = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let body = json!({
-            "id": id, "type": ty, "occurred_at": "2026-05-22T08:14:55Z",
+            "id": id, "type": ty, "occurred_at": occurred,
             "organization_id": "org_bench",
             "data": {"incident_id": format!("inc_{id}"), "severity": "critical",
                      "resident_id": "res_1", "title": "Witnessed fall in lounge"}

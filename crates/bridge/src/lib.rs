@@ -124,6 +124,14 @@ async fn purge_loop(
             Ok(n) => tracing::info!(events = n, "purged events past retention"),
             Err(e) => tracing::error!(error = %e, "retention purge failed"),
         }
+        match store.forget_seen_ids(chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                ids = n,
+                "forgot event ids a replay of which is refused anyway"
+            ),
+            Err(e) => tracing::error!(error = %e, "forgetting old event ids failed"),
+        }
         tokio::select! {
             _ = stop.cancelled() => return,
             _ = tokio::time::sleep(every) => {}

@@ -38,7 +38,10 @@ const MAX_NAME_LEN: usize = 200;
 const MAX_SECRET_LEN: usize = 1024;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_init.sql")),
+        M::up(include_str!("../migrations/0002_seen_event_ids.sql")),
+    ])
 }
 
 /// An endpoint as the intake needs it: whom it belongs to and which keys verify it now.
@@ -82,6 +85,9 @@ pub struct NewEvent {
     pub resource_id: Option<String>,
     /// The raw JSON body as received.
     pub data: String,
+    /// Until when its id must be remembered for dedupe, after the event itself is purged; `None`
+    /// for ever. See [`crate::api::hooks`] for how the intake chooses it.
+    pub remember_until: Option<DateTime<Utc>>,
 }
 
 /// What an insert did.
@@ -89,8 +95,8 @@ pub struct NewEvent {
 pub enum Inserted {
     /// A new event, durably stored at this cursor.
     Stored(i64),
-    /// The event id was already stored (at this cursor); nothing was written.
-    Duplicate(i64),
+    /// The event id was seen before (the event may since have been purged); nothing was written.
+    Duplicate,
 }
 
 /// A stored event as the feed serves it.
@@ -144,6 +150,8 @@ pub trait EventStore: Send + Sync + 'static {
     fn subscribe(&self, org: &str) -> watch::Receiver<i64>;
     /// Deletes events received before `cutoff`; returns how many.
     fn purge_received_before(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
+    /// Forgets the remembered event ids whose `remember_until` is before `now`; returns how many.
+    fn forget_seen_ids(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
     /// The highest cursor ever issued (0 when none), across all organisations. A device's
     /// cursor above it comes from another (reset or replaced) store.
     fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>>;
@@ -368,6 +376,12 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
     let received_ms = now.timestamp_millis();
     let mut out = Vec::with_capacity(batch.len());
     {
+        // The id is remembered first: a replay of an event that is gone (purged) is still known.
+        let mut remember = tx.prepare_cached(
+            "INSERT INTO seen_events (org, source, event_id, first_seen_ms, remember_until_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (org, source, event_id) DO NOTHING",
+        )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO events (org, source, event_id, endpoint_id, type, occurred_at,
                  received_at, received_unix_ms, resource_id, data)
@@ -375,11 +389,17 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
              ON CONFLICT (org, source, event_id) DO NOTHING
              RETURNING seq",
         )?;
-        let mut existing = tx.prepare_cached(
-            "SELECT seq FROM events WHERE org = ?1 AND source = ?2 AND event_id = ?3",
-        )?;
         for req in batch {
             let e = &req.event;
+            let remember_until = e.remember_until.map(|t| t.timestamp_millis());
+            let new_id =
+                remember.execute(params![e.org, e.source, e.id, received_ms, remember_until])?;
+            if new_id == 0 {
+                out.push(Inserted::Duplicate);
+                continue;
+            }
+            // The events' own uniqueness still holds (an id forgotten early, e.g. after the
+            // retention was raised, while its event is kept).
             let seq: Option<i64> = insert
                 .query_row(
                     params![
@@ -399,9 +419,7 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
                 .optional()?;
             out.push(match seq {
                 Some(seq) => Inserted::Stored(seq),
-                None => Inserted::Duplicate(
-                    existing.query_row(params![e.org, e.source, e.id], |r| r.get(0))?,
-                ),
+                None => Inserted::Duplicate,
             });
         }
     }
@@ -809,6 +827,25 @@ impl EventStore for Store {
                 let n = c.execute(
                     "DELETE FROM events WHERE seq IN
                         (SELECT seq FROM events WHERE received_unix_ms < ?1 LIMIT ?2)",
+                    params![ms, PURGE_CHUNK],
+                )?;
+                total += n as u64;
+                if (n as i64) < PURGE_CHUNK {
+                    return Ok(total);
+                }
+            }
+        }))
+    }
+
+    fn forget_seen_ids(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64>> {
+        let ms = now.timestamp_millis();
+        Box::pin(self.blocking(move |c| {
+            let mut total = 0u64;
+            loop {
+                let n = c.execute(
+                    "DELETE FROM seen_events WHERE (org, source, event_id) IN
+                        (SELECT org, source, event_id FROM seen_events
+                         WHERE remember_until_ms < ?1 LIMIT ?2)",
                     params![ms, PURGE_CHUNK],
                 )?;
                 total += n as u64;

@@ -58,7 +58,10 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Refused(r) => {
                 let status = match r {
-                    Refusal::NotJson | Refusal::InvalidEvent(_) => StatusCode::BAD_REQUEST,
+                    Refusal::NotJson
+                    | Refusal::InvalidEvent(_)
+                    | Refusal::MissingId
+                    | Refusal::TooOld => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNAUTHORIZED,
                 };
                 (status, r.code(), r.to_string())

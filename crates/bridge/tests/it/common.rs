@@ -295,9 +295,29 @@ fn h(k: &str, v: impl Into<String>) -> (String, String) {
     (k.to_owned(), v.into())
 }
 
-/// A signed delivery of event `id` of type `ty`, sent at unix time `ts`.
+/// `t` (unix seconds) as RFC 3339, e.g. `2026-11-25T08:14:55Z`.
+pub fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .expect("a unix time in range")
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A signed delivery of event `id` of type `ty`, sent at unix time `ts` (which is also when it
+/// happened).
 pub fn delivery(scheme: Scheme, secret: &str, id: &str, ty: &str, ts: i64) -> Delivery {
-    let occurred = "2026-05-22T08:14:55Z";
+    delivery_at(scheme, secret, id, ty, ts, &rfc3339(ts))
+}
+
+/// A signed delivery of event `id` of type `ty`, sent at unix time `ts`, that happened at
+/// `occurred` (RFC 3339).
+pub fn delivery_at(
+    scheme: Scheme,
+    secret: &str,
+    id: &str,
+    ty: &str,
+    ts: i64,
+    occurred: &str,
+) -> Delivery {
     match scheme {
         Scheme::CareLoop => {
             let body = json!({

@@ -378,6 +378,9 @@ async fn feed_page_shape() {
     let received = ev["received_at"].as_str().unwrap();
     assert!(chrono::DateTime::parse_from_rfc3339(received).is_ok());
     ev["received_at"] = "[received_at]".into();
+    assert_eq!(ev["occurred_at"], ev["data"]["occurred_at"]);
+    ev["occurred_at"] = "[occurred_at]".into();
+    ev["data"]["occurred_at"] = "[occurred_at]".into();
     insta::assert_json_snapshot!(page, @r#"
     {
       "data": [
@@ -391,12 +394,12 @@ async fn feed_page_shape() {
               "title": "Witnessed fall in lounge"
             },
             "id": "evt_shape",
-            "occurred_at": "2026-05-22T08:14:55Z",
+            "occurred_at": "[occurred_at]",
             "organization_id": "org_cl",
             "type": "incident.critical"
           },
           "id": "evt_shape",
-          "occurred_at": "2026-05-22T08:14:55Z",
+          "occurred_at": "[occurred_at]",
           "org": "org_a",
           "received_at": "[received_at]",
           "resource_id": "inc_evt_shape",

@@ -6,3 +6,4 @@ mod durability;
 mod feed;
 mod intake;
 mod ops;
+mod replay;

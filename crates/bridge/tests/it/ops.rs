@@ -317,6 +317,7 @@ async fn a_purge_larger_than_one_chunk_removes_everything_due() {
             occurred_at: None,
             resource_id: None,
             data: "{}".into(),
+            remember_until: None,
         })
     });
     for r in within("4500 inserts", futures::future::join_all(inserts)).await {
