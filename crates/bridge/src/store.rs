@@ -41,6 +41,7 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../migrations/0001_init.sql")),
         M::up(include_str!("../migrations/0002_seen_event_ids.sql")),
+        M::up(include_str!("../migrations/0003_org_cursors.sql")),
     ])
 }
 
@@ -93,7 +94,7 @@ pub struct NewEvent {
 /// What an insert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
-    /// A new event, durably stored at this cursor.
+    /// A new event, durably stored at this cursor (of its organisation's feed).
     Stored(i64),
     /// The event id was seen before (the event may since have been purged); nothing was written.
     Duplicate,
@@ -102,7 +103,7 @@ pub enum Inserted {
 /// A stored event as the feed serves it.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
-    /// Its position in the feed.
+    /// Its position in its organisation's feed.
     pub cursor: i64,
     /// The provider's event id.
     pub id: String,
@@ -152,9 +153,10 @@ pub trait EventStore: Send + Sync + 'static {
     fn purge_received_before(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
     /// Forgets the remembered event ids whose `remember_until` is before `now`; returns how many.
     fn forget_seen_ids(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
-    /// The highest cursor ever issued (0 when none), across all organisations. A device's
-    /// cursor above it comes from another (reset or replaced) store.
-    fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>>;
+    /// The highest cursor ever issued to `org` (0 when none). Cursors count per organisation,
+    /// so they tell nothing of other organisations' volume. A device's cursor above it comes
+    /// from another (reset or replaced) store.
+    fn latest_cursor(&self, org: &str) -> BoxFuture<'_, Result<i64>>;
     /// Checks that the store answers.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
 }
@@ -382,12 +384,19 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
              VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (org, source, event_id) DO NOTHING",
         )?;
+        let mut next_cursor = tx.prepare_cached(
+            "SELECT COALESCE((SELECT last FROM org_cursors WHERE org = ?1), 0) + 1",
+        )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO events (org, source, event_id, endpoint_id, type, occurred_at,
-                 received_at, received_unix_ms, resource_id, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 received_at, received_unix_ms, resource_id, data, org_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (org, source, event_id) DO NOTHING
-             RETURNING seq",
+             RETURNING org_seq",
+        )?;
+        let mut issued = tx.prepare_cached(
+            "INSERT INTO org_cursors (org, last) VALUES (?1, ?2)
+             ON CONFLICT (org) DO UPDATE SET last = excluded.last",
         )?;
         for req in batch {
             let e = &req.event;
@@ -398,9 +407,11 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
                 out.push(Inserted::Duplicate);
                 continue;
             }
+            // One writer: nothing else issues this organisation's cursors meanwhile.
+            let cursor: i64 = next_cursor.query_row([&e.org], |r| r.get(0))?;
             // The events' own uniqueness still holds (an id forgotten early, e.g. after the
             // retention was raised, while its event is kept).
-            let seq: Option<i64> = insert
+            let stored: Option<i64> = insert
                 .query_row(
                     params![
                         e.org,
@@ -412,13 +423,17 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
                         received_at,
                         received_ms,
                         e.resource_id,
-                        e.data
+                        e.data,
+                        cursor
                     ],
                     |r| r.get(0),
                 )
                 .optional()?;
-            out.push(match seq {
-                Some(seq) => Inserted::Stored(seq),
+            out.push(match stored {
+                Some(cursor) => {
+                    issued.execute(params![e.org, cursor])?;
+                    Inserted::Stored(cursor)
+                }
                 None => Inserted::Duplicate,
             });
         }
@@ -793,8 +808,8 @@ impl EventStore for Store {
     fn events_after(&self, q: FeedQuery) -> BoxFuture<'_, Result<Vec<StoredEvent>>> {
         Box::pin(self.blocking(move |c| {
             let mut sql = String::from(
-                "SELECT seq, event_id, org, source, type, occurred_at, received_at, resource_id,
-                        data FROM events WHERE org = ? AND seq > ?",
+                "SELECT org_seq, event_id, org, source, type, occurred_at, received_at,
+                        resource_id, data FROM events WHERE org = ? AND org_seq > ?",
             );
             let mut args: Vec<rusqlite::types::Value> = vec![q.org.into(), q.after.into()];
             if let Some(types) = q.types {
@@ -805,7 +820,7 @@ impl EventStore for Store {
                 }
                 sql.push(')');
             }
-            sql.push_str(" ORDER BY seq LIMIT ?");
+            sql.push_str(" ORDER BY org_seq LIMIT ?");
             args.push(i64::from(q.limit).into());
             let mut stmt = c.prepare_cached(&sql)?;
             let rows = stmt.query_map(params_from_iter(args), row_to_event)?;
@@ -856,13 +871,13 @@ impl EventStore for Store {
         }))
     }
 
-    fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>> {
-        Box::pin(self.blocking(|c| {
-            Ok(c.query_row(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-                [],
-                |r| r.get(0),
-            )?)
+    fn latest_cursor(&self, org: &str) -> BoxFuture<'_, Result<i64>> {
+        let org = org.to_owned();
+        Box::pin(self.blocking(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT COALESCE((SELECT last FROM org_cursors WHERE org = ?1), 0)",
+            )?
+            .query_row([org], |r| r.get(0))?)
         }))
     }
 

@@ -47,7 +47,8 @@ pub struct FeedParams {
 /// One event of the feed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FeedEvent {
-    /// Its position in the feed (a decimal integer, increasing in the order received).
+    /// Its position in its organisation's feed (a decimal integer, increasing in the order
+    /// received; counted per organisation).
     pub cursor: String,
     /// The provider's event id.
     pub id: String,
@@ -204,8 +205,9 @@ fn to_feed_event(e: StoredEvent) -> Result<FeedEvent, ApiError> {
         (status = 200, description = "Events in the order received", body = FeedPage),
         (status = 400, description = "A bad parameter", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked device token", body = ErrorBody),
-        (status = 409, description = "`after` is beyond any cursor this bridge issued (its store \
-            was reset or replaced): restart from the beginning without `after`", body = ErrorBody),
+        (status = 409, description = "`after` is beyond any cursor this bridge issued to the \
+            device's organisation (its store was reset or replaced): restart from the beginning \
+            without `after`", body = ErrorBody),
         (status = 500, description = "Storage failed; retry", body = ErrorBody),
     )
 )]
@@ -220,15 +222,15 @@ pub(crate) async fn feed(
     if p.after > 0 {
         let latest = st
             .metrics
-            .time("latest_cursor", st.store.latest_cursor())
+            .time("latest_cursor", st.store.latest_cursor(&device.org))
             .await?;
         if p.after > latest {
             // Never hold such a poll quietly: the desk would wait for cursors that may not come
             // for a long time and miss every alert until then.
             return Err(ApiError::Conflict(
                 "cursor_ahead",
-                "after is beyond every cursor this bridge has issued (its store was reset or \
-                 replaced); restart without after"
+                "after is beyond every cursor this bridge has issued to this organisation (its \
+                 store was reset or replaced); restart without after"
                     .into(),
             ));
         }

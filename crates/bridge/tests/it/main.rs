@@ -5,5 +5,6 @@ mod common;
 mod durability;
 mod feed;
 mod intake;
+mod migrate;
 mod ops;
 mod replay;
