@@ -44,6 +44,8 @@ pub const DEFAULT_MAX_BODY: usize = 262_144;
 pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 /// Default retention of events.
 pub const DEFAULT_RETENTION_DAYS: u64 = 7;
+/// Default most bytes of events in one feed page.
+pub const DEFAULT_MAX_PAGE_BYTES: usize = 1 << 20;
 
 /// How a bridge server runs.
 #[derive(Debug, Clone)]
@@ -58,10 +60,15 @@ pub struct Config {
     pub retention: Duration,
     /// How often the purge runs (it also runs at start-up).
     pub purge_interval: Duration,
+    /// About the most bytes of events in one feed page (bodies, fields and their JSON); a page
+    /// ends before the event that would pass it, but an event larger than this alone is still
+    /// served, alone.
+    pub max_page_bytes: usize,
 }
 
 impl Config {
-    /// The defaults: 256 KiB bodies, 300 s tolerance, 7 days retention, hourly purge.
+    /// The defaults: 256 KiB bodies, 300 s tolerance, 7 days retention, hourly purge, 1 MiB
+    /// feed pages.
     pub fn new(db: impl Into<PathBuf>) -> Self {
         Config {
             db: db.into(),
@@ -69,6 +76,7 @@ impl Config {
             tolerance: DEFAULT_TOLERANCE,
             retention: Duration::from_secs(DEFAULT_RETENTION_DAYS * 24 * 60 * 60),
             purge_interval: Duration::from_secs(60 * 60),
+            max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
         }
     }
 }

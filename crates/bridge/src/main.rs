@@ -42,6 +42,10 @@ enum Command {
         /// Days to keep events.
         #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_RETENTION_DAYS)]
         retention_days: u64,
+        /// About the most bytes of events in one feed page (an event larger than this is still
+        /// served, alone).
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_PAGE_BYTES)]
+        max_page_bytes: usize,
     },
     /// Manage webhook endpoints.
     #[command(subcommand)]
@@ -158,11 +162,13 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
             max_body,
             tolerance,
             retention_days,
+            max_page_bytes,
         } => {
             let mut config = Config::new(db.db);
             config.max_body = max_body;
             config.tolerance = Duration::from_secs(tolerance);
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
+            config.max_page_bytes = max_page_bytes;
             serve(config, listen)
         }
         Command::Endpoint(EndpointCmd::Add {

@@ -33,6 +33,9 @@ pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
 const PURGE_CHUNK: i64 = 2000;
 /// The most events written in one transaction.
 const MAX_BATCH: usize = 512;
+/// The most store reads at once (and reader connections kept). Bounds the open files and the
+/// memory that pages being read take, whatever the number of requests.
+const MAX_READERS: usize = 8;
 const MAX_ORG_LEN: usize = 128;
 const MAX_NAME_LEN: usize = 200;
 const MAX_SECRET_LEN: usize = 1024;
@@ -123,6 +126,33 @@ pub struct StoredEvent {
     pub data: String,
 }
 
+impl StoredEvent {
+    /// About how many bytes the event takes in a feed page: its body and fields, plus the JSON
+    /// around them.
+    pub fn size(&self) -> usize {
+        event_size(
+            self.data.len(),
+            [
+                &self.id,
+                &self.org,
+                &self.source,
+                &self.event_type,
+                &self.received_at,
+            ],
+            [self.occurred_at.as_deref(), self.resource_id.as_deref()],
+        )
+    }
+}
+
+/// The JSON of a feed event around its values: keys, quotes, the cursor.
+const EVENT_JSON_OVERHEAD: usize = 160;
+
+fn event_size(data: usize, fields: [&str; 5], optional: [Option<&str>; 2]) -> usize {
+    let fields: usize = fields.iter().map(|f| f.len()).sum();
+    let optional: usize = optional.iter().map(|f| f.map_or(4, str::len)).sum();
+    data + fields + optional + EVENT_JSON_OVERHEAD
+}
+
 /// A page request of the feed.
 #[derive(Debug, Clone)]
 pub struct FeedQuery {
@@ -134,6 +164,9 @@ pub struct FeedQuery {
     pub types: Option<Vec<String>>,
     /// At most this many.
     pub limit: u32,
+    /// At most about this many bytes of events (see [`StoredEvent::size`]): the page ends before
+    /// the event that would pass it. Its first event is returned whatever its size.
+    pub max_bytes: usize,
 }
 
 /// Storage behind the server. The SQLite [`Store`] implements it; a multi-instance backend
@@ -258,6 +291,8 @@ struct WriteReq {
 struct Inner {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per store read running on a blocking thread ([`MAX_READERS`]).
+    reads: Arc<tokio::sync::Semaphore>,
     notifier: Arc<Notifier>,
     writer: Option<mpsc::Sender<WriteReq>>,
     writer_thread: Option<JoinHandle<()>>,
@@ -369,6 +404,24 @@ fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
         resource_id: row.get(7)?,
         data: row.get(8)?,
     })
+}
+
+/// [`StoredEvent::size`] of a row of the feed query, without copying it.
+fn row_size(row: &rusqlite::Row<'_>) -> rusqlite::Result<usize> {
+    let len = |i: usize| -> rusqlite::Result<usize> {
+        Ok(match row.get_ref(i)? {
+            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t.len(),
+            _ => 0,
+        })
+    };
+    let opt = |i: usize| -> rusqlite::Result<usize> {
+        Ok(match row.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => 4,
+            _ => len(i)?,
+        })
+    };
+    let fields = len(1)? + len(2)? + len(3)? + len(4)? + len(6)?;
+    Ok(len(8)? + fields + opt(5)? + opt(7)? + EVENT_JSON_OVERHEAD)
 }
 
 fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Vec<Inserted>> {
@@ -501,6 +554,7 @@ impl Store {
             inner: Arc::new(Inner {
                 path,
                 readers: Mutex::new(Vec::new()),
+                reads: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)),
                 notifier,
                 writer: Some(tx),
                 writer_thread: Some(writer_thread),
@@ -522,21 +576,33 @@ impl Store {
         };
         let out = f(&mut conn);
         let mut pool = lock(&self.inner.readers);
-        if pool.len() < 8 {
+        if pool.len() < MAX_READERS {
             pool.push(conn);
         }
         out
     }
 
-    /// Runs `f` on a pooled connection on a blocking thread.
+    /// Runs `f` on a pooled connection on a blocking thread, at most [`MAX_READERS`] at once
+    /// (the others wait their turn here, holding no thread and no connection).
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || this.with_conn(f))
+        let permit = self
+            .inner
+            .reads
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(|_| Error::Closed)?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = this.with_conn(f);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
     }
 
     /// Registers a webhook endpoint for `org`. Without `secret`, one is generated
@@ -823,8 +889,20 @@ impl EventStore for Store {
             sql.push_str(" ORDER BY org_seq LIMIT ?");
             args.push(i64::from(q.limit).into());
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(args), row_to_event)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let mut rows = stmt.query(params_from_iter(args))?;
+            let mut page = Vec::new();
+            let mut bytes = 0usize;
+            while let Some(row) = rows.next()? {
+                // Sized before it is copied out of SQLite: an event that would pass the cap
+                // ends the page without being read into memory.
+                let size = row_size(row)?;
+                if !page.is_empty() && bytes.saturating_add(size) > q.max_bytes {
+                    break;
+                }
+                bytes = bytes.saturating_add(size);
+                page.push(row_to_event(row)?);
+            }
+            Ok(page)
         }))
     }
 

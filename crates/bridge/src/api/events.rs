@@ -40,7 +40,9 @@ pub struct FeedParams {
     pub wait: Option<String>,
     /// Comma-separated event types to return, e.g. `incident.critical,visit.no_show`.
     pub types: Option<String>,
-    /// At most this many events (1 to 1000; default 100).
+    /// At most this many events (1 to 1000; default 100). A page also ends before the event
+    /// that would take it past about 1 MiB (`--max-page-bytes`); its first event is always
+    /// served, whatever its size.
     pub limit: Option<String>,
 }
 
@@ -241,6 +243,7 @@ pub(crate) async fn feed(
         after: p.after,
         types: p.types,
         limit: p.limit,
+        max_bytes: st.config.max_page_bytes,
     };
     // Subscribe before the first query: an event committed after it wakes us up.
     let mut wake = st.store.subscribe(&device.org);

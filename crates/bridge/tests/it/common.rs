@@ -204,6 +204,24 @@ impl BridgeProcess {
         bridge
     }
 
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// A `kB` field of the process's `/proc/<pid>/status`, e.g. `VmRSS` or `VmHWM` (its peak
+    /// resident size), in bytes.
+    pub fn status_bytes(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .expect("the bridge's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+            .unwrap_or_else(|| panic!("no {field} in /proc/{}/status", self.pid))
+    }
+
     /// `kill -9`, then waits for the process to be gone.
     pub async fn kill(&mut self) -> ExitStatus {
         self.child

@@ -475,3 +475,60 @@ async fn a_purged_organisations_cursors_are_never_reused() {
     let (_, page) = server.poll(&a.token, "?after=2").await;
     assert_eq!(cursors(&page), vec![3]);
 }
+
+#[tokio::test]
+async fn pages_are_capped_in_bytes_and_a_larger_event_comes_alone() {
+    const CAP: usize = 20_000;
+    let server = TestServer::with_config(|c| c.max_page_bytes = CAP).await;
+    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let pads = [6000, 6000, 6000, 6000, 50_000, 3000, 3000, 19_000, 3000];
+    for (i, pad) in pads.iter().enumerate() {
+        let insert = server.store.insert_event(loopdesk_bridge::store::NewEvent {
+            org: "org_a".into(),
+            source: "lifeloop".into(),
+            id: format!("e{i}"),
+            endpoint_id: "ep_x".into(),
+            event_type: "resident.updated".into(),
+            occurred_at: None,
+            resource_id: None,
+            data: serde_json::json!({ "pad": "x".repeat(*pad) }).to_string(),
+            remember_until: None,
+        });
+        crate::common::within("an insert", insert).await.unwrap();
+    }
+    let mut pages = Vec::new();
+    let mut after = "0".to_owned();
+    loop {
+        let (status, page) = server
+            .poll(&dev.token, &format!("?after={after}&limit=1000"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let events = page["data"].as_array().unwrap().clone();
+        if events.is_empty() {
+            break;
+        }
+        if events.len() > 1 {
+            let bytes: usize = events.iter().map(|e| e.to_string().len()).sum();
+            assert!(
+                bytes <= CAP,
+                "a page of {} events is {bytes} bytes",
+                events.len()
+            );
+        }
+        pages.push(ids(&page));
+        after = page["next_cursor"].as_str().unwrap().to_owned();
+    }
+    // Each page ends before the event that would pass the cap; the 50 kB event comes alone.
+    let expected: Vec<Vec<String>> = [
+        &["e0", "e1", "e2"][..],
+        &["e3"],
+        &["e4"],
+        &["e5", "e6"],
+        &["e7"],
+        &["e8"],
+    ]
+    .iter()
+    .map(|p| p.iter().map(|s| s.to_string()).collect())
+    .collect();
+    assert_eq!(pages, expected);
+}

@@ -52,6 +52,7 @@ async fn cursors_after(store: &Store, org: &str, after: i64) -> Vec<(i64, String
         after,
         types: None,
         limit: 100,
+        max_bytes: 1 << 20,
     };
     within("a feed query", store.events_after(q))
         .await
