@@ -23,6 +23,8 @@ use serde_json::{json, Value};
 struct Bridge {
     child: Child,
     base: String,
+    /// Where `/metrics` is served.
+    metrics: String,
 }
 
 impl Drop for Bridge {
@@ -40,6 +42,8 @@ fn start(db: &Path) -> Bridge {
             db.to_str().unwrap_or_default(),
             "--listen",
             "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -53,6 +57,7 @@ fn start(db: &Path) -> Bridge {
     let v: Value = serde_json::from_str(&line).expect("listening JSON");
     Bridge {
         base: format!("http://{}", v["listening"].as_str().expect("address")),
+        metrics: format!("http://{}", v["metrics"].as_str().expect("metrics address")),
         child,
     }
 }
@@ -263,7 +268,7 @@ async fn main() {
                 (Instant::now(), page)
             })
         };
-        wait_for_polls(&http, &bridge.base, 1.0).await;
+        wait_for_polls(&http, &bridge.metrics, 1.0).await;
         let sent = Instant::now();
         t.post(&format!("lat_{i}"), "incident.critical").await;
         let (received, page) = waiting.await.expect("poll task");
@@ -295,7 +300,7 @@ async fn main() {
             })
         })
         .collect();
-    wait_for_polls(&http, &bridge.base, n_polls as f64).await;
+    wait_for_polls(&http, &bridge.metrics, n_polls as f64).await;
     let held = rss_kib(pid);
     let sent = Instant::now();
     t.post("fanout", "visit.no_show").await;

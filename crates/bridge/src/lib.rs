@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+use std::future::IntoFuture as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -81,25 +82,71 @@ impl Config {
     }
 }
 
-/// Opens the SQLite store at `config.db` and serves on `listener` until `shutdown` is cancelled.
+/// Where a bridge serves: the public listener (intake, feed, health, OpenAPI) and, optionally,
+/// a private one for `GET /metrics`, which the public listener never serves.
+#[derive(Debug)]
+pub struct Listeners {
+    /// Webhook intake, the feed, `/healthz`, `/openapi.json`.
+    pub public: TcpListener,
+    /// `/metrics` only (e.g. on 127.0.0.1 or an internal network). `None`: no metrics served.
+    pub metrics: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// The public listener alone: no metrics are served.
+    pub fn new(public: TcpListener) -> Self {
+        Listeners {
+            public,
+            metrics: None,
+        }
+    }
+
+    /// Also serves `/metrics`, on `metrics`.
+    pub fn with_metrics(mut self, metrics: TcpListener) -> Self {
+        self.metrics = Some(metrics);
+        self
+    }
+}
+
+impl From<TcpListener> for Listeners {
+    fn from(public: TcpListener) -> Self {
+        Listeners::new(public)
+    }
+}
+
+/// Opens the SQLite store at `config.db` and serves on `listeners` (a [`TcpListener`] for the
+/// public one alone) until `shutdown` is cancelled.
 ///
 /// On shutdown, waiting long-polls answer with what they have, in-flight deliveries finish
 /// (an acknowledged webhook is always committed), and the store's writer drains.
-pub async fn run(config: Config, listener: TcpListener, shutdown: CancellationToken) -> Result<()> {
+pub async fn run(
+    config: Config,
+    listeners: impl Into<Listeners>,
+    shutdown: CancellationToken,
+) -> Result<()> {
     let store = Store::open(&config.db)?;
-    serve(config, Arc::new(store), listener, shutdown).await
+    serve(config, Arc::new(store), listeners, shutdown).await
 }
 
 /// Like [`run`], with any [`EventStore`] (`config.db` is not used).
 pub async fn serve(
     config: Config,
     store: Arc<dyn EventStore>,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     shutdown: CancellationToken,
 ) -> Result<()> {
+    let Listeners {
+        public,
+        metrics: metrics_listener,
+    } = listeners.into();
     let metrics = metrics::Metrics::new()?;
     let config = Arc::new(config);
-    let app = api::router(config.clone(), store.clone(), metrics, shutdown.clone())?;
+    let app = api::router(
+        config.clone(),
+        store.clone(),
+        metrics.clone(),
+        shutdown.clone(),
+    )?;
     let purge_stop = shutdown.child_token();
     let purge = tokio::spawn(purge_loop(
         store,
@@ -107,11 +154,25 @@ pub async fn serve(
         config.purge_interval,
         purge_stop.clone(),
     ));
-    let served = axum::serve(listener, app)
+    let metrics_served = metrics_listener.map(|l| {
+        let app = api::ops::metrics_router(metrics);
+        tokio::spawn(
+            axum::serve(l, app)
+                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+                .into_future(),
+        )
+    });
+    let served = axum::serve(public, app)
         .with_graceful_shutdown(shutdown.cancelled_owned())
         .await;
     purge_stop.cancel();
     let _ = purge.await;
+    if let Some(m) = metrics_served {
+        match m.await {
+            Ok(r) => r?,
+            Err(e) => return Err(Error::Task(e.to_string())),
+        }
+    }
     served.map_err(Error::Io)
 }
 

@@ -33,6 +33,10 @@ enum Command {
         /// Address to listen on (port 0 picks a free port; the address is printed as JSON).
         #[arg(long, default_value = "127.0.0.1:8788")]
         listen: SocketAddr,
+        /// Serve Prometheus metrics (`GET /metrics`) on this address, e.g. 127.0.0.1:9788; keep
+        /// it private. Without it no metrics are served; the public address never serves them.
+        #[arg(long)]
+        metrics_listen: Option<SocketAddr>,
         /// Largest webhook body in bytes.
         #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_BODY)]
         max_body: usize,
@@ -159,6 +163,7 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
         Command::Serve {
             db,
             listen,
+            metrics_listen,
             max_body,
             tolerance,
             retention_days,
@@ -169,7 +174,7 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
             config.tolerance = Duration::from_secs(tolerance);
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
             config.max_page_bytes = max_page_bytes;
-            serve(config, listen)
+            serve(config, listen, metrics_listen)
         }
         Command::Endpoint(EndpointCmd::Add {
             db,
@@ -212,7 +217,11 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
     }
 }
 
-fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Error> {
+fn serve(
+    config: Config,
+    listen: SocketAddr,
+    metrics_listen: Option<SocketAddr>,
+) -> Result<(), loopdesk_bridge::Error> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -228,7 +237,14 @@ fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Erro
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        print_json(&serde_json::json!({ "listening": addr.to_string() }))?;
+        let mut listeners = loopdesk_bridge::Listeners::new(listener);
+        let mut line = serde_json::json!({ "listening": addr.to_string() });
+        if let Some(m) = metrics_listen {
+            let metrics = tokio::net::TcpListener::bind(m).await?;
+            line["metrics"] = metrics.local_addr()?.to_string().into();
+            listeners = listeners.with_metrics(metrics);
+        }
+        print_json(&line)?;
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
         tokio::spawn(async move {
@@ -237,7 +253,7 @@ fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Erro
             on_signal.cancel();
         });
         tracing::info!(%addr, db = %config.db.display(), "bridge listening");
-        loopdesk_bridge::serve(config, std::sync::Arc::new(store), listener, shutdown).await
+        loopdesk_bridge::serve(config, std::sync::Arc::new(store), listeners, shutdown).await
     })
 }
 
