@@ -183,13 +183,23 @@ async fn main() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("bench.db");
-    let (ep, dev) = {
+    // One device per waiting poll, as desks are (a device has at most 2 waiting at once).
+    let (ep, dev, desks) = {
         let store = Store::open(&db).expect("store");
+        let desks: Vec<String> = (0..n_polls)
+            .map(|i| {
+                store
+                    .add_device("org_bench", &format!("desk {i}"))
+                    .expect("device")
+                    .token
+            })
+            .collect();
         (
             store
                 .add_endpoint("org_bench", Scheme::CareLoop, None)
                 .expect("endpoint"),
             store.add_device("org_bench", "bench desk").expect("device"),
+            desks,
         )
     };
     let bridge = start(&db);
@@ -286,12 +296,13 @@ async fn main() {
 
     // 3. Memory with many open long-polls, and waking them all.
     let before = rss_kib(pid);
-    let polls: Vec<_> = (0..n_polls)
-        .map(|_| {
+    let polls: Vec<_> = desks
+        .iter()
+        .map(|token| {
             let (http, base, token, after) = (
                 http.clone(),
                 bridge.base.clone(),
-                dev.token.clone(),
+                token.clone(),
                 after.clone(),
             );
             tokio::spawn(async move {

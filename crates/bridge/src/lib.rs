@@ -47,6 +47,8 @@ pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
 pub const DEFAULT_RETENTION_DAYS: u64 = 7;
 /// Default most bytes of events in one feed page.
 pub const DEFAULT_MAX_PAGE_BYTES: usize = 1 << 20;
+/// Default most long-polls waiting at once per device.
+pub const DEFAULT_MAX_POLLS_PER_DEVICE: usize = 2;
 
 /// How a bridge server runs.
 #[derive(Debug, Clone)]
@@ -65,11 +67,18 @@ pub struct Config {
     /// ends before the event that would pass it, but an event larger than this alone is still
     /// served, alone.
     pub max_page_bytes: usize,
+    /// The most long-polls of one device waiting at once (at least 1): a new one replaces the
+    /// oldest, which is answered at once with an empty page (its `next_cursor` = its `after`).
+    pub max_polls_per_device: usize,
+    /// How often waiting long-polls' devices are checked for revocation (a revoked device's
+    /// waiting poll then ends with 401; revocations by the CLI are seen this way).
+    pub revocation_check: Duration,
 }
 
 impl Config {
     /// The defaults: 256 KiB bodies, 300 s tolerance, 7 days retention, hourly purge, 1 MiB
-    /// feed pages.
+    /// feed pages, 2 waiting long-polls per device, revocations of waiting polls' devices
+    /// checked every second.
     pub fn new(db: impl Into<PathBuf>) -> Self {
         Config {
             db: db.into(),
@@ -78,6 +87,8 @@ impl Config {
             retention: Duration::from_secs(DEFAULT_RETENTION_DAYS * 24 * 60 * 60),
             purge_interval: Duration::from_secs(60 * 60),
             max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
+            max_polls_per_device: DEFAULT_MAX_POLLS_PER_DEVICE,
+            revocation_check: Duration::from_secs(1),
         }
     }
 }
@@ -141,17 +152,28 @@ pub async fn serve(
     } = listeners.into();
     let metrics = metrics::Metrics::new()?;
     let config = Arc::new(config);
+    let polls = Arc::new(api::polls::Polls::new(
+        config.max_polls_per_device,
+        metrics.clone(),
+    ));
     let app = api::router(
         config.clone(),
         store.clone(),
         metrics.clone(),
+        polls.clone(),
         shutdown.clone(),
     )?;
     let purge_stop = shutdown.child_token();
     let purge = tokio::spawn(purge_loop(
-        store,
+        store.clone(),
         config.retention,
         config.purge_interval,
+        purge_stop.clone(),
+    ));
+    let revocations = tokio::spawn(api::polls::revocation_loop(
+        store,
+        polls,
+        config.revocation_check,
         purge_stop.clone(),
     ));
     let metrics_served = metrics_listener.map(|l| {
@@ -167,6 +189,7 @@ pub async fn serve(
         .await;
     purge_stop.cancel();
     let _ = purge.await;
+    let _ = revocations.await;
     if let Some(m) = metrics_served {
         match m.await {
             Ok(r) => r?,

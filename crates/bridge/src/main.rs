@@ -50,6 +50,11 @@ enum Command {
         /// served, alone).
         #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_PAGE_BYTES)]
         max_page_bytes: usize,
+        /// The most long-polls of one device waiting at once (at least 1); a new one replaces
+        /// the oldest, which is answered at once with an empty page.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_POLLS_PER_DEVICE,
+              value_parser = parse_at_least_one)]
+        max_polls_per_device: usize,
     },
     /// Manage webhook endpoints.
     #[command(subcommand)]
@@ -141,6 +146,13 @@ struct Done<'a> {
     status: &'static str,
 }
 
+fn parse_at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number, at least 1".into()),
+    }
+}
+
 fn print_json(value: &impl Serialize) -> Result<(), loopdesk_bridge::Error> {
     let line = serde_json::to_string(value).map_err(|e| std::io::Error::other(e.to_string()))?;
     println!("{line}");
@@ -168,12 +180,14 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
             tolerance,
             retention_days,
             max_page_bytes,
+            max_polls_per_device,
         } => {
             let mut config = Config::new(db.db);
             config.max_body = max_body;
             config.tolerance = Duration::from_secs(tolerance);
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
             config.max_page_bytes = max_page_bytes;
+            config.max_polls_per_device = max_polls_per_device;
             serve(config, listen, metrics_listen)
         }
         Command::Endpoint(EndpointCmd::Add {

@@ -6,7 +6,7 @@
 //! commits whatever has queued up in a single transaction (group commit), so many concurrent
 //! deliveries share one fsync. Reads use a small pool of connections on blocking threads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
@@ -36,6 +36,8 @@ const MAX_BATCH: usize = 512;
 /// The most store reads at once (and reader connections kept). Bounds the open files and the
 /// memory that pages being read take, whatever the number of requests.
 const MAX_READERS: usize = 8;
+/// The most device ids looked up in one query by [`EventStore::active_devices`].
+const ACTIVE_DEVICES_CHUNK: usize = 200;
 const MAX_ORG_LEN: usize = 128;
 const MAX_NAME_LEN: usize = 200;
 const MAX_SECRET_LEN: usize = 1024;
@@ -176,6 +178,9 @@ pub trait EventStore: Send + Sync + 'static {
     fn endpoint(&self, id: &str) -> BoxFuture<'_, Result<Option<EndpointAuth>>>;
     /// The device holding this bearer token; `None` if unknown or revoked.
     fn device_for_token(&self, token: &str) -> BoxFuture<'_, Result<Option<DeviceAuth>>>;
+    /// Which of these device ids are still allowed (known and not revoked). Revocations made by
+    /// another process (the CLI) are seen.
+    fn active_devices(&self, ids: Vec<String>) -> BoxFuture<'_, Result<HashSet<String>>>;
     /// Stores an event durably (or finds it already stored). Returns once committed.
     fn insert_event(&self, event: NewEvent) -> BoxFuture<'_, Result<Inserted>>;
     /// Events of `query.org` after `query.after`, oldest first.
@@ -855,6 +860,23 @@ impl EventStore for Store {
                 })
             })
             .optional()?)
+        }))
+    }
+
+    fn active_devices(&self, ids: Vec<String>) -> BoxFuture<'_, Result<HashSet<String>>> {
+        Box::pin(self.blocking(move |c| {
+            let mut active = HashSet::new();
+            for chunk in ids.chunks(ACTIVE_DEVICES_CHUNK) {
+                let marks = vec!["?"; chunk.len()].join(",");
+                let mut stmt = c.prepare(&format!(
+                    "SELECT id FROM devices WHERE revoked_at IS NULL AND id IN ({marks})"
+                ))?;
+                let rows = stmt.query_map(params_from_iter(chunk), |r| r.get::<_, String>(0))?;
+                for id in rows {
+                    active.insert(id?);
+                }
+            }
+            Ok(active)
         }))
     }
 

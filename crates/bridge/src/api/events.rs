@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
+use super::polls::{PollEnd, Waiting};
 use super::AppState;
 use crate::store::{DeviceAuth, FeedQuery, StoredEvent};
 
@@ -248,7 +249,7 @@ pub(crate) async fn feed(
     // Subscribe before the first query: an event committed after it wakes us up.
     let mut wake = st.store.subscribe(&device.org);
     wake.borrow_and_update();
-    let mut open: Option<OpenPoll> = None;
+    let mut open: Option<(OpenPoll, Waiting<'_>)> = None;
     let events = loop {
         let events = st
             .metrics
@@ -257,12 +258,20 @@ pub(crate) async fn feed(
         if !events.is_empty() || p.wait.is_zero() || st.shutdown.is_cancelled() {
             break events;
         }
-        if open.is_none() {
-            open = Some(OpenPoll::new(&st.metrics.long_polls_open));
-        }
+        let (_, waiting) = open.get_or_insert_with(|| {
+            (
+                OpenPoll::new(&st.metrics.long_polls_open),
+                st.polls.wait(&device.id),
+            )
+        });
         tokio::select! {
             _ = st.shutdown.cancelled() => break Vec::new(),
             _ = tokio::time::sleep_until(deadline) => break Vec::new(),
+            end = &mut waiting.end => match end {
+                Ok(PollEnd::Revoked) => return Err(ApiError::Unauthorized),
+                // Replaced by a newer poll of this device: what it has, at once.
+                Ok(PollEnd::Replaced) | Err(_) => break Vec::new(),
+            },
             changed = wake.changed() => {
                 if changed.is_err() {
                     break Vec::new();
@@ -271,6 +280,20 @@ pub(crate) async fn feed(
         }
     };
     drop(open);
+    if !events.is_empty() {
+        // Revoked while the page was read (or while it waited, before the periodic check
+        // noticed): nothing committed after the revocation reaches it.
+        let active = st
+            .metrics
+            .time(
+                "device_lookup",
+                st.store.active_devices(vec![device.id.clone()]),
+            )
+            .await?;
+        if !active.contains(&device.id) {
+            return Err(ApiError::Unauthorized);
+        }
+    }
     let next_cursor = events.last().map_or(p.after, |e| e.cursor).to_string();
     st.metrics.events_served.inc_by(events.len() as u64);
     let data = events

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod hooks;
 pub mod ops;
+pub(crate) mod polls;
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -25,6 +26,7 @@ pub(crate) struct AppState {
     pub config: Arc<Config>,
     pub shutdown: CancellationToken,
     pub openapi: Arc<str>,
+    pub polls: Arc<polls::Polls>,
 }
 
 #[derive(OpenApi)]
@@ -67,6 +69,7 @@ pub(crate) fn router(
     config: Arc<Config>,
     store: Arc<dyn EventStore>,
     metrics: Metrics,
+    polls: Arc<polls::Polls>,
     shutdown: CancellationToken,
 ) -> Result<Router, crate::Error> {
     let (router, doc) = routes(&config).split_for_parts();
@@ -80,5 +83,6 @@ pub(crate) fn router(
         config,
         shutdown,
         openapi,
+        polls,
     }))
 }

@@ -338,7 +338,7 @@ async fn error_envelope_shape() {
 
 #[tokio::test]
 async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
-    let server = TestServer::start().await;
+    let server = TestServer::with_config(|c| c.max_polls_per_device = 3).await;
     let a = org(&server, "org_a").await;
     let polls: Vec<_> = (0..3)
         .map(|_| {
@@ -531,4 +531,102 @@ async fn pages_are_capped_in_bytes_and_a_larger_event_comes_alone() {
     .map(|p| p.iter().map(|s| s.to_string()).collect())
     .collect();
     assert_eq!(pages, expected);
+}
+
+/// Starts a long-poll of `token` (after `after`, waiting 30 s) in the background.
+fn waiting_poll(
+    server: &TestServer,
+    token: &str,
+    after: &str,
+) -> tokio::task::JoinHandle<(StatusCode, Value)> {
+    let client = server.client.clone();
+    let url = server.url(&format!("/v1/events?after={after}&wait=30"));
+    let token = token.to_owned();
+    tokio::spawn(async move {
+        let resp = client.get(url).bearer_auth(token).send().await.unwrap();
+        (
+            resp.status(),
+            resp.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    })
+}
+
+/// Well below the polls' 30 s wait: a poll answered within this was ended, not timed out.
+const PROMPTLY: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn answered_promptly(
+    poll: tokio::task::JoinHandle<(StatusCode, Value)>,
+    what: &str,
+) -> (StatusCode, Value) {
+    match tokio::time::timeout(PROMPTLY, poll).await {
+        Ok(answer) => answer.unwrap(),
+        Err(_) => panic!("{what}: still waiting after {PROMPTLY:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_devices_newest_long_poll_replaces_its_oldest() {
+    // Two waiting polls per device by default.
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let other = server.store.add_device("org_a", "back office").unwrap();
+    post(&server, &a, "e1", "cert.expiring").await;
+    let first = waiting_poll(&server, &a.token, "1");
+    server.wait_for_open_polls(1.0).await;
+    let second = waiting_poll(&server, &a.token, "1");
+    server.wait_for_open_polls(2.0).await;
+    let elsewhere = waiting_poll(&server, &other.token, "1");
+    server.wait_for_open_polls(3.0).await;
+    let third = waiting_poll(&server, &a.token, "1");
+    // The oldest of the device's polls is answered at once, as a poll whose wait ended.
+    let (status, page) = answered_promptly(first, "the replaced poll").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "1"}));
+    server.wait_for_open_polls(3.0).await;
+    assert_eq!(server.metric("bridge_long_polls_open").await, 3.0);
+    assert_eq!(server.metric("bridge_long_polls_replaced_total").await, 1.0);
+    // The others (the device's two newest, the other device's) all get the next event.
+    post(&server, &a, "e2", "incident.critical").await;
+    for poll in [second, third, elsewhere] {
+        let (status, page) = answered_promptly(poll, "a waiting poll").await;
+        assert_eq!(
+            (status, ids(&page)),
+            (StatusCode::OK, vec!["e2".to_owned()])
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_device_revoked_by_the_cli_has_its_waiting_poll_ended_with_401() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let db = server.dir.path().join("bridge.db");
+    let db = db.to_str().unwrap();
+    let devices = server.store.list_devices(Some("org_a")).unwrap();
+    let poll = waiting_poll(&server, &a.token, "0");
+    server.wait_for_open_polls(1.0).await;
+    let out = crate::cli::bridge(&[
+        "device",
+        "revoke",
+        "--db",
+        db,
+        "--id",
+        &devices[0].device_id,
+    ]);
+    assert!(out.status.success());
+    let (status, body) = answered_promptly(poll, "the revoked device's poll").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_eq!(server.metric("bridge_long_polls_open").await, 0.0);
+
+    // Revoked while waiting, then an event comes at once: the poll ends with 401, not with it.
+    let other = server.store.add_device("org_a", "back office").unwrap();
+    let poll = waiting_poll(&server, &other.token, "0");
+    server.wait_for_open_polls(1.0).await;
+    let out = crate::cli::bridge(&["device", "revoke", "--db", db, "--id", &other.device_id]);
+    assert!(out.status.success());
+    post(&server, &a, "after_revocation", "incident.critical").await;
+    let (status, body) = answered_promptly(poll, "the revoked device's poll").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.get("data").is_none(), "{body}");
 }
