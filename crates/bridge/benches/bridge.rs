@@ -44,6 +44,9 @@ fn start(db: &Path) -> Bridge {
             "127.0.0.1:0",
             "--metrics-listen",
             "127.0.0.1:0",
+            // Room for BENCH_POLLS waiting polls and the senders' connections.
+            "--max-connections",
+            "8192",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())

@@ -17,7 +17,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::future::IntoFuture as _;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,6 +29,7 @@ mod error;
 mod locks;
 pub mod metrics;
 pub mod schemes;
+mod server;
 pub mod store;
 
 pub use api::openapi;
@@ -49,6 +49,16 @@ pub const DEFAULT_RETENTION_DAYS: u64 = 7;
 pub const DEFAULT_MAX_PAGE_BYTES: usize = 1 << 20;
 /// Default most long-polls waiting at once per device.
 pub const DEFAULT_MAX_POLLS_PER_DEVICE: usize = 2;
+/// Default most open connections on the public listener.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+/// Default time for a request's head to arrive.
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a connection may stay quiet with no request in progress.
+pub const DEFAULT_KEEP_ALIVE_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default time for a webhook's body to arrive.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+/// The most open connections on the metrics listener.
+const METRICS_MAX_CONNECTIONS: usize = 16;
 
 /// How a bridge server runs.
 #[derive(Debug, Clone)]
@@ -73,12 +83,26 @@ pub struct Config {
     /// How often waiting long-polls' devices are checked for revocation (a revoked device's
     /// waiting poll then ends with 401; revocations by the CLI are seen this way).
     pub revocation_check: Duration,
+    /// The most connections open on the public listener (lowered to fit the process's open-file
+    /// limit). At the cap, the connection quiet longest with no request in progress is closed to
+    /// make room; if every one has a request in progress, new ones wait in the listen backlog.
+    pub max_connections: usize,
+    /// A request's head (request line and headers) must arrive complete within this of the
+    /// connection opening or of the previous response, or the connection is closed.
+    pub header_timeout: Duration,
+    /// A connection with no request in progress on which nothing is read or written for this
+    /// long is closed (idle keep-alive connections, silent ones, clients not reading).
+    pub keep_alive_timeout: Duration,
+    /// A webhook's body must arrive within this of its head, or the answer is
+    /// `408 request_timeout`.
+    pub body_timeout: Duration,
 }
 
 impl Config {
     /// The defaults: 256 KiB bodies, 300 s tolerance, 7 days retention, hourly purge, 1 MiB
     /// feed pages, 2 waiting long-polls per device, revocations of waiting polls' devices
-    /// checked every second.
+    /// checked every second, 512 connections, 10 s for a request's head, 5 s quiet keep-alive,
+    /// 30 s for a webhook's body.
     pub fn new(db: impl Into<PathBuf>) -> Self {
         Config {
             db: db.into(),
@@ -89,6 +113,10 @@ impl Config {
             max_page_bytes: DEFAULT_MAX_PAGE_BYTES,
             max_polls_per_device: DEFAULT_MAX_POLLS_PER_DEVICE,
             revocation_check: Duration::from_secs(1),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            keep_alive_timeout: DEFAULT_KEEP_ALIVE_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -176,27 +204,27 @@ pub async fn serve(
         config.revocation_check,
         purge_stop.clone(),
     ));
+    let limits = server::Limits {
+        max_connections: config.max_connections,
+        header_timeout: config.header_timeout,
+        keep_alive_timeout: config.keep_alive_timeout,
+    };
     let metrics_served = metrics_listener.map(|l| {
-        let app = api::ops::metrics_router(metrics);
-        tokio::spawn(
-            axum::serve(l, app)
-                .with_graceful_shutdown(shutdown.clone().cancelled_owned())
-                .into_future(),
-        )
+        let limits = server::Limits {
+            max_connections: METRICS_MAX_CONNECTIONS,
+            ..limits
+        };
+        let app = api::ops::metrics_router(metrics.clone());
+        tokio::spawn(server::serve(l, app, limits, None, shutdown.clone()))
     });
-    let served = axum::serve(public, app)
-        .with_graceful_shutdown(shutdown.cancelled_owned())
-        .await;
+    server::serve(public, app, limits, Some(metrics), shutdown).await;
     purge_stop.cancel();
     let _ = purge.await;
     let _ = revocations.await;
     if let Some(m) = metrics_served {
-        match m.await {
-            Ok(r) => r?,
-            Err(e) => return Err(Error::Task(e.to_string())),
-        }
+        let _ = m.await;
     }
-    served.map_err(Error::Io)
+    Ok(())
 }
 
 async fn purge_loop(

@@ -55,6 +55,25 @@ enum Command {
         #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_POLLS_PER_DEVICE,
               value_parser = parse_at_least_one)]
         max_polls_per_device: usize,
+        /// The most open connections (lowered to fit the open-file limit). At the cap, the
+        /// connection quiet longest with no request in progress is closed to make room.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_CONNECTIONS,
+              value_parser = parse_at_least_one)]
+        max_connections: usize,
+        /// Seconds for a request's head to arrive (from the connection opening or the previous
+        /// response).
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_HEADER_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
+        /// Seconds a connection may stay quiet (nothing read or written) with no request in
+        /// progress before it is closed.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_KEEP_ALIVE_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        keep_alive_timeout: u64,
+        /// Seconds for a webhook's body to arrive after its head (then 408).
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_BODY_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        body_timeout: u64,
     },
     /// Manage webhook endpoints.
     #[command(subcommand)]
@@ -181,6 +200,10 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
             retention_days,
             max_page_bytes,
             max_polls_per_device,
+            max_connections,
+            header_timeout,
+            keep_alive_timeout,
+            body_timeout,
         } => {
             let mut config = Config::new(db.db);
             config.max_body = max_body;
@@ -188,6 +211,10 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
             config.max_page_bytes = max_page_bytes;
             config.max_polls_per_device = max_polls_per_device;
+            config.max_connections = max_connections;
+            config.header_timeout = Duration::from_secs(header_timeout);
+            config.keep_alive_timeout = Duration::from_secs(keep_alive_timeout);
+            config.body_timeout = Duration::from_secs(body_timeout);
             serve(config, listen, metrics_listen)
         }
         Command::Endpoint(EndpointCmd::Add {

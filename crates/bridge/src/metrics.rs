@@ -26,6 +26,12 @@ pub struct Metrics {
     pub long_polls_revoked: IntCounter,
     /// Time spent in the store, by `op`.
     pub store_latency: HistogramVec,
+    /// Connections open on the public listener.
+    pub connections_open: IntGauge,
+    /// Connections the public listener closed, by `reason`: `evicted` (quiet, with no request,
+    /// closed to make room at the cap), `idle` (nothing moved for the keep-alive timeout),
+    /// `header_timeout` (a request head not complete in time).
+    pub connections_closed: IntCounterVec,
 }
 
 impl Metrics {
@@ -80,6 +86,19 @@ impl Metrics {
         registry.register(Box::new(long_polls_replaced.clone()))?;
         registry.register(Box::new(long_polls_revoked.clone()))?;
         registry.register(Box::new(store_latency.clone()))?;
+        let connections_open = IntGauge::new(
+            "bridge_connections_open",
+            "Connections open on the public listener",
+        )?;
+        let connections_closed = IntCounterVec::new(
+            Opts::new(
+                "bridge_connections_closed_total",
+                "Connections the bridge closed, by reason (evicted, idle, header_timeout)",
+            ),
+            &["reason"],
+        )?;
+        registry.register(Box::new(connections_open.clone()))?;
+        registry.register(Box::new(connections_closed.clone()))?;
         Ok(Metrics {
             registry,
             webhooks_received,
@@ -90,6 +109,8 @@ impl Metrics {
             long_polls_replaced,
             long_polls_revoked,
             store_latency,
+            connections_open,
+            connections_closed,
         })
     }
 

@@ -34,6 +34,8 @@ pub enum ApiError {
     NotFound(&'static str),
     /// 413: the body is over the limit.
     TooLarge(usize),
+    /// 408: the request body did not arrive in time (the connection is closed).
+    Timeout,
     /// 409: the request conflicts with the bridge's state (e.g. a cursor from a reset store).
     Conflict(&'static str, String),
     /// 400: a bad query parameter or body.
@@ -76,6 +78,11 @@ impl IntoResponse for ApiError {
                 "payload_too_large",
                 format!("the body is over the limit of {limit} bytes"),
             ),
+            ApiError::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body did not arrive in time".to_owned(),
+            ),
             ApiError::BadRequest(code, message) => (StatusCode::BAD_REQUEST, code, message),
             ApiError::Conflict(code, message) => (StatusCode::CONFLICT, code, message),
             ApiError::Internal(e) => {
@@ -97,6 +104,11 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still come: this connection is done.
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::UNAUTHORIZED && code == "unauthorized" {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

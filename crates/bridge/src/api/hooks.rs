@@ -6,12 +6,14 @@
 //! duplicate; and an event that happened longer ago than the retention (plus the tolerance, for
 //! clocks) is refused, so an id can be forgotten once a replay would be refused anyway.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap};
 use axum::Json;
 use chrono::{DateTime, TimeDelta, Utc};
+use futures::StreamExt as _;
 use serde::Serialize;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,10 +23,8 @@ use super::AppState;
 use crate::schemes::{extract_event, verify_signature, Refusal, Scheme};
 use crate::store::{Inserted, NewEvent};
 
-pub(crate) fn router(max_body: usize) -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(intake))
-        .layer(DefaultBodyLimit::max(max_body))
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(intake))
 }
 
 /// The acknowledgement of a delivery.
@@ -50,6 +50,7 @@ pub struct IntakeAck {
         (status = 400, description = "Not JSON, or no event id/type", body = ErrorBody),
         (status = 401, description = "Missing or bad signature, or timestamp outside tolerance", body = ErrorBody),
         (status = 404, description = "Unknown endpoint", body = ErrorBody),
+        (status = 408, description = "The body did not arrive in time", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
         (status = 500, description = "Storage failed; retry", body = ErrorBody),
     )
@@ -58,7 +59,7 @@ pub(crate) async fn intake(
     State(st): State<AppState>,
     Path(endpoint_id): Path<String>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Json<IntakeAck>, ApiError> {
     st.metrics.webhooks_received.inc();
     let result = receive(&st, &endpoint_id, &headers, body).await;
@@ -76,6 +77,7 @@ pub(crate) async fn intake(
                 ApiError::Refused(r) => r.code(),
                 ApiError::BadRequest(code, _) | ApiError::Conflict(code, _) => code,
                 ApiError::Unauthorized => "unauthorized",
+                ApiError::Timeout => "request_timeout",
                 ApiError::Internal(_) => "internal_error",
             };
             st.metrics
@@ -92,20 +94,14 @@ async fn receive(
     st: &AppState,
     endpoint_id: &str,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<IntakeAck, ApiError> {
-    let body = body.map_err(|rej| {
-        if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::TooLarge(st.config.max_body)
-        } else {
-            ApiError::BadRequest("invalid_body", "the request body could not be read".into())
-        }
-    })?;
     let endpoint = st
         .metrics
         .time("endpoint_lookup", st.store.endpoint(endpoint_id))
         .await?
         .ok_or(ApiError::NotFound("endpoint"))?;
+    let body = read_body(body, headers, st.config.max_body, st.config.body_timeout).await?;
     let now = chrono::Utc::now().timestamp();
     let tolerance = i64::try_from(st.config.tolerance.as_secs()).unwrap_or(i64::MAX);
     let signed_id = verify_signature(
@@ -152,6 +148,41 @@ async fn receive(
         }
         .to_owned(),
     })
+}
+
+/// The whole body: at most `max` bytes (413 beyond, as soon as that is known), arrived within
+/// `timeout` (408 after it: a slow sender holds no connection for long).
+async fn read_body(
+    body: Body,
+    headers: &HeaderMap,
+    max: usize,
+    timeout: Duration,
+) -> Result<Bytes, ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(ApiError::TooLarge(max));
+    }
+    let read = async {
+        let capacity = declared.map_or(0, |n| usize::try_from(n).unwrap_or(max).min(max));
+        let mut buf = Vec::with_capacity(capacity);
+        let mut chunks = body.into_data_stream();
+        while let Some(chunk) = chunks.next().await {
+            let chunk = chunk.map_err(|_| {
+                ApiError::BadRequest("invalid_body", "the request body could not be read".into())
+            })?;
+            if buf.len().saturating_add(chunk.len()) > max {
+                return Err(ApiError::TooLarge(max));
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        Ok(Bytes::from(buf))
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .map_err(|_| ApiError::Timeout)?
 }
 
 /// How old an event may be: the retention, plus the signature tolerance for clocks that differ.

@@ -53,16 +53,16 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-fn routes(config: &Config) -> OpenApiRouter<AppState> {
+fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(hooks::router(config.max_body))
+        .merge(hooks::router())
         .merge(events::router())
         .merge(ops::router())
 }
 
 /// The OpenAPI 3.1 document of the bridge's HTTP interface.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes(&Config::new("")).split_for_parts().1
+    routes().split_for_parts().1
 }
 
 pub(crate) fn router(
@@ -72,7 +72,7 @@ pub(crate) fn router(
     polls: Arc<polls::Polls>,
     shutdown: CancellationToken,
 ) -> Result<Router, crate::Error> {
-    let (router, doc) = routes(&config).split_for_parts();
+    let (router, doc) = routes().split_for_parts();
     let openapi: Arc<str> = doc
         .to_pretty_json()
         .map_err(|e| crate::Error::Io(std::io::Error::other(e)))?
