@@ -786,6 +786,30 @@ mod tests {
             extract_event(Scheme::Loop, &h, body, None),
             Err(Refusal::InvalidEvent(_))
         ));
+        // An unsigned type header that disagrees with the signed type is refused too.
+        for (scheme, name) in [
+            (Scheme::Loop, "x-loop-event-type"),
+            (Scheme::CareLoop, "x-careloop-event"),
+        ] {
+            let h = headers(&[(name, "visit.completed")]);
+            assert_eq!(
+                extract_event(scheme, &h, body, None),
+                Err(Refusal::InvalidEvent(format!(
+                    "the {} header does not match the body",
+                    if scheme == Scheme::Loop {
+                        "X-Loop-Event-Type"
+                    } else {
+                        "X-CareLoop-Event"
+                    }
+                ))),
+                "{scheme}"
+            );
+            let agreeing = headers(&[(name, "visit.no_show")]);
+            assert!(
+                extract_event(scheme, &agreeing, body, None).is_ok(),
+                "{scheme}"
+            );
+        }
         // The type may come from its header when the body has none; the id never does.
         let type_header = headers(&[("x-loop-event-type", "t")]);
         let meta = extract_event(Scheme::Loop, &type_header, br#"{"id":"evt_b"}"#, None).unwrap();

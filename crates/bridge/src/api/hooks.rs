@@ -30,14 +30,15 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 /// The acknowledgement of a delivery.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IntakeAck {
-    /// `stored` (new event, on disk) or `duplicate` (this event id was already stored).
+    /// `stored` (new event, on disk) or `duplicate` (this event id was seen before, even if
+    /// the event has since been purged).
     pub status: String,
 }
 
 /// Receive a signed webhook.
 ///
 /// Verified by the endpoint's scheme, then stored durably; answered 200 only once committed.
-/// A repeated event id is answered 200 and not stored again.
+/// A repeated event id is answered 200 and not stored again, also after the event was purged.
 #[utoipa::path(
     post,
     path = "/hooks/{endpoint_id}",
@@ -47,7 +48,9 @@ pub struct IntakeAck {
         description = "The provider's signed JSON body, verified byte for byte"),
     responses(
         (status = 200, description = "Stored (or already stored)", body = IntakeAck),
-        (status = 400, description = "Not JSON, or no event id/type", body = ErrorBody),
+        (status = 400, description = "Not JSON, no event id in the signed content \
+            (`missing_event_id`), no type, or happened longer ago than the retention \
+            (`event_too_old`)", body = ErrorBody),
         (status = 401, description = "Missing or bad signature, or timestamp outside tolerance", body = ErrorBody),
         (status = 404, description = "Unknown endpoint", body = ErrorBody),
         (status = 408, description = "The body did not arrive in time", body = ErrorBody),
