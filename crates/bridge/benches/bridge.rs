@@ -23,6 +23,8 @@ use serde_json::{json, Value};
 struct Bridge {
     child: Child,
     base: String,
+    /// Where `/metrics` is served.
+    metrics: String,
 }
 
 impl Drop for Bridge {
@@ -40,6 +42,11 @@ fn start(db: &Path) -> Bridge {
             db.to_str().unwrap_or_default(),
             "--listen",
             "127.0.0.1:0",
+            "--metrics-listen",
+            "127.0.0.1:0",
+            // Room for BENCH_POLLS waiting polls and the senders' connections.
+            "--max-connections",
+            "8192",
         ])
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
@@ -53,6 +60,7 @@ fn start(db: &Path) -> Bridge {
     let v: Value = serde_json::from_str(&line).expect("listening JSON");
     Bridge {
         base: format!("http://{}", v["listening"].as_str().expect("address")),
+        metrics: format!("http://{}", v["metrics"].as_str().expect("metrics address")),
         child,
     }
 }
@@ -84,8 +92,9 @@ struct Target {
 
 impl Target {
     async fn post(&self, id: &str, ty: &str) {
+        let occurred = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let body = json!({
-            "id": id, "type": ty, "occurred_at": "2026-05-22T08:14:55Z",
+            "id": id, "type": ty, "occurred_at": occurred,
             "organization_id": "org_bench",
             "data": {"incident_id": format!("inc_{id}"), "severity": "critical",
                      "resident_id": "res_1", "title": "Witnessed fall in lounge"}
@@ -177,13 +186,23 @@ async fn main() {
 
     let dir = tempfile::tempdir().expect("tempdir");
     let db = dir.path().join("bench.db");
-    let (ep, dev) = {
+    // One device per waiting poll, as desks are (a device has at most 2 waiting at once).
+    let (ep, dev, desks) = {
         let store = Store::open(&db).expect("store");
+        let desks: Vec<String> = (0..n_polls)
+            .map(|i| {
+                store
+                    .add_device("org_bench", &format!("desk {i}"))
+                    .expect("device")
+                    .token
+            })
+            .collect();
         (
             store
                 .add_endpoint("org_bench", Scheme::CareLoop, None)
                 .expect("endpoint"),
             store.add_device("org_bench", "bench desk").expect("device"),
+            desks,
         )
     };
     let bridge = start(&db);
@@ -262,7 +281,7 @@ async fn main() {
                 (Instant::now(), page)
             })
         };
-        wait_for_polls(&http, &bridge.base, 1.0).await;
+        wait_for_polls(&http, &bridge.metrics, 1.0).await;
         let sent = Instant::now();
         t.post(&format!("lat_{i}"), "incident.critical").await;
         let (received, page) = waiting.await.expect("poll task");
@@ -280,12 +299,13 @@ async fn main() {
 
     // 3. Memory with many open long-polls, and waking them all.
     let before = rss_kib(pid);
-    let polls: Vec<_> = (0..n_polls)
-        .map(|_| {
+    let polls: Vec<_> = desks
+        .iter()
+        .map(|token| {
             let (http, base, token, after) = (
                 http.clone(),
                 bridge.base.clone(),
-                dev.token.clone(),
+                token.clone(),
                 after.clone(),
             );
             tokio::spawn(async move {
@@ -294,7 +314,7 @@ async fn main() {
             })
         })
         .collect();
-    wait_for_polls(&http, &bridge.base, n_polls as f64).await;
+    wait_for_polls(&http, &bridge.metrics, n_polls as f64).await;
     let held = rss_kib(pid);
     let sent = Instant::now();
     t.post("fanout", "visit.no_show").await;

@@ -33,6 +33,10 @@ enum Command {
         /// Address to listen on (port 0 picks a free port; the address is printed as JSON).
         #[arg(long, default_value = "127.0.0.1:8788")]
         listen: SocketAddr,
+        /// Serve Prometheus metrics (`GET /metrics`) on this address, e.g. 127.0.0.1:9788; keep
+        /// it private. Without it no metrics are served; the public address never serves them.
+        #[arg(long)]
+        metrics_listen: Option<SocketAddr>,
         /// Largest webhook body in bytes.
         #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_BODY)]
         max_body: usize,
@@ -42,6 +46,34 @@ enum Command {
         /// Days to keep events.
         #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_RETENTION_DAYS)]
         retention_days: u64,
+        /// About the most bytes of events in one feed page (an event larger than this is still
+        /// served, alone).
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_PAGE_BYTES)]
+        max_page_bytes: usize,
+        /// The most long-polls of one device waiting at once (at least 1); a new one replaces
+        /// the oldest, which is answered at once with an empty page.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_POLLS_PER_DEVICE,
+              value_parser = parse_at_least_one)]
+        max_polls_per_device: usize,
+        /// The most open connections (lowered to fit the open-file limit). At the cap, the
+        /// connection quiet longest with no request in progress is closed to make room.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_MAX_CONNECTIONS,
+              value_parser = parse_at_least_one)]
+        max_connections: usize,
+        /// Seconds for a request's head to arrive (from the connection opening or the previous
+        /// response).
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_HEADER_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        header_timeout: u64,
+        /// Seconds a connection may stay quiet (nothing read or written) with no request in
+        /// progress before it is closed.
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_KEEP_ALIVE_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        keep_alive_timeout: u64,
+        /// Seconds for a webhook's body to arrive after its head (then 408).
+        #[arg(long, default_value_t = loopdesk_bridge::DEFAULT_BODY_TIMEOUT.as_secs(),
+              value_parser = clap::value_parser!(u64).range(1..))]
+        body_timeout: u64,
     },
     /// Manage webhook endpoints.
     #[command(subcommand)]
@@ -133,6 +165,13 @@ struct Done<'a> {
     status: &'static str,
 }
 
+fn parse_at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err("must be a whole number, at least 1".into()),
+    }
+}
+
 fn print_json(value: &impl Serialize) -> Result<(), loopdesk_bridge::Error> {
     let line = serde_json::to_string(value).map_err(|e| std::io::Error::other(e.to_string()))?;
     println!("{line}");
@@ -155,15 +194,28 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
         Command::Serve {
             db,
             listen,
+            metrics_listen,
             max_body,
             tolerance,
             retention_days,
+            max_page_bytes,
+            max_polls_per_device,
+            max_connections,
+            header_timeout,
+            keep_alive_timeout,
+            body_timeout,
         } => {
             let mut config = Config::new(db.db);
             config.max_body = max_body;
             config.tolerance = Duration::from_secs(tolerance);
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
-            serve(config, listen)
+            config.max_page_bytes = max_page_bytes;
+            config.max_polls_per_device = max_polls_per_device;
+            config.max_connections = max_connections;
+            config.header_timeout = Duration::from_secs(header_timeout);
+            config.keep_alive_timeout = Duration::from_secs(keep_alive_timeout);
+            config.body_timeout = Duration::from_secs(body_timeout);
+            serve(config, listen, metrics_listen)
         }
         Command::Endpoint(EndpointCmd::Add {
             db,
@@ -206,7 +258,11 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
     }
 }
 
-fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Error> {
+fn serve(
+    config: Config,
+    listen: SocketAddr,
+    metrics_listen: Option<SocketAddr>,
+) -> Result<(), loopdesk_bridge::Error> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -222,7 +278,14 @@ fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Erro
     rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
-        print_json(&serde_json::json!({ "listening": addr.to_string() }))?;
+        let mut listeners = loopdesk_bridge::Listeners::new(listener);
+        let mut line = serde_json::json!({ "listening": addr.to_string() });
+        if let Some(m) = metrics_listen {
+            let metrics = tokio::net::TcpListener::bind(m).await?;
+            line["metrics"] = metrics.local_addr()?.to_string().into();
+            listeners = listeners.with_metrics(metrics);
+        }
+        print_json(&line)?;
         let shutdown = CancellationToken::new();
         let on_signal = shutdown.clone();
         tokio::spawn(async move {
@@ -231,7 +294,7 @@ fn serve(config: Config, listen: SocketAddr) -> Result<(), loopdesk_bridge::Erro
             on_signal.cancel();
         });
         tracing::info!(%addr, db = %config.db.display(), "bridge listening");
-        loopdesk_bridge::serve(config, std::sync::Arc::new(store), listener, shutdown).await
+        loopdesk_bridge::serve(config, std::sync::Arc::new(store), listeners, shutdown).await
     })
 }
 

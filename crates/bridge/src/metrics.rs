@@ -19,8 +19,19 @@ pub struct Metrics {
     pub events_served: IntCounter,
     /// Long-polls currently waiting for an event.
     pub long_polls_open: IntGauge,
+    /// Waiting long-polls answered at once because a newer one of the same device took their
+    /// place (over `max_polls_per_device`).
+    pub long_polls_replaced: IntCounter,
+    /// Waiting long-polls ended with 401 because their device was revoked.
+    pub long_polls_revoked: IntCounter,
     /// Time spent in the store, by `op`.
     pub store_latency: HistogramVec,
+    /// Connections open on the public listener.
+    pub connections_open: IntGauge,
+    /// Connections the public listener closed, by `reason`: `evicted` (quiet, with no request,
+    /// closed to make room at the cap), `idle` (nothing moved for the keep-alive timeout),
+    /// `header_timeout` (a request head not complete in time).
+    pub connections_closed: IntCounterVec,
 }
 
 impl Metrics {
@@ -51,6 +62,14 @@ impl Metrics {
             "bridge_long_polls_open",
             "Long-polls currently waiting for an event",
         )?;
+        let long_polls_replaced = IntCounter::new(
+            "bridge_long_polls_replaced_total",
+            "Waiting long-polls answered at once because a newer one of the same device replaced them",
+        )?;
+        let long_polls_revoked = IntCounter::new(
+            "bridge_long_polls_revoked_total",
+            "Waiting long-polls ended with 401 because their device was revoked",
+        )?;
         let store_latency = HistogramVec::new(
             HistogramOpts::new("bridge_store_latency_seconds", "Store operation latency").buckets(
                 vec![
@@ -64,7 +83,22 @@ impl Metrics {
         registry.register(Box::new(webhooks_refused.clone()))?;
         registry.register(Box::new(events_served.clone()))?;
         registry.register(Box::new(long_polls_open.clone()))?;
+        registry.register(Box::new(long_polls_replaced.clone()))?;
+        registry.register(Box::new(long_polls_revoked.clone()))?;
         registry.register(Box::new(store_latency.clone()))?;
+        let connections_open = IntGauge::new(
+            "bridge_connections_open",
+            "Connections open on the public listener",
+        )?;
+        let connections_closed = IntCounterVec::new(
+            Opts::new(
+                "bridge_connections_closed_total",
+                "Connections the bridge closed, by reason (evicted, idle, header_timeout)",
+            ),
+            &["reason"],
+        )?;
+        registry.register(Box::new(connections_open.clone()))?;
+        registry.register(Box::new(connections_closed.clone()))?;
         Ok(Metrics {
             registry,
             webhooks_received,
@@ -72,7 +106,11 @@ impl Metrics {
             webhooks_refused,
             events_served,
             long_polls_open,
+            long_polls_replaced,
+            long_polls_revoked,
             store_latency,
+            connections_open,
+            connections_closed,
         })
     }
 

@@ -11,6 +11,7 @@ use std::str::FromStr;
 use axum::http::HeaderMap;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine as _;
+use chrono::{DateTime, FixedOffset, Utc};
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -106,9 +107,17 @@ pub enum Refusal {
     /// The verified body is not JSON.
     #[error("body is not JSON")]
     NotJson,
-    /// The verified body is JSON but lacks what an event needs (id, type).
+    /// The verified body is JSON but lacks what an event needs (a type), or a field is unusable.
     #[error("{0}")]
     InvalidEvent(String),
+    /// The signed content carries no event id. An unsigned header never stands in for it: a
+    /// captured delivery could then be replayed as new events by varying that header.
+    #[error("the signed body has no event id")]
+    MissingId,
+    /// The event happened longer ago than the bridge keeps events (its own `occurred_at` or
+    /// timestamp, past the retention and the tolerance).
+    #[error("the event is older than the bridge's retention")]
+    TooOld,
 }
 
 impl Refusal {
@@ -120,6 +129,8 @@ impl Refusal {
             Refusal::Timestamp => "timestamp_out_of_tolerance",
             Refusal::NotJson => "invalid_json",
             Refusal::InvalidEvent(_) => "invalid_event",
+            Refusal::MissingId => "missing_event_id",
+            Refusal::TooOld => "event_too_old",
         }
     }
 }
@@ -380,6 +391,21 @@ pub struct EventMeta {
     pub resource_id: Option<String>,
 }
 
+impl EventMeta {
+    /// `occurred_at` as a time. [`extract_event`] refuses an `occurred_at` that does not parse,
+    /// so this is `None` only when the event has none.
+    pub fn occurred_time(&self) -> Option<DateTime<Utc>> {
+        self.occurred_at.as_deref().and_then(parse_time)
+    }
+}
+
+/// An RFC 3339 date-time, read as the desk reads the feed's `occurred_at` (chrono's parser).
+fn parse_time(s: &str) -> Option<DateTime<Utc>> {
+    s.parse::<DateTime<FixedOffset>>()
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
 fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
     v.get(key).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -390,6 +416,19 @@ fn opt_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
         .filter(|s| !s.is_empty())
+}
+
+/// An event id comes from the signed body only. An unsigned header that names one too must agree
+/// with it; a header alone is not used.
+fn signed_id_in_body(body: Option<&str>, header: Option<&str>) -> Result<Option<String>, Refusal> {
+    if let (Some(b), Some(h)) = (body, header) {
+        if b != h {
+            return Err(Refusal::InvalidEvent(
+                "the X-Loop-Event-Id header does not match the body".into(),
+            ));
+        }
+    }
+    Ok(body.map(str::to_owned))
 }
 
 /// The signed body value wins over an unsigned header; when both exist they must agree.
@@ -435,6 +474,10 @@ fn resource_in(data: &Value) -> Option<String> {
 
 fn check_len(value: Option<String>, what: &str) -> Result<String, Refusal> {
     let v = value.ok_or_else(|| Refusal::InvalidEvent(format!("the event has no {what}")))?;
+    check_max_len(v, what)
+}
+
+fn check_max_len(v: String, what: &str) -> Result<String, Refusal> {
     if v.len() > MAX_ID_LEN {
         return Err(Refusal::InvalidEvent(format!(
             "the event {what} is too long"
@@ -475,11 +518,7 @@ pub fn extract_event(
             str_field(&v, "resourceId").map(str::to_owned),
         ),
         Scheme::Loop => (
-            signed_or_header(
-                str_field(&v, "id"),
-                opt_header(headers, "x-loop-event-id"),
-                "X-Loop-Event-Id",
-            )?,
+            signed_id_in_body(str_field(&v, "id"), opt_header(headers, "x-loop-event-id"))?,
             signed_or_header(
                 str_field(&v, "type"),
                 opt_header(headers, "x-loop-event-type"),
@@ -489,9 +528,16 @@ pub fn extract_event(
             v.get("data").and_then(resource_in),
         ),
     };
+    let id = check_max_len(id.ok_or(Refusal::MissingId)?, "id")?;
+    let event_type = check_len(event_type, "type")?;
+    if occurred_at.is_some_and(|t| parse_time(t).is_none()) {
+        return Err(Refusal::InvalidEvent(
+            "the event's occurred_at is not an RFC 3339 date-time".into(),
+        ));
+    }
     Ok(EventMeta {
-        id: check_len(id, "id")?,
-        event_type: check_len(event_type, "type")?,
+        id,
+        event_type,
         occurred_at: occurred_at.map(str::to_owned),
         resource_id,
     })
@@ -740,9 +786,102 @@ mod tests {
             extract_event(Scheme::Loop, &h, body, None),
             Err(Refusal::InvalidEvent(_))
         ));
+        // An unsigned type header that disagrees with the signed type is refused too.
+        for (scheme, name) in [
+            (Scheme::Loop, "x-loop-event-type"),
+            (Scheme::CareLoop, "x-careloop-event"),
+        ] {
+            let h = headers(&[(name, "visit.completed")]);
+            assert_eq!(
+                extract_event(scheme, &h, body, None),
+                Err(Refusal::InvalidEvent(format!(
+                    "the {} header does not match the body",
+                    if scheme == Scheme::Loop {
+                        "X-Loop-Event-Type"
+                    } else {
+                        "X-CareLoop-Event"
+                    }
+                ))),
+                "{scheme}"
+            );
+            let agreeing = headers(&[(name, "visit.no_show")]);
+            assert!(
+                extract_event(scheme, &agreeing, body, None).is_ok(),
+                "{scheme}"
+            );
+        }
+        // The type may come from its header when the body has none; the id never does.
+        let type_header = headers(&[("x-loop-event-type", "t")]);
+        let meta = extract_event(Scheme::Loop, &type_header, br#"{"id":"evt_b"}"#, None).unwrap();
+        assert_eq!((meta.id.as_str(), meta.event_type.as_str()), ("evt_b", "t"));
         let only_header = headers(&[("x-loop-event-id", "evt_h"), ("x-loop-event-type", "t")]);
-        let meta = extract_event(Scheme::Loop, &only_header, b"{}", None).unwrap();
-        assert_eq!((meta.id.as_str(), meta.event_type.as_str()), ("evt_h", "t"));
+        assert_eq!(
+            extract_event(Scheme::Loop, &only_header, b"{}", None),
+            Err(Refusal::MissingId)
+        );
+    }
+
+    /// An event id comes from the signed content only (the body, or the signed Standard Webhooks
+    /// id): without it the delivery is refused, whatever unsigned header names one.
+    #[rstest]
+    #[case::careloop(Scheme::CareLoop, r#"{"type":"t"}"#, &[("x-careloop-event", "t")])]
+    #[case::careloop_empty_id(Scheme::CareLoop, r#"{"id":"","type":"t"}"#, &[])]
+    #[case::lifeloop(Scheme::LifeLoop, r#"{"eventType":"t","id":"not-the-field"}"#, &[])]
+    #[case::loop_without_header(Scheme::Loop, r#"{"type":"t"}"#, &[])]
+    #[case::loop_with_id_header(Scheme::Loop, r#"{"type":"t"}"#, &[("x-loop-event-id", "evt_h")])]
+    #[case::loop_id_not_a_string(Scheme::Loop, r#"{"id":7,"type":"t"}"#, &[("x-loop-event-id", "7")])]
+    #[case::standard_without_signed_id(Scheme::Standard, r#"{"type":"t","id":"evt_b"}"#, &[])]
+    fn an_event_without_a_signed_id_is_refused(
+        #[case] scheme: Scheme,
+        #[case] body: &str,
+        #[case] pairs: &[(&str, &str)],
+    ) {
+        let got = extract_event(scheme, &headers(pairs), body.as_bytes(), None);
+        assert_eq!(got, Err(Refusal::MissingId));
+    }
+
+    /// `occurred_at` (or the scheme's name for it) is kept as sent when it is an RFC 3339
+    /// date-time, absent is fine, anything else is refused: the desk could not read it.
+    #[rstest]
+    #[case::utc("2026-05-22T08:14:55Z", Some(1_779_437_695))]
+    #[case::offset_and_fraction("2026-05-22T10:14:55.250+02:00", Some(1_779_437_695))]
+    #[case::date_only("2026-05-22", None)]
+    #[case::unix_seconds_as_text("1747901695", None)]
+    #[case::words("yesterday", None)]
+    fn occurred_at_must_be_a_date_time(
+        #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)]
+        scheme: Scheme,
+        #[case] occurred: &str,
+        #[case] unix: Option<i64>,
+    ) {
+        let key = match scheme {
+            Scheme::CareLoop | Scheme::Loop => "occurred_at",
+            Scheme::Standard => "timestamp",
+            Scheme::LifeLoop => "occurredAt",
+        };
+        let mut body: Value =
+            serde_json::from_slice(&event_body(scheme, "evt_o", "t", serde_json::json!({})))
+                .unwrap();
+        body[key] = occurred.into();
+        let body = body.to_string().into_bytes();
+        let got = intake(scheme, &signed_headers(scheme, "evt_o", T0, &body), &body);
+        match unix {
+            Some(unix) => {
+                let m = got.unwrap();
+                assert_eq!(m.occurred_at.as_deref(), Some(occurred));
+                assert_eq!(m.occurred_time().map(|t| t.timestamp()), Some(unix));
+            }
+            None => assert!(
+                matches!(&got, Err(Refusal::InvalidEvent(m)) if m.contains("occurred_at")),
+                "{got:?}"
+            ),
+        }
+    }
+
+    #[test]
+    fn an_event_without_occurred_at_has_no_occurred_time() {
+        let m = deliver(Scheme::Loop, "evt_n", "t").unwrap();
+        assert_eq!((m.occurred_time(), m.occurred_at), (None, None));
     }
 
     #[test]
@@ -761,10 +900,10 @@ mod tests {
             extract_event(Scheme::LifeLoop, &HeaderMap::new(), b"not json", None),
             Err(Refusal::NotJson)
         );
-        assert!(matches!(
+        assert_eq!(
             extract_event(Scheme::LifeLoop, &HeaderMap::new(), b"[1,2]", None),
-            Err(Refusal::InvalidEvent(_))
-        ));
+            Err(Refusal::MissingId)
+        );
     }
 
     /// A unix time for the tests below: signatures are made at `T0 + offset`, checked at `T0`.
@@ -865,7 +1004,9 @@ mod tests {
     #[case(Refusal::BadSignature, "invalid_signature")]
     #[case(Refusal::Timestamp, "timestamp_out_of_tolerance")]
     #[case(Refusal::NotJson, "invalid_json")]
-    #[case(Refusal::InvalidEvent("no id".into()), "invalid_event")]
+    #[case(Refusal::InvalidEvent("no type".into()), "invalid_event")]
+    #[case(Refusal::MissingId, "missing_event_id")]
+    #[case(Refusal::TooOld, "event_too_old")]
     fn refusal_codes(#[case] refusal: Refusal, #[case] code: &str) {
         assert_eq!(refusal.code(), code);
     }

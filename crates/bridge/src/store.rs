@@ -6,7 +6,7 @@
 //! commits whatever has queued up in a single transaction (group commit), so many concurrent
 //! deliveries share one fsync. Reads use a small pool of connections on blocking threads.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{mpsc, Arc, Mutex};
 use std::thread::JoinHandle;
@@ -24,6 +24,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{oneshot, watch};
 
 use crate::error::{invalid, Error, Result};
+use crate::locks::lock;
 use crate::schemes::{signing_key, Scheme, STANDARD_SECRET_PREFIX};
 
 /// How long the previous secret keeps verifying after `endpoint rotate`.
@@ -32,12 +33,21 @@ pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
 const PURGE_CHUNK: i64 = 2000;
 /// The most events written in one transaction.
 const MAX_BATCH: usize = 512;
+/// The most store reads at once (and reader connections kept). Bounds the open files and the
+/// memory that pages being read take, whatever the number of requests.
+const MAX_READERS: usize = 8;
+/// The most device ids looked up in one query by [`EventStore::active_devices`].
+const ACTIVE_DEVICES_CHUNK: usize = 200;
 const MAX_ORG_LEN: usize = 128;
 const MAX_NAME_LEN: usize = 200;
 const MAX_SECRET_LEN: usize = 1024;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../migrations/0001_init.sql"))])
+    Migrations::new(vec![
+        M::up(include_str!("../migrations/0001_init.sql")),
+        M::up(include_str!("../migrations/0002_seen_event_ids.sql")),
+        M::up(include_str!("../migrations/0003_org_cursors.sql")),
+    ])
 }
 
 /// An endpoint as the intake needs it: whom it belongs to and which keys verify it now.
@@ -81,21 +91,24 @@ pub struct NewEvent {
     pub resource_id: Option<String>,
     /// The raw JSON body as received.
     pub data: String,
+    /// Until when its id must be remembered for dedupe, after the event itself is purged; `None`
+    /// for ever. See [`crate::api::hooks`] for how the intake chooses it.
+    pub remember_until: Option<DateTime<Utc>>,
 }
 
 /// What an insert did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Inserted {
-    /// A new event, durably stored at this cursor.
+    /// A new event, durably stored at this cursor (of its organisation's feed).
     Stored(i64),
-    /// The event id was already stored (at this cursor); nothing was written.
-    Duplicate(i64),
+    /// The event id was seen before (the event may since have been purged); nothing was written.
+    Duplicate,
 }
 
 /// A stored event as the feed serves it.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
-    /// Its position in the feed.
+    /// Its position in its organisation's feed.
     pub cursor: i64,
     /// The provider's event id.
     pub id: String,
@@ -115,6 +128,33 @@ pub struct StoredEvent {
     pub data: String,
 }
 
+impl StoredEvent {
+    /// About how many bytes the event takes in a feed page: its body and fields, plus the JSON
+    /// around them.
+    pub fn size(&self) -> usize {
+        event_size(
+            self.data.len(),
+            [
+                &self.id,
+                &self.org,
+                &self.source,
+                &self.event_type,
+                &self.received_at,
+            ],
+            [self.occurred_at.as_deref(), self.resource_id.as_deref()],
+        )
+    }
+}
+
+/// The JSON of a feed event around its values: keys, quotes, the cursor.
+const EVENT_JSON_OVERHEAD: usize = 160;
+
+fn event_size(data: usize, fields: [&str; 5], optional: [Option<&str>; 2]) -> usize {
+    let fields: usize = fields.iter().map(|f| f.len()).sum();
+    let optional: usize = optional.iter().map(|f| f.map_or(4, str::len)).sum();
+    data + fields + optional + EVENT_JSON_OVERHEAD
+}
+
 /// A page request of the feed.
 #[derive(Debug, Clone)]
 pub struct FeedQuery {
@@ -126,6 +166,9 @@ pub struct FeedQuery {
     pub types: Option<Vec<String>>,
     /// At most this many.
     pub limit: u32,
+    /// At most about this many bytes of events (see [`StoredEvent::size`]): the page ends before
+    /// the event that would pass it. Its first event is returned whatever its size.
+    pub max_bytes: usize,
 }
 
 /// Storage behind the server. The SQLite [`Store`] implements it; a multi-instance backend
@@ -135,6 +178,9 @@ pub trait EventStore: Send + Sync + 'static {
     fn endpoint(&self, id: &str) -> BoxFuture<'_, Result<Option<EndpointAuth>>>;
     /// The device holding this bearer token; `None` if unknown or revoked.
     fn device_for_token(&self, token: &str) -> BoxFuture<'_, Result<Option<DeviceAuth>>>;
+    /// Which of these device ids are still allowed (known and not revoked). Revocations made by
+    /// another process (the CLI) are seen.
+    fn active_devices(&self, ids: Vec<String>) -> BoxFuture<'_, Result<HashSet<String>>>;
     /// Stores an event durably (or finds it already stored). Returns once committed.
     fn insert_event(&self, event: NewEvent) -> BoxFuture<'_, Result<Inserted>>;
     /// Events of `query.org` after `query.after`, oldest first.
@@ -143,9 +189,12 @@ pub trait EventStore: Send + Sync + 'static {
     fn subscribe(&self, org: &str) -> watch::Receiver<i64>;
     /// Deletes events received before `cutoff`; returns how many.
     fn purge_received_before(&self, cutoff: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
-    /// The highest cursor ever issued (0 when none), across all organisations. A device's
-    /// cursor above it comes from another (reset or replaced) store.
-    fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>>;
+    /// Forgets the remembered event ids whose `remember_until` is before `now`; returns how many.
+    fn forget_seen_ids(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64>>;
+    /// The highest cursor ever issued to `org` (0 when none). Cursors count per organisation,
+    /// so they tell nothing of other organisations' volume. A device's cursor above it comes
+    /// from another (reset or replaced) store.
+    fn latest_cursor(&self, org: &str) -> BoxFuture<'_, Result<i64>>;
     /// Checks that the store answers.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
 }
@@ -225,14 +274,14 @@ struct Notifier {
 
 impl Notifier {
     fn subscribe(&self, org: &str) -> watch::Receiver<i64> {
-        let mut orgs = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
+        let mut orgs = lock(&self.orgs);
         orgs.entry(org.to_owned())
             .or_insert_with(|| watch::channel(0).0)
             .subscribe()
     }
 
     fn notify(&self, org: &str, cursor: i64) {
-        let orgs = self.orgs.lock().unwrap_or_else(|e| e.into_inner());
+        let orgs = lock(&self.orgs);
         if let Some(tx) = orgs.get(org) {
             tx.send_replace(cursor);
         }
@@ -247,6 +296,8 @@ struct WriteReq {
 struct Inner {
     path: PathBuf,
     readers: Mutex<Vec<Connection>>,
+    /// One permit per store read running on a blocking thread ([`MAX_READERS`]).
+    reads: Arc<tokio::sync::Semaphore>,
     notifier: Arc<Notifier>,
     writer: Option<mpsc::Sender<WriteReq>>,
     writer_thread: Option<JoinHandle<()>>,
@@ -360,6 +411,24 @@ fn row_to_event(row: &rusqlite::Row<'_>) -> rusqlite::Result<StoredEvent> {
     })
 }
 
+/// [`StoredEvent::size`] of a row of the feed query, without copying it.
+fn row_size(row: &rusqlite::Row<'_>) -> rusqlite::Result<usize> {
+    let len = |i: usize| -> rusqlite::Result<usize> {
+        Ok(match row.get_ref(i)? {
+            rusqlite::types::ValueRef::Text(t) | rusqlite::types::ValueRef::Blob(t) => t.len(),
+            _ => 0,
+        })
+    };
+    let opt = |i: usize| -> rusqlite::Result<usize> {
+        Ok(match row.get_ref(i)? {
+            rusqlite::types::ValueRef::Null => 4,
+            _ => len(i)?,
+        })
+    };
+    let fields = len(1)? + len(2)? + len(3)? + len(4)? + len(6)?;
+    Ok(len(8)? + fields + opt(5)? + opt(7)? + EVENT_JSON_OVERHEAD)
+}
+
 fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Vec<Inserted>> {
     let tx = conn.transaction()?;
     let now = Utc::now();
@@ -367,19 +436,40 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
     let received_ms = now.timestamp_millis();
     let mut out = Vec::with_capacity(batch.len());
     {
+        // The id is remembered first: a replay of an event that is gone (purged) is still known.
+        let mut remember = tx.prepare_cached(
+            "INSERT INTO seen_events (org, source, event_id, first_seen_ms, remember_until_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (org, source, event_id) DO NOTHING",
+        )?;
+        let mut next_cursor = tx.prepare_cached(
+            "SELECT COALESCE((SELECT last FROM org_cursors WHERE org = ?1), 0) + 1",
+        )?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO events (org, source, event_id, endpoint_id, type, occurred_at,
-                 received_at, received_unix_ms, resource_id, data)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 received_at, received_unix_ms, resource_id, data, org_seq)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
              ON CONFLICT (org, source, event_id) DO NOTHING
-             RETURNING seq",
+             RETURNING org_seq",
         )?;
-        let mut existing = tx.prepare_cached(
-            "SELECT seq FROM events WHERE org = ?1 AND source = ?2 AND event_id = ?3",
+        let mut issued = tx.prepare_cached(
+            "INSERT INTO org_cursors (org, last) VALUES (?1, ?2)
+             ON CONFLICT (org) DO UPDATE SET last = excluded.last",
         )?;
         for req in batch {
             let e = &req.event;
-            let seq: Option<i64> = insert
+            let remember_until = e.remember_until.map(|t| t.timestamp_millis());
+            let new_id =
+                remember.execute(params![e.org, e.source, e.id, received_ms, remember_until])?;
+            if new_id == 0 {
+                out.push(Inserted::Duplicate);
+                continue;
+            }
+            // One writer: nothing else issues this organisation's cursors meanwhile.
+            let cursor: i64 = next_cursor.query_row([&e.org], |r| r.get(0))?;
+            // The events' own uniqueness still holds (an id forgotten early, e.g. after the
+            // retention was raised, while its event is kept).
+            let stored: Option<i64> = insert
                 .query_row(
                     params![
                         e.org,
@@ -391,16 +481,18 @@ fn write_batch(conn: &mut Connection, batch: &[WriteReq]) -> rusqlite::Result<Ve
                         received_at,
                         received_ms,
                         e.resource_id,
-                        e.data
+                        e.data,
+                        cursor
                     ],
                     |r| r.get(0),
                 )
                 .optional()?;
-            out.push(match seq {
-                Some(seq) => Inserted::Stored(seq),
-                None => Inserted::Duplicate(
-                    existing.query_row(params![e.org, e.source, e.id], |r| r.get(0))?,
-                ),
+            out.push(match stored {
+                Some(cursor) => {
+                    issued.execute(params![e.org, cursor])?;
+                    Inserted::Stored(cursor)
+                }
+                None => Inserted::Duplicate,
             });
         }
     }
@@ -467,6 +559,7 @@ impl Store {
             inner: Arc::new(Inner {
                 path,
                 readers: Mutex::new(Vec::new()),
+                reads: Arc::new(tokio::sync::Semaphore::new(MAX_READERS)),
                 notifier,
                 writer: Some(tx),
                 writer_thread: Some(writer_thread),
@@ -481,33 +574,40 @@ impl Store {
 
     /// Runs `f` on a pooled connection (on the calling thread).
     fn with_conn<T>(&self, f: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
-        let pooled = self
-            .inner
-            .readers
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop();
+        let pooled = lock(&self.inner.readers).pop();
         let mut conn = match pooled {
             Some(c) => c,
             None => open_connection(&self.inner.path)?,
         };
         let out = f(&mut conn);
-        let mut pool = self.inner.readers.lock().unwrap_or_else(|e| e.into_inner());
-        if pool.len() < 8 {
+        let mut pool = lock(&self.inner.readers);
+        if pool.len() < MAX_READERS {
             pool.push(conn);
         }
         out
     }
 
-    /// Runs `f` on a pooled connection on a blocking thread.
+    /// Runs `f` on a pooled connection on a blocking thread, at most [`MAX_READERS`] at once
+    /// (the others wait their turn here, holding no thread and no connection).
     async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let this = self.clone();
-        tokio::task::spawn_blocking(move || this.with_conn(f))
+        let permit = self
+            .inner
+            .reads
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| Error::Task(e.to_string()))?
+            .map_err(|_| Error::Closed)?;
+        let this = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let out = this.with_conn(f);
+            drop(permit);
+            out
+        })
+        .await
+        .map_err(|e| Error::Task(e.to_string()))?
     }
 
     /// Registers a webhook endpoint for `org`. Without `secret`, one is generated
@@ -763,6 +863,23 @@ impl EventStore for Store {
         }))
     }
 
+    fn active_devices(&self, ids: Vec<String>) -> BoxFuture<'_, Result<HashSet<String>>> {
+        Box::pin(self.blocking(move |c| {
+            let mut active = HashSet::new();
+            for chunk in ids.chunks(ACTIVE_DEVICES_CHUNK) {
+                let marks = vec!["?"; chunk.len()].join(",");
+                let mut stmt = c.prepare(&format!(
+                    "SELECT id FROM devices WHERE revoked_at IS NULL AND id IN ({marks})"
+                ))?;
+                let rows = stmt.query_map(params_from_iter(chunk), |r| r.get::<_, String>(0))?;
+                for id in rows {
+                    active.insert(id?);
+                }
+            }
+            Ok(active)
+        }))
+    }
+
     fn insert_event(&self, event: NewEvent) -> BoxFuture<'_, Result<Inserted>> {
         Box::pin(async move {
             let (reply, rx) = oneshot::channel();
@@ -779,8 +896,8 @@ impl EventStore for Store {
     fn events_after(&self, q: FeedQuery) -> BoxFuture<'_, Result<Vec<StoredEvent>>> {
         Box::pin(self.blocking(move |c| {
             let mut sql = String::from(
-                "SELECT seq, event_id, org, source, type, occurred_at, received_at, resource_id,
-                        data FROM events WHERE org = ? AND seq > ?",
+                "SELECT org_seq, event_id, org, source, type, occurred_at, received_at,
+                        resource_id, data FROM events WHERE org = ? AND org_seq > ?",
             );
             let mut args: Vec<rusqlite::types::Value> = vec![q.org.into(), q.after.into()];
             if let Some(types) = q.types {
@@ -791,11 +908,23 @@ impl EventStore for Store {
                 }
                 sql.push(')');
             }
-            sql.push_str(" ORDER BY seq LIMIT ?");
+            sql.push_str(" ORDER BY org_seq LIMIT ?");
             args.push(i64::from(q.limit).into());
             let mut stmt = c.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params_from_iter(args), row_to_event)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let mut rows = stmt.query(params_from_iter(args))?;
+            let mut page = Vec::new();
+            let mut bytes = 0usize;
+            while let Some(row) = rows.next()? {
+                // Sized before it is copied out of SQLite: an event that would pass the cap
+                // ends the page without being read into memory.
+                let size = row_size(row)?;
+                if !page.is_empty() && bytes.saturating_add(size) > q.max_bytes {
+                    break;
+                }
+                bytes = bytes.saturating_add(size);
+                page.push(row_to_event(row)?);
+            }
+            Ok(page)
         }))
     }
 
@@ -823,13 +952,32 @@ impl EventStore for Store {
         }))
     }
 
-    fn latest_cursor(&self) -> BoxFuture<'_, Result<i64>> {
-        Box::pin(self.blocking(|c| {
-            Ok(c.query_row(
-                "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0)",
-                [],
-                |r| r.get(0),
-            )?)
+    fn forget_seen_ids(&self, now: DateTime<Utc>) -> BoxFuture<'_, Result<u64>> {
+        let ms = now.timestamp_millis();
+        Box::pin(self.blocking(move |c| {
+            let mut total = 0u64;
+            loop {
+                let n = c.execute(
+                    "DELETE FROM seen_events WHERE (org, source, event_id) IN
+                        (SELECT org, source, event_id FROM seen_events
+                         WHERE remember_until_ms < ?1 LIMIT ?2)",
+                    params![ms, PURGE_CHUNK],
+                )?;
+                total += n as u64;
+                if (n as i64) < PURGE_CHUNK {
+                    return Ok(total);
+                }
+            }
+        }))
+    }
+
+    fn latest_cursor(&self, org: &str) -> BoxFuture<'_, Result<i64>> {
+        let org = org.to_owned();
+        Box::pin(self.blocking(move |c| {
+            Ok(c.prepare_cached(
+                "SELECT COALESCE((SELECT last FROM org_cursors WHERE org = ?1), 0)",
+            )?
+            .query_row([org], |r| r.get(0))?)
         }))
     }
 

@@ -34,6 +34,8 @@ pub enum ApiError {
     NotFound(&'static str),
     /// 413: the body is over the limit.
     TooLarge(usize),
+    /// 408: the request body did not arrive in time (the connection is closed).
+    Timeout,
     /// 409: the request conflicts with the bridge's state (e.g. a cursor from a reset store).
     Conflict(&'static str, String),
     /// 400: a bad query parameter or body.
@@ -58,7 +60,10 @@ impl IntoResponse for ApiError {
             ),
             ApiError::Refused(r) => {
                 let status = match r {
-                    Refusal::NotJson | Refusal::InvalidEvent(_) => StatusCode::BAD_REQUEST,
+                    Refusal::NotJson
+                    | Refusal::InvalidEvent(_)
+                    | Refusal::MissingId
+                    | Refusal::TooOld => StatusCode::BAD_REQUEST,
                     _ => StatusCode::UNAUTHORIZED,
                 };
                 (status, r.code(), r.to_string())
@@ -72,6 +77,11 @@ impl IntoResponse for ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 format!("the body is over the limit of {limit} bytes"),
+            ),
+            ApiError::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "request_timeout",
+                "the request body did not arrive in time".to_owned(),
             ),
             ApiError::BadRequest(code, message) => (StatusCode::BAD_REQUEST, code, message),
             ApiError::Conflict(code, message) => (StatusCode::CONFLICT, code, message),
@@ -94,6 +104,11 @@ impl IntoResponse for ApiError {
             }),
         )
             .into_response();
+        if status == StatusCode::REQUEST_TIMEOUT {
+            // The rest of the body may still come: this connection is done.
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
         if status == StatusCode::UNAUTHORIZED && code == "unauthorized" {
             resp.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -13,6 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
+use super::polls::{PollEnd, Waiting};
 use super::AppState;
 use crate::store::{DeviceAuth, FeedQuery, StoredEvent};
 
@@ -40,14 +41,17 @@ pub struct FeedParams {
     pub wait: Option<String>,
     /// Comma-separated event types to return, e.g. `incident.critical,visit.no_show`.
     pub types: Option<String>,
-    /// At most this many events (1 to 1000; default 100).
+    /// At most this many events (1 to 1000; default 100). A page also ends before the event
+    /// that would take it past about 1 MiB (`--max-page-bytes`); its first event is always
+    /// served, whatever its size.
     pub limit: Option<String>,
 }
 
 /// One event of the feed.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct FeedEvent {
-    /// Its position in the feed (a decimal integer, increasing in the order received).
+    /// Its position in its organisation's feed (a decimal integer, increasing in the order
+    /// received; counted per organisation).
     pub cursor: String,
     /// The provider's event id.
     pub id: String,
@@ -204,8 +208,9 @@ fn to_feed_event(e: StoredEvent) -> Result<FeedEvent, ApiError> {
         (status = 200, description = "Events in the order received", body = FeedPage),
         (status = 400, description = "A bad parameter", body = ErrorBody),
         (status = 401, description = "Missing, unknown or revoked device token", body = ErrorBody),
-        (status = 409, description = "`after` is beyond any cursor this bridge issued (its store \
-            was reset or replaced): restart from the beginning without `after`", body = ErrorBody),
+        (status = 409, description = "`after` is beyond any cursor this bridge issued to the \
+            device's organisation (its store was reset or replaced): restart from the beginning \
+            without `after`", body = ErrorBody),
         (status = 500, description = "Storage failed; retry", body = ErrorBody),
     )
 )]
@@ -220,15 +225,15 @@ pub(crate) async fn feed(
     if p.after > 0 {
         let latest = st
             .metrics
-            .time("latest_cursor", st.store.latest_cursor())
+            .time("latest_cursor", st.store.latest_cursor(&device.org))
             .await?;
         if p.after > latest {
             // Never hold such a poll quietly: the desk would wait for cursors that may not come
             // for a long time and miss every alert until then.
             return Err(ApiError::Conflict(
                 "cursor_ahead",
-                "after is beyond every cursor this bridge has issued (its store was reset or \
-                 replaced); restart without after"
+                "after is beyond every cursor this bridge has issued to this organisation (its \
+                 store was reset or replaced); restart without after"
                     .into(),
             ));
         }
@@ -239,11 +244,12 @@ pub(crate) async fn feed(
         after: p.after,
         types: p.types,
         limit: p.limit,
+        max_bytes: st.config.max_page_bytes,
     };
     // Subscribe before the first query: an event committed after it wakes us up.
     let mut wake = st.store.subscribe(&device.org);
     wake.borrow_and_update();
-    let mut open: Option<OpenPoll> = None;
+    let mut open: Option<(OpenPoll, Waiting<'_>)> = None;
     let events = loop {
         let events = st
             .metrics
@@ -252,12 +258,20 @@ pub(crate) async fn feed(
         if !events.is_empty() || p.wait.is_zero() || st.shutdown.is_cancelled() {
             break events;
         }
-        if open.is_none() {
-            open = Some(OpenPoll::new(&st.metrics.long_polls_open));
-        }
+        let (_, waiting) = open.get_or_insert_with(|| {
+            (
+                OpenPoll::new(&st.metrics.long_polls_open),
+                st.polls.wait(&device.id),
+            )
+        });
         tokio::select! {
             _ = st.shutdown.cancelled() => break Vec::new(),
             _ = tokio::time::sleep_until(deadline) => break Vec::new(),
+            end = &mut waiting.end => match end {
+                Ok(PollEnd::Revoked) => return Err(ApiError::Unauthorized),
+                // Replaced by a newer poll of this device: what it has, at once.
+                Ok(PollEnd::Replaced) | Err(_) => break Vec::new(),
+            },
             changed = wake.changed() => {
                 if changed.is_err() {
                     break Vec::new();
@@ -266,6 +280,20 @@ pub(crate) async fn feed(
         }
     };
     drop(open);
+    if !events.is_empty() {
+        // Revoked while the page was read (or while it waited, before the periodic check
+        // noticed): nothing committed after the revocation reaches it.
+        let active = st
+            .metrics
+            .time(
+                "device_lookup",
+                st.store.active_devices(vec![device.id.clone()]),
+            )
+            .await?;
+        if !active.contains(&device.id) {
+            return Err(ApiError::Unauthorized);
+        }
+    }
     let next_cursor = events.last().map_or(p.after, |e| e.cursor).to_string();
     st.metrics.events_served.inc_by(events.len() as u64);
     let data = events

@@ -16,6 +16,7 @@ pub mod error;
 pub mod events;
 pub mod hooks;
 pub mod ops;
+pub(crate) mod polls;
 
 /// Shared state of all handlers.
 #[derive(Clone)]
@@ -25,6 +26,7 @@ pub(crate) struct AppState {
     pub config: Arc<Config>,
     pub shutdown: CancellationToken,
     pub openapi: Arc<str>,
+    pub polls: Arc<polls::Polls>,
 }
 
 #[derive(OpenApi)]
@@ -51,25 +53,26 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-fn routes(config: &Config) -> OpenApiRouter<AppState> {
+fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(hooks::router(config.max_body))
+        .merge(hooks::router())
         .merge(events::router())
         .merge(ops::router())
 }
 
 /// The OpenAPI 3.1 document of the bridge's HTTP interface.
 pub fn openapi() -> utoipa::openapi::OpenApi {
-    routes(&Config::new("")).split_for_parts().1
+    routes().split_for_parts().1
 }
 
 pub(crate) fn router(
     config: Arc<Config>,
     store: Arc<dyn EventStore>,
     metrics: Metrics,
+    polls: Arc<polls::Polls>,
     shutdown: CancellationToken,
 ) -> Result<Router, crate::Error> {
-    let (router, doc) = routes(&config).split_for_parts();
+    let (router, doc) = routes().split_for_parts();
     let openapi: Arc<str> = doc
         .to_pretty_json()
         .map_err(|e| crate::Error::Io(std::io::Error::other(e)))?
@@ -80,5 +83,6 @@ pub(crate) fn router(
         config,
         shutdown,
         openapi,
+        polls,
     }))
 }

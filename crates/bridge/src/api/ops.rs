@@ -1,4 +1,5 @@
-//! Operations: `/healthz`, `/metrics`, `/openapi.json`.
+//! Operations: `/healthz` and `/openapi.json` on the public listener; `/metrics` on its own
+//! (private) listener only, never on the public one.
 
 use axum::extract::State;
 use axum::http::{header, StatusCode};
@@ -10,11 +11,11 @@ use utoipa_axum::routes;
 
 use super::error::{ApiError, ErrorBody};
 use super::AppState;
+use crate::metrics::Metrics;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
-        .routes(routes!(metrics))
         .routes(routes!(openapi_json))
 }
 
@@ -37,12 +38,15 @@ pub(crate) async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, 
     }))
 }
 
-/// Prometheus metrics (text exposition format).
-#[utoipa::path(get, path = "/metrics", tag = "ops", responses(
-    (status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"),
-))]
-pub(crate) async fn metrics(State(st): State<AppState>) -> Response {
-    match st.metrics.render() {
+/// The metrics listener's one route: `GET /metrics`, Prometheus text format.
+pub(crate) fn metrics_router(metrics: Metrics) -> axum::Router {
+    axum::Router::new()
+        .route("/metrics", axum::routing::get(prometheus_text))
+        .with_state(metrics)
+}
+
+async fn prometheus_text(State(metrics): State<Metrics>) -> Response {
+    match metrics.render() {
         Ok(text) => (
             StatusCode::OK,
             [(

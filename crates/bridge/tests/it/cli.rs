@@ -12,7 +12,7 @@ use crate::common::WAIT_LIMIT;
 
 /// Runs the binary to completion and captures its output; a run that does not finish within
 /// [`WAIT_LIMIT`] is killed and fails the test.
-fn bridge(args: &[&str]) -> Output {
+pub(crate) fn bridge(args: &[&str]) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
         .args(args)
         .env_remove("LOOPDESK_BRIDGE_DB")

@@ -48,6 +48,8 @@ pub fn now() -> i64 {
 pub struct TestServer {
     pub base: String,
     pub addr: SocketAddr,
+    /// Where `/metrics` is served (a listener of its own).
+    pub metrics_base: String,
     pub store: Store,
     pub shutdown: CancellationToken,
     pub client: reqwest::Client,
@@ -70,11 +72,17 @@ impl TestServer {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind metrics");
+        let metrics_addr = metrics.local_addr().expect("metrics addr");
+        let listeners = loopdesk_bridge::Listeners::new(listener).with_metrics(metrics);
         let shutdown = CancellationToken::new();
-        let handle = tokio::spawn(loopdesk_bridge::run(config, listener, shutdown.clone()));
+        let handle = tokio::spawn(loopdesk_bridge::run(config, listeners, shutdown.clone()));
         TestServer {
             base: format!("http://{addr}"),
             addr,
+            metrics_base: format!("http://{metrics_addr}"),
             store,
             shutdown,
             client: client(),
@@ -114,7 +122,7 @@ impl TestServer {
     pub async fn metric(&self, series: &str) -> f64 {
         let text = self
             .client
-            .get(self.url("/metrics"))
+            .get(format!("{}/metrics", self.metrics_base))
             .send()
             .await
             .expect("metrics")
@@ -159,6 +167,8 @@ pub struct BridgeProcess {
     child: Option<Child>,
     pid: u32,
     pub base: String,
+    /// Where `/metrics` is served, when started with `--metrics-listen`.
+    pub metrics_base: Option<String>,
 }
 
 impl BridgeProcess {
@@ -169,7 +179,37 @@ impl BridgeProcess {
 
     /// Starts the binary on `db` with `RUST_LOG=level`, its stderr going to `stderr`.
     pub async fn start_logging(db: &Path, level: &str, stderr: Stdio) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
+        Self::start_with(db, level, stderr, &[]).await
+    }
+
+    /// Starts the binary on `db` with more `serve` arguments, logging warnings and errors only.
+    pub async fn start_args(db: &Path, args: &[&str]) -> Self {
+        Self::start_with(db, "warn", Stdio::null(), args).await
+    }
+
+    /// Starts `loopdesk-bridge serve --db <db> --listen 127.0.0.1:0 <args>` with
+    /// `RUST_LOG=level`, its stderr going to `stderr`.
+    pub async fn start_with(db: &Path, level: &str, stderr: Stdio, args: &[&str]) -> Self {
+        Self::spawn(
+            Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge")),
+            db,
+            level,
+            stderr,
+            args,
+        )
+        .await
+    }
+
+    /// Starts the bridge through `command` (the binary itself, or a wrapper that execs it)
+    /// with `serve --db <db> --listen 127.0.0.1:0 <args>`.
+    pub async fn spawn(
+        mut command: Command,
+        db: &Path,
+        level: &str,
+        stderr: Stdio,
+        args: &[&str],
+    ) -> Self {
+        let mut child = command
             .args([
                 "serve",
                 "--db",
@@ -177,6 +217,7 @@ impl BridgeProcess {
                 "--listen",
                 "127.0.0.1:0",
             ])
+            .args(args)
             .env("RUST_LOG", level)
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -188,6 +229,7 @@ impl BridgeProcess {
             pid: child.id(),
             child: Some(child),
             base: String::new(),
+            metrics_base: None,
         };
         // The first stdout line says where it listens: wait for it, not for a fixed time.
         let stdout = tokio::process::ChildStdout::from_std(stdout).expect("async stdout");
@@ -201,7 +243,26 @@ impl BridgeProcess {
         let v: Value = serde_json::from_str(&line).expect("listening JSON line");
         let addr = v["listening"].as_str().expect("listening address");
         bridge.base = format!("http://{addr}");
+        bridge.metrics_base = v["metrics"].as_str().map(|m| format!("http://{m}"));
         bridge
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.pid
+    }
+
+    /// A `kB` field of the process's `/proc/<pid>/status`, e.g. `VmRSS` or `VmHWM` (its peak
+    /// resident size), in bytes.
+    pub fn status_bytes(&self, field: &str) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid))
+            .expect("the bridge's /proc status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+            .unwrap_or_else(|| panic!("no {field} in /proc/{}/status", self.pid))
     }
 
     /// `kill -9`, then waits for the process to be gone.
@@ -295,9 +356,29 @@ fn h(k: &str, v: impl Into<String>) -> (String, String) {
     (k.to_owned(), v.into())
 }
 
-/// A signed delivery of event `id` of type `ty`, sent at unix time `ts`.
+/// `t` (unix seconds) as RFC 3339, e.g. `2026-11-25T08:14:55Z`.
+pub fn rfc3339(t: i64) -> String {
+    chrono::DateTime::from_timestamp(t, 0)
+        .expect("a unix time in range")
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// A signed delivery of event `id` of type `ty`, sent at unix time `ts` (which is also when it
+/// happened).
 pub fn delivery(scheme: Scheme, secret: &str, id: &str, ty: &str, ts: i64) -> Delivery {
-    let occurred = "2026-05-22T08:14:55Z";
+    delivery_at(scheme, secret, id, ty, ts, &rfc3339(ts))
+}
+
+/// A signed delivery of event `id` of type `ty`, sent at unix time `ts`, that happened at
+/// `occurred` (RFC 3339).
+pub fn delivery_at(
+    scheme: Scheme,
+    secret: &str,
+    id: &str,
+    ty: &str,
+    ts: i64,
+    occurred: &str,
+) -> Delivery {
     match scheme {
         Scheme::CareLoop => {
             let body = json!({

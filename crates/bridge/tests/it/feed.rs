@@ -1,6 +1,6 @@
 //! `GET /v1/events`: order, cursors, long-poll wake-up, filters, tenant isolation, auth.
 
-use loopdesk_bridge::Scheme;
+use loopdesk_bridge::{EventStore as _, Scheme};
 use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::Value;
@@ -209,6 +209,11 @@ async fn a_device_never_sees_another_orgs_events_through_any_parameter() {
     ];
     for q in &queries {
         let (status, page) = server.poll(&a.token, q).await;
+        if status == StatusCode::CONFLICT {
+            // B's cursors are not A's: beyond what A was issued, A is told to start over.
+            assert_eq!(page["error"]["code"], "cursor_ahead", "{q}");
+            continue;
+        }
         assert_eq!(status, StatusCode::OK, "{q}");
         for e in page["data"].as_array().unwrap() {
             assert_eq!(e["org"], "org_a", "{q}: {e}");
@@ -219,7 +224,10 @@ async fn a_device_never_sees_another_orgs_events_through_any_parameter() {
     let (_, page) = server
         .poll(&a.token, &format!("?after={}", b_cursors[2]))
         .await;
-    assert!(ids(&page).is_empty());
+    assert!(
+        page.get("data").is_none() || ids(&page).is_empty(),
+        "{page}"
+    );
 
     // A waiting poll of A is not answered with B's event, only with A's next one.
     let (_, a_page) = server.poll(&a.token, "").await;
@@ -330,7 +338,7 @@ async fn error_envelope_shape() {
 
 #[tokio::test]
 async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
-    let server = TestServer::start().await;
+    let server = TestServer::with_config(|c| c.max_polls_per_device = 3).await;
     let a = org(&server, "org_a").await;
     let polls: Vec<_> = (0..3)
         .map(|_| {
@@ -378,6 +386,9 @@ async fn feed_page_shape() {
     let received = ev["received_at"].as_str().unwrap();
     assert!(chrono::DateTime::parse_from_rfc3339(received).is_ok());
     ev["received_at"] = "[received_at]".into();
+    assert_eq!(ev["occurred_at"], ev["data"]["occurred_at"]);
+    ev["occurred_at"] = "[occurred_at]".into();
+    ev["data"]["occurred_at"] = "[occurred_at]".into();
     insta::assert_json_snapshot!(page, @r#"
     {
       "data": [
@@ -391,12 +402,12 @@ async fn feed_page_shape() {
               "title": "Witnessed fall in lounge"
             },
             "id": "evt_shape",
-            "occurred_at": "2026-05-22T08:14:55Z",
+            "occurred_at": "[occurred_at]",
             "organization_id": "org_cl",
             "type": "incident.critical"
           },
           "id": "evt_shape",
-          "occurred_at": "2026-05-22T08:14:55Z",
+          "occurred_at": "[occurred_at]",
           "org": "org_a",
           "received_at": "[received_at]",
           "resource_id": "inc_evt_shape",
@@ -407,4 +418,215 @@ async fn feed_page_shape() {
       "next_cursor": "1"
     }
     "#);
+}
+
+#[tokio::test]
+async fn cursors_count_per_organisation_and_reveal_nothing_of_another_orgs_volume() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let b = org(&server, "org_b").await;
+    for i in 0..25 {
+        post(&server, &a, &format!("a{i}"), "incident.created").await;
+    }
+    // B's first cursor is what it would be had A sent nothing.
+    post(&server, &b, "b1", "incident.critical").await;
+    let (_, page) = server.poll(&b.token, "").await;
+    assert_eq!(cursors(&page), vec![1]);
+    assert_eq!(page["next_cursor"], "1");
+    post(&server, &a, "a25", "incident.created").await;
+    post(&server, &b, "b2", "incident.critical").await;
+    let (_, page) = server.poll(&b.token, "?after=1").await;
+    assert_eq!(
+        (ids(&page), cursors(&page)),
+        (vec!["b2".to_owned()], vec![2])
+    );
+    let (_, page) = server.poll(&a.token, "?after=24").await;
+    assert_eq!(
+        (ids(&page), cursors(&page)),
+        (vec!["a24".to_owned(), "a25".to_owned()], vec![25, 26])
+    );
+
+    // cursor_ahead is judged against the device's own organisation: B's 3 was never issued to
+    // B, however far A's cursors have gone.
+    let (status, body) = server.poll(&b.token, "?after=3&wait=30").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(body["error"]["code"], "cursor_ahead");
+    assert_eq!(server.poll(&b.token, "?after=2").await.0, StatusCode::OK);
+    assert_eq!(server.poll(&a.token, "?after=26").await.0, StatusCode::OK);
+    assert_eq!(
+        server.poll(&a.token, "?after=27").await.0,
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
+async fn a_purged_organisations_cursors_are_never_reused() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    post(&server, &a, "a1", "incident.created").await;
+    post(&server, &a, "a2", "incident.created").await;
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let purge = server.store.purge_received_before(later);
+    crate::common::within("the purge", purge).await.unwrap();
+    // Its desk's cursor (2) is still one this bridge issued, and the next event comes after it.
+    let (status, page) = server.poll(&a.token, "?after=2").await;
+    assert_eq!((status, ids(&page)), (StatusCode::OK, Vec::<String>::new()));
+    post(&server, &a, "a3", "incident.created").await;
+    let (_, page) = server.poll(&a.token, "?after=2").await;
+    assert_eq!(cursors(&page), vec![3]);
+}
+
+#[tokio::test]
+async fn pages_are_capped_in_bytes_and_a_larger_event_comes_alone() {
+    const CAP: usize = 20_000;
+    let server = TestServer::with_config(|c| c.max_page_bytes = CAP).await;
+    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let pads = [6000, 6000, 6000, 6000, 50_000, 3000, 3000, 19_000, 3000];
+    for (i, pad) in pads.iter().enumerate() {
+        let insert = server.store.insert_event(loopdesk_bridge::store::NewEvent {
+            org: "org_a".into(),
+            source: "lifeloop".into(),
+            id: format!("e{i}"),
+            endpoint_id: "ep_x".into(),
+            event_type: "resident.updated".into(),
+            occurred_at: None,
+            resource_id: None,
+            data: serde_json::json!({ "pad": "x".repeat(*pad) }).to_string(),
+            remember_until: None,
+        });
+        crate::common::within("an insert", insert).await.unwrap();
+    }
+    let mut pages = Vec::new();
+    let mut after = "0".to_owned();
+    loop {
+        let (status, page) = server
+            .poll(&dev.token, &format!("?after={after}&limit=1000"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let events = page["data"].as_array().unwrap().clone();
+        if events.is_empty() {
+            break;
+        }
+        if events.len() > 1 {
+            let bytes: usize = events.iter().map(|e| e.to_string().len()).sum();
+            assert!(
+                bytes <= CAP,
+                "a page of {} events is {bytes} bytes",
+                events.len()
+            );
+        }
+        pages.push(ids(&page));
+        after = page["next_cursor"].as_str().unwrap().to_owned();
+    }
+    // Each page ends before the event that would pass the cap; the 50 kB event comes alone.
+    let expected: Vec<Vec<String>> = [
+        &["e0", "e1", "e2"][..],
+        &["e3"],
+        &["e4"],
+        &["e5", "e6"],
+        &["e7"],
+        &["e8"],
+    ]
+    .iter()
+    .map(|p| p.iter().map(|s| s.to_string()).collect())
+    .collect();
+    assert_eq!(pages, expected);
+}
+
+/// Starts a long-poll of `token` (after `after`, waiting 30 s) in the background.
+fn waiting_poll(
+    server: &TestServer,
+    token: &str,
+    after: &str,
+) -> tokio::task::JoinHandle<(StatusCode, Value)> {
+    let client = server.client.clone();
+    let url = server.url(&format!("/v1/events?after={after}&wait=30"));
+    let token = token.to_owned();
+    tokio::spawn(async move {
+        let resp = client.get(url).bearer_auth(token).send().await.unwrap();
+        (
+            resp.status(),
+            resp.json::<Value>().await.unwrap_or(Value::Null),
+        )
+    })
+}
+
+/// Well below the polls' 30 s wait: a poll answered within this was ended, not timed out.
+const PROMPTLY: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn answered_promptly(
+    poll: tokio::task::JoinHandle<(StatusCode, Value)>,
+    what: &str,
+) -> (StatusCode, Value) {
+    match tokio::time::timeout(PROMPTLY, poll).await {
+        Ok(answer) => answer.unwrap(),
+        Err(_) => panic!("{what}: still waiting after {PROMPTLY:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_devices_newest_long_poll_replaces_its_oldest() {
+    // Two waiting polls per device by default.
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let other = server.store.add_device("org_a", "back office").unwrap();
+    post(&server, &a, "e1", "cert.expiring").await;
+    let first = waiting_poll(&server, &a.token, "1");
+    server.wait_for_open_polls(1.0).await;
+    let second = waiting_poll(&server, &a.token, "1");
+    server.wait_for_open_polls(2.0).await;
+    let elsewhere = waiting_poll(&server, &other.token, "1");
+    server.wait_for_open_polls(3.0).await;
+    let third = waiting_poll(&server, &a.token, "1");
+    // The oldest of the device's polls is answered at once, as a poll whose wait ended.
+    let (status, page) = answered_promptly(first, "the replaced poll").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "1"}));
+    server.wait_for_open_polls(3.0).await;
+    assert_eq!(server.metric("bridge_long_polls_open").await, 3.0);
+    assert_eq!(server.metric("bridge_long_polls_replaced_total").await, 1.0);
+    // The others (the device's two newest, the other device's) all get the next event.
+    post(&server, &a, "e2", "incident.critical").await;
+    for poll in [second, third, elsewhere] {
+        let (status, page) = answered_promptly(poll, "a waiting poll").await;
+        assert_eq!(
+            (status, ids(&page)),
+            (StatusCode::OK, vec!["e2".to_owned()])
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_device_revoked_by_the_cli_has_its_waiting_poll_ended_with_401() {
+    let server = TestServer::start().await;
+    let a = org(&server, "org_a").await;
+    let db = server.dir.path().join("bridge.db");
+    let db = db.to_str().unwrap();
+    let devices = server.store.list_devices(Some("org_a")).unwrap();
+    let poll = waiting_poll(&server, &a.token, "0");
+    server.wait_for_open_polls(1.0).await;
+    let out = crate::cli::bridge(&[
+        "device",
+        "revoke",
+        "--db",
+        db,
+        "--id",
+        &devices[0].device_id,
+    ]);
+    assert!(out.status.success());
+    let (status, body) = answered_promptly(poll, "the revoked device's poll").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "unauthorized");
+    assert_eq!(server.metric("bridge_long_polls_open").await, 0.0);
+
+    // Revoked while waiting, then an event comes at once: the poll ends with 401, not with it.
+    let other = server.store.add_device("org_a", "back office").unwrap();
+    let poll = waiting_poll(&server, &other.token, "0");
+    server.wait_for_open_polls(1.0).await;
+    let out = crate::cli::bridge(&["device", "revoke", "--db", db, "--id", &other.device_id]);
+    assert!(out.status.success());
+    post(&server, &a, "after_revocation", "incident.critical").await;
+    let (status, body) = answered_promptly(poll, "the revoked device's poll").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+    assert!(body.get("data").is_none(), "{body}");
 }

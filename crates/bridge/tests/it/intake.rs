@@ -332,9 +332,13 @@ async fn body_over_the_limit_is_413_and_at_the_limit_is_accepted() {
 #[rstest]
 #[case::not_json(b"this is not json".as_slice(), "invalid_json")]
 #[case::truncated(b"{\"id\":\"evt_1\"".as_slice(), "invalid_json")]
-#[case::no_id(b"{\"type\":\"incident.critical\"}".as_slice(), "invalid_event")]
+#[case::no_id(b"{\"type\":\"incident.critical\"}".as_slice(), "missing_event_id")]
 #[case::no_type(b"{\"id\":\"evt_1\"}".as_slice(), "invalid_event")]
-#[case::array(b"[1,2,3]".as_slice(), "invalid_event")]
+#[case::array(b"[1,2,3]".as_slice(), "missing_event_id")]
+#[case::bad_occurred_at(
+    b"{\"id\":\"evt_1\",\"type\":\"t\",\"occurred_at\":\"22/05/2026\"}".as_slice(),
+    "invalid_event"
+)]
 #[tokio::test]
 async fn signed_but_unusable_body_is_400(#[case] body: &[u8], #[case] code: &str) {
     let s = setup(Scheme::CareLoop).await;

@@ -5,4 +5,7 @@ mod common;
 mod durability;
 mod feed;
 mod intake;
+mod limits;
+mod migrate;
 mod ops;
+mod replay;

@@ -63,7 +63,7 @@ async fn metrics_count_received_refused_by_reason_served_and_store_latency() {
 
     let resp = server
         .client
-        .get(server.url("/metrics"))
+        .get(format!("{}/metrics", server.metrics_base))
         .send()
         .await
         .unwrap();
@@ -144,10 +144,6 @@ async fn openapi_document_is_3_1_and_matches_the_served_routes() {
         (
             "GET",
             "/healthz",
-        ),
-        (
-            "GET",
-            "/metrics",
         ),
         (
             "GET",
@@ -317,6 +313,7 @@ async fn a_purge_larger_than_one_chunk_removes_everything_due() {
             occurred_at: None,
             resource_id: None,
             data: "{}".into(),
+            remember_until: None,
         })
     });
     for r in within("4500 inserts", futures::future::join_all(inserts)).await {
@@ -332,4 +329,69 @@ async fn a_purge_larger_than_one_chunk_removes_everything_due() {
     let purged = within("the purge", purge).await.unwrap();
     assert_eq!(purged, 4500);
     assert!(ids(&server.poll(&dev.token, "").await.1).is_empty());
+}
+
+#[tokio::test]
+async fn metrics_are_served_on_their_own_listener_only() {
+    let server = TestServer::start().await;
+    let dev = server.store.add_device("org_a", "desk").unwrap();
+    for auth in [None, Some(dev.token.as_str())] {
+        let mut req = server.client.get(server.url("/metrics"));
+        if let Some(token) = auth {
+            req = req.bearer_auth(token);
+        }
+        let resp = req.send().await.unwrap();
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert!(!resp.text().await.unwrap().contains("bridge_"));
+    }
+    let resp = server
+        .client
+        .get(format!("{}/metrics", server.metrics_base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("# TYPE bridge_long_polls_open gauge"));
+    // The metrics listener serves nothing else.
+    let resp = server
+        .client
+        .get(format!("{}/v1/events", server.metrics_base))
+        .bearer_auth(&dev.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_binary_serves_metrics_only_with_metrics_listen_and_only_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("bridge.db");
+    let http = crate::common::client();
+    let without = crate::common::BridgeProcess::start(&db).await;
+    assert_eq!(without.metrics_base, None);
+    let resp = http.get(format!("{}/metrics", without.base)).send().await;
+    assert_eq!(resp.unwrap().status(), StatusCode::NOT_FOUND);
+    drop(without);
+
+    let with =
+        crate::common::BridgeProcess::start_args(&db, &["--metrics-listen", "127.0.0.1:0"]).await;
+    let metrics = with
+        .metrics_base
+        .clone()
+        .expect("the metrics address is printed");
+    assert_ne!(metrics, with.base);
+    let resp = http.get(format!("{}/metrics", with.base)).send().await;
+    assert_eq!(resp.unwrap().status(), StatusCode::NOT_FOUND);
+    let resp = http.get(format!("{metrics}/metrics")).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp
+        .text()
+        .await
+        .unwrap()
+        .contains("bridge_webhooks_received_total"));
 }

@@ -105,8 +105,11 @@ impl TestBridge {
 
     /// Posts a signed CareLoop webhook; returns the bridge's status code.
     pub async fn post(&self, id: &str, kind: &str, data: Value) -> u16 {
+        // Recent: the bridge refuses events that happened longer ago than it keeps events.
+        let occurred = chrono::Utc::now() - chrono::TimeDelta::minutes(1);
         let body = json!({
-            "id": id, "type": kind, "occurred_at": "2026-11-22T09:14:00Z",
+            "id": id, "type": kind,
+            "occurred_at": occurred.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             "organization_id": "org_test", "data": data,
         })
         .to_string();
