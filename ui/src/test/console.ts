@@ -10,6 +10,7 @@ import type { SyncStatus } from '../bindings/SyncStatus';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
+import { fromHomeWallClock, homeTime } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import { readyBackend, sampleInfo } from './ipc';
 
@@ -19,6 +20,12 @@ export const sampleLocations: Location[] = [
   { id: 'loc_rowan', name: 'Rowan House', address: null, created_at: null, updated_at: '2026-11-01T00:00:00Z' },
   { id: 'loc_willow', name: 'Willow Court', address: null, created_at: null, updated_at: '2026-11-01T00:00:00Z' },
 ];
+
+/** The instant `days` from today (the home's calendar) at `hour`:`minute` home time, as RFC 3339. */
+export function homeAt(days: number, hour: number, minute = 0): string {
+  const today = homeTime(new Date());
+  return fromHomeWallClock(today.year, today.month, today.day + days, hour, minute).toISOString();
+}
 
 export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
   return {

@@ -4,12 +4,11 @@ import type { Staff } from '../../bindings/Staff';
 import type { VisitView } from '../../bindings/VisitView';
 import { startOfDay } from '../../lib/format';
 import { CommandFailure } from '../../test/ipc';
-import { settingsView, startDesk, syncStatus } from '../../test/console';
+import { homeAt, settingsView, startDesk, syncStatus } from '../../test/console';
 
+/** `hour`:`minute` home time, `days` from today. */
 function at(hour: number, minute = 0, days = 0): string {
-  const d = startOfDay(new Date(), days);
-  d.setHours(hour, minute);
-  return d.toISOString();
+  return homeAt(days, hour, minute);
 }
 
 function visit(overrides: Partial<VisitView> = {}): VisitView {
