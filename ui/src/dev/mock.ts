@@ -27,6 +27,7 @@ import type { VisitView } from '../bindings/VisitView';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
+import { byUrgency } from '../lib/alerts.svelte';
 import type { AreaId } from '../lib/router.svelte';
 import {
   acknowledgedAlerts,
@@ -386,7 +387,8 @@ function desk(params: URLSearchParams) {
         return { ...settings };
       }
       case 'list_alerts':
-        return { open, recent };
+        // As the desk: the most urgent first.
+        return { open: [...open].sort(byUrgency), recent };
       case 'alert_feed_status':
         if (alertScenario === 'unknown') throw { code: 'internal', message: 'The alert poller did not answer.' } satisfies CommandError;
         return { ...feed, open_count: open.length };
