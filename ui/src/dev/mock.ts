@@ -28,6 +28,7 @@ import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
 import { byUrgency } from '../lib/alerts.svelte';
+import { when } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import {
   acknowledgedAlerts,
@@ -261,7 +262,20 @@ function desk(params: URLSearchParams) {
         if (Number.isNaN(starts)) fields.starts_at = 'Enter a date and time';
         if (Number.isNaN(ends)) fields.ends_at = 'Enter a date and time';
         else if (!Number.isNaN(starts) && ends <= starts) fields.ends_at = 'The end must be after the start';
+        else if (!Number.isNaN(starts) && ends - starts > 24 * 3_600_000) fields.ends_at = 'A visit can last 24 hours at most: check the end';
+        if (!Number.isNaN(starts) && starts > Date.now() + 366 * 86_400_000) {
+          fields.starts_at = 'A visit can be scheduled up to a year ahead: check the year';
+        }
         if (Object.keys(fields).length) invalid('Check the visit details', fields);
+        // As the desk: a start in the past is only taken once the person has confirmed it.
+        if (starts < Date.now() && args.confirmPast !== true) {
+          const words = when(new Date(starts), new Date());
+          throw {
+            code: 'needs_confirmation',
+            message: `This visit starts in the past (${words}). Save it as a visit that happened?`,
+            fields: { starts_at: `This is in the past: ${words}` },
+          } satisfies CommandError;
+        }
         const resident = residents.find((r) => r.id === args.residentId);
         const visit: VisitView = {
           id: `local_${Date.now()}`,

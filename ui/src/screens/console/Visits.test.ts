@@ -181,8 +181,108 @@ describe('visits', () => {
     expect(Date.parse(String(args?.endsAt))).toBeGreaterThan(Date.parse(String(args?.startsAt)));
   });
 
+  it('the 24-hour and one-year rules show beside the fields', async () => {
+    const { user } = await startDesk(
+      {
+        list_visits: [],
+        list_staff: staff,
+        search_residents: [],
+        schedule_visit: new CommandFailure({
+          code: 'invalid_input',
+          message: 'Check the visit details',
+          fields: {
+            starts_at: 'A visit can be scheduled up to a year ahead: check the year',
+            ends_at: 'A visit can last 24 hours at most: check the end',
+          },
+        }),
+      },
+      { screen: 'visits' },
+    );
+    await user.click(await screen.findByTestId('schedule-visit'));
+    await user.click(screen.getByTestId('save-visit'));
+
+    const summary = await screen.findByTestId('error-summary');
+    expect(within(summary).getAllByRole('link').map((l) => l.textContent)).toEqual([
+      'A visit can be scheduled up to a year ahead: check the year',
+      'A visit can last 24 hours at most: check the end',
+    ]);
+    expect(screen.getByLabelText('Starts')).toHaveAccessibleDescription('Error: A visit can be scheduled up to a year ahead: check the year');
+    expect(screen.getByLabelText('Ends')).toHaveAccessibleDescription('Error: A visit can last 24 hours at most: check the end');
+  });
+
+  describe('a start in the past', () => {
+    const question = 'This visit starts in the past (yesterday at 10:00). Save it as a visit that happened?';
+    const recorded = visit({ id: 'local_2', starts_at: at(10, 0, -1), ends_at: at(10, 30, -1), pending: true });
+    const answers = {
+      list_visits: [],
+      list_staff: staff,
+      search_residents: [],
+      schedule_visit: (args: Record<string, unknown>) =>
+        args.confirmPast === true
+          ? recorded
+          : new CommandFailure({ code: 'needs_confirmation', message: question, fields: { starts_at: 'This is in the past: yesterday at 10:00' } }),
+    };
+
+    async function askAboutThePast() {
+      const desk = await startDesk(answers, { screen: 'visits' });
+      await desk.user.click(await screen.findByTestId('schedule-visit'));
+      await desk.user.selectOptions(screen.getByLabelText('Staff member'), 'Chloe Nowak (Carer)');
+      await desk.user.selectOptions(screen.getByLabelText('Kind of visit'), 'Personal care');
+      const start = screen.getByLabelText('Starts');
+      await desk.user.clear(start);
+      await desk.user.type(start, at(10, 0, -1).slice(0, 16));
+      await desk.user.click(screen.getByTestId('save-visit'));
+      return desk;
+    }
+
+    it('asks the desk’s question, with the time beside the field and two clear buttons', async () => {
+      await askAboutThePast();
+
+      const asked = await screen.findByTestId('confirm-past');
+      expect(within(asked).getByTestId('confirm-past-question')).toHaveTextContent(question);
+      expect(within(asked).getByTestId('confirm-past-question')).toHaveFocus();
+      expect(within(asked).getByRole('button', { name: 'Save as a visit that happened' })).toBeInTheDocument();
+      expect(within(asked).getByRole('button', { name: 'Change the time' })).toBeInTheDocument();
+      expect(screen.getByLabelText('Starts')).toHaveAccessibleDescription('This is in the past: yesterday at 10:00');
+      expect(screen.queryByTestId('save-visit')).not.toBeInTheDocument();
+      expect(screen.queryByTestId('error-summary')).not.toBeInTheDocument();
+    });
+
+    it('"Save as a visit that happened" sends the same visit again, confirmed', async () => {
+      const { user, callsOf } = await askAboutThePast();
+      await user.click(await screen.findByTestId('confirm-past-visit'));
+
+      const [first, second] = callsOf('schedule_visit');
+      expect(first).not.toHaveProperty('confirmPast');
+      expect(second).toEqual({ ...first, confirmPast: true });
+      expect(await screen.findByTestId('visit-message')).toHaveTextContent('Visit saved as one that happened yesterday at 10:00');
+      expect(screen.queryByTestId('schedule-visit-form')).not.toBeInTheDocument();
+    });
+
+    it('"Change the time" goes back to the start, sending nothing', async () => {
+      const { user, callsOf } = await askAboutThePast();
+      await user.click(await screen.findByTestId('change-visit-time'));
+
+      expect(screen.queryByTestId('confirm-past')).not.toBeInTheDocument();
+      expect(screen.getByLabelText('Starts')).toHaveFocus();
+      expect(screen.getByTestId('save-visit')).toBeInTheDocument();
+      expect(callsOf('schedule_visit')).toHaveLength(1);
+    });
+
+    it('goes when the time is changed in the field', async () => {
+      const { user } = await askAboutThePast();
+      await screen.findByTestId('confirm-past');
+      const start = screen.getByLabelText('Starts');
+      await user.clear(start);
+      await user.type(start, at(10, 0, 1).slice(0, 16));
+
+      expect(screen.queryByTestId('confirm-past')).not.toBeInTheDocument();
+      expect(screen.getByTestId('save-visit')).toBeInTheDocument();
+    });
+  });
+
   it('a scheduled visit appears waiting to sync', async () => {
-    const created = visit({ id: 'local_1', starts_at: at(15), ends_at: at(15, 30), pending: true });
+    const created = visit({ id: 'local_1', starts_at: at(15, 0, 1), ends_at: at(15, 30, 1), pending: true });
     let visits: VisitView[] = [];
     const { user } = await startDesk(
       {
@@ -203,7 +303,7 @@ describe('visits', () => {
 
     const row = await screen.findByTestId('visit-row');
     expect(row).toHaveAttribute('data-pending', 'true');
-    expect(screen.getByTestId('visit-message')).toHaveTextContent('Visit scheduled');
+    expect(screen.getByTestId('visit-message')).toHaveTextContent('Visit scheduled for tomorrow at 15:00');
     expect(screen.queryByTestId('schedule-visit-form')).not.toBeInTheDocument();
   });
 
