@@ -79,6 +79,52 @@ describe('visits', () => {
     expect(args).toEqual({ from: startOfDay(new Date()).toISOString(), to: startOfDay(new Date(), 1).toISOString(), locationId: 'loc_rowan' });
   });
 
+  it('today opens at the current hour: overdue and upcoming first, then the rest, with a count of each', async () => {
+    const hoursFromNow = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+    const v = (id: string, h: number, status: VisitView['status']) =>
+      visit({ id, starts_at: hoursFromNow(h), ends_at: hoursFromNow(h + 0.5), status });
+    await startDesk(
+      {
+        list_visits: [
+          v('done', -3, 'completed'),
+          v('cancelled', -1, 'cancelled'),
+          v('overdue', -2, 'scheduled'),
+          v('soon', 1, 'scheduled'),
+          v('later', 2, 'confirmed'),
+          v('missed', -4, 'no_show'),
+          v('started', -0.25, 'confirmed'),
+        ],
+      },
+      { screen: 'visits' },
+    );
+
+    await screen.findAllByTestId('visit-row');
+    const ids = (list: HTMLElement) => within(list).getAllByTestId('visit-row').map((r) => r.getAttribute('data-visit-id'));
+    expect(ids(screen.getByRole('list', { name: 'Still to do' }))).toEqual(['overdue', 'started', 'soon', 'later']);
+    expect(ids(screen.getByRole('list', { name: 'Done, missed or cancelled' }))).toEqual(['missed', 'done', 'cancelled']);
+    expect(screen.getByTestId('visit-counts')).toHaveTextContent(
+      '7 visits: 1 overdue, 1 under way, 2 upcoming, 1 completed, 1 missed, 1 cancelled',
+    );
+    // Overdue in a word and an icon, as well as colour; the status for tests stays the desk's.
+    const overdue = screen.getAllByTestId('visit-row')[0]!;
+    expect(overdue).toHaveAttribute('data-status', 'scheduled');
+    expect(within(overdue).getByTestId('visit-status')).toHaveTextContent('Overdue: not confirmed');
+    expect(within(overdue).getByTestId('visit-status').querySelector('svg')).not.toBeNull();
+  });
+
+  it('opens on this desk’s home, and "All homes" is one choice away', async () => {
+    const { user, callsOf } = await startDesk(
+      { list_visits: [], get_settings: settingsView({ location_id: 'loc_willow' }) },
+      { screen: 'visits' },
+    );
+    await screen.findByTestId('no-visits');
+    expect(screen.getByTestId('visit-location')).toHaveDisplayValue('Willow Court');
+    expect(callsOf('list_visits')[0]).toMatchObject({ locationId: 'loc_willow' });
+
+    await user.selectOptions(screen.getByTestId('visit-location'), 'All homes');
+    await waitFor(() => expect(callsOf('list_visits').at(-1)).not.toHaveProperty('locationId'));
+  });
+
   it('the day tabs show the coming days, and arrow keys move between them', async () => {
     const { user, callsOf } = await startDesk({ list_visits: [] }, { screen: 'visits' });
     await screen.findByTestId('no-visits');
