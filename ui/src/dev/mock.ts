@@ -28,7 +28,7 @@ import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
 import { byUrgency } from '../lib/alerts.svelte';
-import { when } from '../lib/format';
+import { startOfDay, when } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import {
   acknowledgedAlerts,
@@ -365,15 +365,14 @@ function desk(params: URLSearchParams) {
         const home = settings.location_id;
         const ofHome = visits.filter((v) => !home || v.location_id === home);
         const nowMs = Date.now();
-        const startOfDay = new Date(nowMs);
-        startOfDay.setHours(0, 0, 0, 0);
+        const dayStart = startOfDay(new Date(nowMs));
         const start = (v: VisitView) => Date.parse(v.starts_at);
         return {
           location_id: home,
           location_name: locations.find((l) => l.id === home)?.name ?? null,
           open_alerts: open.length,
           critical_alerts: open.filter((a) => a.kind === 'incident.critical').length,
-          visits_overdue: ofHome.filter((v) => v.status === 'scheduled' && start(v) >= startOfDay.getTime() && start(v) <= nowMs).length,
+          visits_overdue: ofHome.filter((v) => v.status === 'scheduled' && start(v) >= dayStart.getTime() && start(v) <= nowMs).length,
           visits_due_next_hour: ofHome.filter(
             (v) => (v.status === 'scheduled' || v.status === 'confirmed') && start(v) > nowMs && start(v) <= nowMs + 3_600_000,
           ).length,

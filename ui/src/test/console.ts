@@ -4,6 +4,7 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import App from '../App.svelte';
 import type { Alert } from '../bindings/Alert';
+import type { DeskSummary } from '../bindings/DeskSummary';
 import type { Location } from '../bindings/Location';
 import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
@@ -62,6 +63,21 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
   };
 }
 
+export function deskSummary(overrides: Partial<DeskSummary> = {}): DeskSummary {
+  return {
+    location_id: 'loc_rowan',
+    location_name: 'Rowan House',
+    open_alerts: 0,
+    critical_alerts: 0,
+    visits_overdue: 0,
+    visits_due_next_hour: 0,
+    writes_waiting: 0,
+    writes_need_attention: 0,
+    certifications_expired: 0,
+    ...overrides,
+  };
+}
+
 export function alert(overrides: Partial<Alert> = {}): Alert {
   return {
     id: 1,
@@ -105,6 +121,7 @@ export async function startDesk(
     },
     get_settings: settingsView(),
     list_locations: sampleLocations,
+    desk_summary: deskSummary(),
     ...answers,
   });
   const user = userEvent.setup();
