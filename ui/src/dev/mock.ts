@@ -214,6 +214,7 @@ function desk(params: URLSearchParams) {
       case 'add_care_note': {
         const fields: Record<string, string> = {};
         if (!String(args.body ?? '').trim()) fields.body = 'Write the note';
+        else if ([...String(args.body).trim()].length > 10_000) fields.body = 'Write 10,000 characters or fewer';
         if (!args.category) fields.category = 'Choose a category';
         if (Object.keys(fields).length) invalid('Check the care note', fields);
         const note: CareNoteView = {
@@ -257,6 +258,7 @@ function desk(params: URLSearchParams) {
         const member = staff.find((s) => s.id === args.staffUserId);
         if (!member) fields.staff_user_id = 'Choose a staff member';
         if (!args.visitType) fields.visit_type = 'Choose the kind of visit';
+        if ([...String(args.notes ?? '').trim()].length > 10_000) fields.notes = 'Write 10,000 characters or fewer';
         const starts = Date.parse(String(args.startsAt ?? ''));
         const ends = Date.parse(String(args.endsAt ?? ''));
         if (Number.isNaN(starts)) fields.starts_at = 'Enter a date and time';
