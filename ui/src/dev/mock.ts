@@ -121,7 +121,7 @@ function desk(params: URLSearchParams) {
       syncScenario === 'pulling' ? 'online' : (syncScenario as SyncStatus['connection']),
     message:
       syncScenario === 'degraded'
-        ? 'CareLoop answered 503 Service Unavailable (3 times in a row)'
+        ? 'CareLoop had a problem (503): Service Unavailable'
         : syncScenario === 'auth_failed'
           ? 'API key lacks scope write:visits'
           : null,
@@ -168,7 +168,7 @@ function desk(params: URLSearchParams) {
     const visit = visits.find((v) => v.id === id);
     if (!visit) throw { code: 'not_found', message: 'This visit is not on this desk.' } satisfies CommandError;
     if (visit.status === 'cancelled' || visit.status === 'completed') {
-      throw { code: 'invalid_input', message: `This visit is already ${visit.status}.` } satisfies CommandError;
+      throw { code: 'invalid_input', message: `A ${visit.status} visit cannot be changed.` } satisfies CommandError;
     }
     visit.status = to;
     visit.pending = true;

@@ -79,4 +79,19 @@ describe('"This desk" summary', () => {
     await waitFor(() => expect(screen.getByTestId('summary-changes')).toHaveTextContent('2 changes waiting to send'));
     expect(callsOf('desk_summary').length).toBeGreaterThan(before);
   });
+
+  it('the last problem with CareLoop in words, the technical text folded away for IT support', async () => {
+    const raw = 'CareLoop could not be reached: error sending request for url (http://127.0.0.1:9/v1/visits)';
+    await startDesk({
+      sync_status: syncStatus({
+        resources: [{ resource: 'visits', cursor: null, last_full_at: null, last_success_at: null, last_error: raw, last_error_at: null }],
+      }),
+    });
+
+    const row = await screen.findByTestId('sync-resource');
+    const details = row.querySelector('details')!;
+    expect(row).toHaveTextContent(/^Visits\s*Not yet\s*CareLoop could not be reached\s*Details for IT support/);
+    expect(details).not.toHaveAttribute('open');
+    expect(within(details).getByText(raw)).toBeInTheDocument();
+  });
 });
