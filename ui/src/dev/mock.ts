@@ -495,29 +495,20 @@ export function installMock(params: URLSearchParams): { initialArea: AreaId } {
   const clicks = (params.get('click') ?? '').split(',').filter(Boolean);
   const focus = params.get('focus');
   const steps: { id: string; action: (el: HTMLElement) => void }[] = [];
+  // Sets a field's value as typing or choosing would (the text may hold colons: "10:00").
+  const typeInto = (text: string) => (el: HTMLElement) => {
+    (el as HTMLInputElement).value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  };
   if (typing) {
-    const [id = '', text = ''] = typing.split(':');
-    steps.push({
-      id,
-      action: (el) => {
-        (el as HTMLInputElement).value = text;
-        el.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-    });
+    const [id = '', ...text] = typing.split(':');
+    steps.push({ id, action: typeInto(text.join(':')) });
   }
   for (const id of clicks) steps.push({ id, action: (el) => el.click() });
   for (const step of (params.get('do') ?? '').split(';').filter(Boolean)) {
-    const [verb, id = '', text = ''] = step.split(':');
-    steps.push({
-      id,
-      action:
-        verb === 'type'
-          ? (el) => {
-              (el as HTMLInputElement).value = text;
-              el.dispatchEvent(new Event('input', { bubbles: true }));
-            }
-          : (el) => el.click(),
-    });
+    const [verb, id = '', ...text] = step.split(':');
+    steps.push({ id, action: verb === 'type' ? typeInto(text.join(':')) : (el) => el.click() });
   }
   if (focus) steps.push({ id: focus, action: (el) => el.focus() });
   runSteps(steps);

@@ -48,7 +48,7 @@ describe('"This desk" summary', () => {
 
     const summary = await screen.findByTestId('desk-summary');
     await waitFor(() => expect(summary).toHaveTextContent('This desk has no home set (see Settings)'));
-    expect(within(summary).getByRole('heading', { level: 2 })).toHaveTextContent(/^Now$/);
+    expect(within(summary).getByRole('heading', { level: 2 })).toHaveTextContent(/^Now, at every home$/);
   });
 
   it.each([

@@ -110,6 +110,8 @@ describe('visits', () => {
     expect(overdue).toHaveAttribute('data-status', 'scheduled');
     expect(within(overdue).getByTestId('visit-status')).toHaveTextContent('Overdue: not confirmed');
     expect(within(overdue).getByTestId('visit-status').querySelector('svg')).not.toBeNull();
+    const started = screen.getAllByTestId('visit-row')[1]!;
+    expect(within(started).getByTestId('visit-status')).toHaveTextContent('Confirmed: under way');
   });
 
   it('opens on this desk’s home, and "All homes" is one choice away', async () => {
