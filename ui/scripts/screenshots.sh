@@ -20,7 +20,7 @@ until curl -fs -o /dev/null http://localhost:1420/; do
 done
 
 shot() { # name query [width,height] [virtual ms]
-  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --lang=en-GB \
+  chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
     --user-data-dir="$profile" --window-size="${3:-1280,800}" --hide-scrollbars \
     --virtual-time-budget=${4:-3000} --screenshot="$out/$1.png" "http://localhost:1420/$2" \

@@ -240,8 +240,10 @@ describe('add care note', () => {
     const body = shown!.querySelector('.note-body') as HTMLElement;
     expect(body.textContent).toHaveLength(10_000);
     expect(getComputedStyle(body).overflowWrap).toBe('anywhere');
-    // Everything else people write on a console screen wraps the same way.
-    expect(getComputedStyle(screen.getByTestId('console-screen-residents')).overflowWrap).toBe('anywhere');
+    // The rest of what people write wraps too: the note's author and the contacts, and anything
+    // else on a console screen (without breaking the words of narrow table columns).
+    expect(getComputedStyle(shown!.querySelector('.note-meta')!).overflowWrap).toBe('anywhere');
+    expect(getComputedStyle(screen.getByTestId('console-screen-residents')).overflowWrap).toBe('break-word');
   });
 
   it('adds the note to the top of the timeline, waiting to sync', async () => {
