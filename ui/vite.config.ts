@@ -30,6 +30,9 @@ export default defineConfig({
   },
   test: {
     environment: 'jsdom',
+    // Components' own styles are applied, so a test can check what they promise (e.g. that a
+    // long word in a note wraps).
+    css: true,
     include: ['src/**/*.test.ts'],
     setupFiles: ['./src/test-setup.ts'],
   },

@@ -1,6 +1,7 @@
 //! Residents in the real window, in demo mode: once the first sync has brought the residents,
 //! a person types part of a name, sees the resident, opens the page and sees the name and the
-//! DNAR status.
+//! DNAR status. "Add care note" takes the focus to the form and Cancel brings it back; a
+//! 10,000-character note without spaces does not widen the page.
 
 use std::time::{Duration, Instant};
 
@@ -88,5 +89,130 @@ async fn a_resident_found_by_part_of_the_name_opens_with_the_dnar_status() {
     ))
     .await;
     app.screenshot("resident-page").await;
+    app.close().await;
+}
+
+/// The test id of the element that has the focus (or its tag name when it has none).
+async fn focused(app: &AppWindow) -> String {
+    let answer = app
+        .session
+        .execute(
+            "const el = document.activeElement;
+             return el ? (el.getAttribute('data-testid') || el.tagName) : null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    answer.as_str().unwrap_or_default().to_owned()
+}
+
+/// Waits until the element with test id `testid` has the focus.
+async fn wait_for_focus(app: &AppWindow, testid: &str) {
+    let deadline = Instant::now() + APPEAR;
+    loop {
+        let now = focused(app).await;
+        if now == testid {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the focus is on {now:?}, not on {testid}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn add_care_note_takes_the_focus_to_the_form_and_cancel_brings_it_back() {
+    let app = AppWindow::launch_with(LaunchOptions {
+        env: vec![("LOOPDESK_DEMO".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    app.wait_for("[data-testid=shell]").await;
+    app.click_on("[data-testid=nav-console]").await;
+    app.wait_until_pulled("residents").await;
+    app.click_on("[data-testid=console-nav-residents]").await;
+    app.click_on("[data-testid=resident-row]").await;
+    app.wait_for("[data-testid=resident-page] h1").await;
+
+    app.click_on("[data-testid=add-care-note]").await;
+    app.wait_for("[data-testid=care-note-form]").await;
+    wait_for_focus(&app, "care-note-category").await;
+    app.check_accessibility("care note form, focus on its first field")
+        .await;
+    app.screenshot("care-note-form-focus").await;
+
+    app.click_on("[data-testid=cancel-care-note]").await;
+    wait_for_focus(&app, "add-care-note").await;
+    assert!(
+        app.session
+            .find("[data-testid=care-note-form]")
+            .await
+            .unwrap()
+            .is_none(),
+        "the form is gone"
+    );
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_care_note_of_ten_thousand_letters_without_a_space_does_not_widen_the_page() {
+    let app = AppWindow::launch_with(LaunchOptions {
+        env: vec![("LOOPDESK_DEMO".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    app.wait_for("[data-testid=shell]").await;
+    app.click_on("[data-testid=nav-console]").await;
+    app.wait_until_pulled("residents").await;
+    let found = app
+        .invoke(
+            "search_residents",
+            json!({ "text": null, "locationId": null, "status": "current", "limit": 1 }),
+        )
+        .await
+        .expect("the desk searches");
+    let id = found[0]["id"].as_str().expect("a resident").to_owned();
+    let long = "a".repeat(10_000);
+    app.invoke(
+        "add_care_note",
+        json!({ "residentId": id, "category": "general", "body": long }),
+    )
+    .await
+    .expect("the desk takes a 10,000-character note");
+
+    app.click_on("[data-testid=console-nav-residents]").await;
+    app.click_on(&format!(
+        "[data-testid=resident-row][data-resident-id=\"{id}\"]"
+    ))
+    .await;
+    app.wait_for("[data-testid=care-note]").await;
+    // The longest note shown (it may have been sent to CareLoop already).
+    let widths = app
+        .session
+        .execute(
+            "const page = document.documentElement;
+             const lengths = Array.from(document.querySelectorAll('[data-testid=care-note] .note-body'))
+                 .map((n) => n.textContent.length);
+             return [page.scrollWidth, page.clientWidth, Math.max(0, ...lengths)];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let [scroll, client, length] = [0, 1, 2].map(|i| widths[i].as_u64().unwrap_or_default());
+    assert_eq!(length, 10_000, "the whole note is shown");
+    assert!(
+        scroll <= client,
+        "the page is {scroll} px wide in a {client} px window"
+    );
+    app.session
+        .execute(
+            "document.querySelector('[data-testid=care-notes]').scrollIntoView();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.screenshot("care-note-long-word").await;
     app.close().await;
 }

@@ -13,18 +13,20 @@ async fn set_demo_sandbox(app: &AppWindow, running: bool) {
     assert_eq!(answer, Ok(json!(null)), "set_demo_sandbox({running})");
 }
 
-/// The id of a scheduled visit on the day after tomorrow (local time, as the Visits screen's
-/// day tabs), from the desk's own list.
+/// The id of a scheduled visit on the day after tomorrow (in the home's calendar, Europe/London,
+/// as the Visits screen's day tabs), from the desk's own list.
 async fn scheduled_visit_in_two_days(app: &AppWindow) -> String {
     let script = "const done = arguments[arguments.length - 1];
-        const from = new Date();
-        from.setHours(0, 0, 0, 0);
-        from.setDate(from.getDate() + 2);
-        const to = new Date(from);
-        to.setDate(to.getDate() + 1);
+        const day = (d) => new Intl.DateTimeFormat('en-CA', {
+            timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
+        const target = day(new Date(Date.now() + 2 * 86400000));
+        const from = new Date(Date.now() + 86400000);
+        const to = new Date(Date.now() + 4 * 86400000);
         window.__TAURI_INTERNALS__
             .invoke('list_visits', { from: from.toISOString(), to: to.toISOString(), locationId: null })
-            .then((v) => done(v.filter((x) => x.status === 'scheduled').map((x) => x.id)),
+            .then((v) => done(v
+                    .filter((x) => x.status === 'scheduled' && day(new Date(x.starts_at)) === target)
+                    .map((x) => x.id)),
                   (e) => done({ err: e }));";
     let ids = app.session.execute_async(script, vec![]).await.unwrap();
     let ids = ids

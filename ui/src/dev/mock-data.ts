@@ -10,6 +10,7 @@ import type { Staff } from '../bindings/Staff';
 import type { StaffRole } from '../bindings/StaffRole';
 import type { VisitStatus } from '../bindings/VisitStatus';
 import type { VisitView } from '../bindings/VisitView';
+import { fromHomeWallClock, homeTime, onWhen, when } from '../lib/format';
 
 const stamp = '2026-11-01T09:00:00Z';
 
@@ -133,9 +134,10 @@ const visitPlan: [number, number, string, VisitStatus][] = [
 
 export function visitsAround(today: Date): VisitView[] {
   const out: VisitView[] = [];
+  const t = homeTime(today);
   for (let d = -1; d < 7; d += 1) {
     visitPlan.forEach(([h, m, type, status], i) => {
-      const start = new Date(today.getFullYear(), today.getMonth(), today.getDate() + d, h, m);
+      const start = fromHomeWallClock(t.year, t.month, t.day + d, h, m);
       const end = new Date(start.getTime() + 30 * 60_000);
       const resident = residents[(i * 3 + d * 5 + 64) % residents.length];
       const member = staff[(i + d * 2 + 18) % staff.length];
@@ -172,11 +174,11 @@ export function openAlerts(now: Date): Alert[] {
     {
       id: 41,
       key: 'event:evt_01',
-      when_at: null,
+      when_at: at(9),
       event_id: 'evt_01',
       kind: 'incident.critical',
-      title: 'Critical incident: fall with head injury, Room 104',
-      detail: 'Dorothy Sutcliffe was found on the floor of her room. Reported by Grace Hughes.',
+      title: 'Critical incident: Fall with head injury — Dot Sutcliffe (Room 103)',
+      detail: `Fall at Rowan House, reported for ${when(at(9), now)}. Check on the resident and follow the incident procedure.`,
       location_id: 'loc_rowan',
       resident_id: 'res_0003',
       resource_id: 'inc_881',
@@ -187,11 +189,11 @@ export function openAlerts(now: Date): Alert[] {
     {
       id: 42,
       key: 'event:evt_02',
-      when_at: null,
+      when_at: at(32),
       event_id: 'evt_02',
       kind: 'visit.no_show',
-      title: 'Missed visit: 09:30 personal care for Arthur Ackroyd',
-      detail: 'No carer arrived for the visit. Assigned to Chloe Nowak.',
+      title: `Missed visit: Arthur Ackroyd (Room 102), due ${when(at(32), now)}`,
+      detail: 'Chloe Nowak has not arrived for the personal care visit at Rowan House. Arrange cover and check on the resident.',
       location_id: 'loc_rowan',
       resident_id: 'res_0002',
       resource_id: 'vis_1_2',
@@ -208,11 +210,11 @@ export function acknowledgedAlerts(now: Date): Alert[] {
     {
       id: 39,
       key: 'event:evt_00',
-      when_at: null,
+      when_at: at(6.2),
       event_id: 'evt_00',
       kind: 'visit.no_show',
-      title: 'Missed visit: 07:00 medication round, Willow Court',
-      detail: null,
+      title: `Missed visit due ${when(at(6.2), now)}`,
+      detail: 'The carer has not arrived for the medication visit at Willow Court. Arrange cover and check on the resident.',
       location_id: 'loc_willow',
       resident_id: null,
       resource_id: 'vis_0_1',
@@ -225,7 +227,8 @@ export function acknowledgedAlerts(now: Date): Alert[] {
 
 export function attentionEntries(now: Date): AttentionEntry[] {
   const at = (minutesAgo: number) => new Date(now.getTime() - minutesAgo * 60_000).toISOString();
-  const start = new Date(now.getFullYear(), now.getMonth(), now.getDate() + 1, 10, 0);
+  const t = homeTime(now);
+  const start = fromHomeWallClock(t.year, t.month, t.day + 1, 10, 0);
   return [
     {
       seq: 17,
@@ -249,7 +252,7 @@ export function attentionEntries(now: Date): AttentionEntry[] {
       sent_at: null,
       created_at: at(35),
       updated_at: at(30),
-      description: `Schedule a wellbeing visit at ${start.toISOString()}`,
+      description: `Schedule a wellbeing visit ${onWhen(start, now)}`,
     },
     {
       seq: 21,

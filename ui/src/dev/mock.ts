@@ -27,6 +27,8 @@ import type { VisitView } from '../bindings/VisitView';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
+import { byUrgency } from '../lib/alerts.svelte';
+import { startOfDay, when } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import {
   acknowledgedAlerts,
@@ -119,7 +121,7 @@ function desk(params: URLSearchParams) {
       syncScenario === 'pulling' ? 'online' : (syncScenario as SyncStatus['connection']),
     message:
       syncScenario === 'degraded'
-        ? 'CareLoop answered 503 Service Unavailable (3 times in a row)'
+        ? 'CareLoop had a problem (503): Service Unavailable'
         : syncScenario === 'auth_failed'
           ? 'API key lacks scope write:visits'
           : null,
@@ -166,7 +168,7 @@ function desk(params: URLSearchParams) {
     const visit = visits.find((v) => v.id === id);
     if (!visit) throw { code: 'not_found', message: 'This visit is not on this desk.' } satisfies CommandError;
     if (visit.status === 'cancelled' || visit.status === 'completed') {
-      throw { code: 'invalid_input', message: `This visit is already ${visit.status}.` } satisfies CommandError;
+      throw { code: 'invalid_input', message: `A ${visit.status} visit cannot be changed.` } satisfies CommandError;
     }
     visit.status = to;
     visit.pending = true;
@@ -212,6 +214,7 @@ function desk(params: URLSearchParams) {
       case 'add_care_note': {
         const fields: Record<string, string> = {};
         if (!String(args.body ?? '').trim()) fields.body = 'Write the note';
+        else if ([...String(args.body).trim()].length > 10_000) fields.body = 'Write 10,000 characters or fewer';
         if (!args.category) fields.category = 'Choose a category';
         if (Object.keys(fields).length) invalid('Check the care note', fields);
         const note: CareNoteView = {
@@ -255,12 +258,26 @@ function desk(params: URLSearchParams) {
         const member = staff.find((s) => s.id === args.staffUserId);
         if (!member) fields.staff_user_id = 'Choose a staff member';
         if (!args.visitType) fields.visit_type = 'Choose the kind of visit';
+        if ([...String(args.notes ?? '').trim()].length > 10_000) fields.notes = 'Write 10,000 characters or fewer';
         const starts = Date.parse(String(args.startsAt ?? ''));
         const ends = Date.parse(String(args.endsAt ?? ''));
         if (Number.isNaN(starts)) fields.starts_at = 'Enter a date and time';
         if (Number.isNaN(ends)) fields.ends_at = 'Enter a date and time';
         else if (!Number.isNaN(starts) && ends <= starts) fields.ends_at = 'The end must be after the start';
+        else if (!Number.isNaN(starts) && ends - starts > 24 * 3_600_000) fields.ends_at = 'A visit can last 24 hours at most: check the end';
+        if (!Number.isNaN(starts) && starts > Date.now() + 366 * 86_400_000) {
+          fields.starts_at = 'A visit can be scheduled up to a year ahead: check the year';
+        }
         if (Object.keys(fields).length) invalid('Check the visit details', fields);
+        // As the desk: a start in the past is only taken once the person has confirmed it.
+        if (starts < Date.now() && args.confirmPast !== true) {
+          const words = when(new Date(starts), new Date());
+          throw {
+            code: 'needs_confirmation',
+            message: `This visit starts in the past (${words}). Save it as a visit that happened?`,
+            fields: { starts_at: `This is in the past: ${words}` },
+          } satisfies CommandError;
+        }
         const resident = residents.find((r) => r.id === args.residentId);
         const visit: VisitView = {
           id: `local_${Date.now()}`,
@@ -350,15 +367,14 @@ function desk(params: URLSearchParams) {
         const home = settings.location_id;
         const ofHome = visits.filter((v) => !home || v.location_id === home);
         const nowMs = Date.now();
-        const startOfDay = new Date(nowMs);
-        startOfDay.setHours(0, 0, 0, 0);
+        const dayStart = startOfDay(new Date(nowMs));
         const start = (v: VisitView) => Date.parse(v.starts_at);
         return {
           location_id: home,
           location_name: locations.find((l) => l.id === home)?.name ?? null,
           open_alerts: open.length,
           critical_alerts: open.filter((a) => a.kind === 'incident.critical').length,
-          visits_overdue: ofHome.filter((v) => v.status === 'scheduled' && start(v) >= startOfDay.getTime() && start(v) <= nowMs).length,
+          visits_overdue: ofHome.filter((v) => v.status === 'scheduled' && start(v) >= dayStart.getTime() && start(v) <= nowMs).length,
           visits_due_next_hour: ofHome.filter(
             (v) => (v.status === 'scheduled' || v.status === 'confirmed') && start(v) > nowMs && start(v) <= nowMs + 3_600_000,
           ).length,
@@ -386,7 +402,8 @@ function desk(params: URLSearchParams) {
         return { ...settings };
       }
       case 'list_alerts':
-        return { open, recent };
+        // As the desk: the most urgent first.
+        return { open: [...open].sort(byUrgency), recent };
       case 'alert_feed_status':
         if (alertScenario === 'unknown') throw { code: 'internal', message: 'The alert poller did not answer.' } satisfies CommandError;
         return { ...feed, open_count: open.length };
@@ -478,29 +495,20 @@ export function installMock(params: URLSearchParams): { initialArea: AreaId } {
   const clicks = (params.get('click') ?? '').split(',').filter(Boolean);
   const focus = params.get('focus');
   const steps: { id: string; action: (el: HTMLElement) => void }[] = [];
+  // Sets a field's value as typing or choosing would (the text may hold colons: "10:00").
+  const typeInto = (text: string) => (el: HTMLElement) => {
+    (el as HTMLInputElement).value = text;
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));
+  };
   if (typing) {
-    const [id = '', text = ''] = typing.split(':');
-    steps.push({
-      id,
-      action: (el) => {
-        (el as HTMLInputElement).value = text;
-        el.dispatchEvent(new Event('input', { bubbles: true }));
-      },
-    });
+    const [id = '', ...text] = typing.split(':');
+    steps.push({ id, action: typeInto(text.join(':')) });
   }
   for (const id of clicks) steps.push({ id, action: (el) => el.click() });
   for (const step of (params.get('do') ?? '').split(';').filter(Boolean)) {
-    const [verb, id = '', text = ''] = step.split(':');
-    steps.push({
-      id,
-      action:
-        verb === 'type'
-          ? (el) => {
-              (el as HTMLInputElement).value = text;
-              el.dispatchEvent(new Event('input', { bubbles: true }));
-            }
-          : (el) => el.click(),
-    });
+    const [verb, id = '', ...text] = step.split(':');
+    steps.push({ id, action: verb === 'type' ? typeInto(text.join(':')) : (el) => el.click() });
   }
   if (focus) steps.push({ id: focus, action: (el) => el.focus() });
   runSteps(steps);

@@ -9,10 +9,34 @@ import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 
 const pollMs = 10_000;
+
+/** How urgent an alert of `kind` is, lower first: critical incidents, missed visits, the rest. */
+export function alertRank(kind: string): number {
+  switch (kind) {
+    case 'incident.critical':
+      return 0;
+    case 'visit.no_show':
+      return 1;
+    default:
+      return 2;
+  }
+}
+
+/**
+ * The desk's order of open alerts (`list_alerts`): most urgent first, the newest first within
+ * a kind. Negative when `a` comes before `b`.
+ */
+export function byUrgency(a: Alert, b: Alert): number {
+  return (
+    alertRank(a.kind) - alertRank(b.kind) ||
+    Date.parse(b.raised_at) - Date.parse(a.raised_at) ||
+    b.id - a.id
+  );
+}
 const recentLimit = 100;
 
 export class AlertsStore {
-  /** Oldest first. */
+  /** Most urgent first (see `byUrgency`): as `list_alerts` gives them, raised ones at their place. */
   open: Alert[] = $state([]);
   /** Newest first, open and acknowledged. */
   recent: Alert[] = $state([]);
@@ -78,7 +102,9 @@ export class AlertsStore {
     const alert = event.data;
     if (event.event === 'raised' && alert.acknowledged_at === null) {
       if (!this.open.some((a) => a.id === alert.id)) {
-        this.open = [...this.open, alert].sort((a, b) => a.raised_at.localeCompare(b.raised_at));
+        // At its place by the desk's rule, not at the end: the banner leads with the most urgent.
+        const at = this.open.findIndex((a) => byUrgency(alert, a) < 0);
+        this.open = at === -1 ? [...this.open, alert] : [...this.open.slice(0, at), alert, ...this.open.slice(at)];
       }
     } else {
       this.open = this.open.filter((a) => a.id !== alert.id);

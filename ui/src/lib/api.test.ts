@@ -98,6 +98,17 @@ describe('api', () => {
     expect(backend.log[0]?.args).toEqual({ locationId: '', staffUserId: '', visitType: '', startsAt: '', endsAt: '' });
   });
 
+  it('schedule_visit sends confirmPast only once the person confirmed a start in the past', async () => {
+    const backend = mockCommands({ schedule_visit: {} });
+    const visit = { locationId: 'loc_1', staffUserId: 'stf_1', visitType: 'meal', startsAt: 'a', endsAt: 'b' };
+
+    await scheduleVisit({ ...visit, confirmPast: false });
+    await scheduleVisit({ ...visit, confirmPast: true });
+
+    expect(backend.log[0]?.args).not.toHaveProperty('confirmPast');
+    expect(backend.log[1]?.args).toEqual({ ...visit, confirmPast: true });
+  });
+
   it('is the only module that talks to Tauri directly', () => {
     const sources = import.meta.glob(['/src/**/*.{ts,svelte}', '!/src/**/*.test.ts', '!/src/test/**', '!/src/test-setup.ts', '!/src/dev/**'], {
       query: '?raw',

@@ -201,14 +201,25 @@ export type NewVisit = {
   /** RFC 3339 */
   endsAt: string;
   notes?: string;
+  /** The person confirmed a start in the past: the visit happened and is being recorded. */
+  confirmPast?: boolean;
 };
 
-/** Validated here first (errors per field: location_id, staff_user_id, starts_at, ...). */
+/**
+ * Validated here first (errors per field: location_id, staff_user_id, starts_at, ...; a visit
+ * lasts at most 24 hours and starts at most a year ahead). A start in the past is refused with
+ * `needs_confirmation` (its message is the question to ask) until it is sent again with
+ * `confirmPast: true`.
+ */
 export function scheduleVisit(visit: NewVisit): Promise<VisitView> {
   // Required fields always go (empty ones come back as field errors); optional ones only
   // when given.
   return call<VisitView>(commands.scheduleVisit, {
-    ...compact({ residentId: visit.residentId, notes: visit.notes?.trim() }),
+    ...compact({
+      residentId: visit.residentId,
+      notes: visit.notes?.trim(),
+      confirmPast: visit.confirmPast === true ? true : undefined,
+    }),
     locationId: visit.locationId,
     staffUserId: visit.staffUserId,
     visitType: visit.visitType,

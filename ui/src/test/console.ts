@@ -4,12 +4,14 @@ import { render, screen } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import App from '../App.svelte';
 import type { Alert } from '../bindings/Alert';
+import type { DeskSummary } from '../bindings/DeskSummary';
 import type { Location } from '../bindings/Location';
 import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
+import { fromHomeWallClock, homeTime } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import { readyBackend, sampleInfo } from './ipc';
 
@@ -19,6 +21,12 @@ export const sampleLocations: Location[] = [
   { id: 'loc_rowan', name: 'Rowan House', address: null, created_at: null, updated_at: '2026-11-01T00:00:00Z' },
   { id: 'loc_willow', name: 'Willow Court', address: null, created_at: null, updated_at: '2026-11-01T00:00:00Z' },
 ];
+
+/** The instant `days` from today (the home's calendar) at `hour`:`minute` home time, as RFC 3339. */
+export function homeAt(days: number, hour: number, minute = 0): string {
+  const today = homeTime(new Date());
+  return fromHomeWallClock(today.year, today.month, today.day + days, hour, minute).toISOString();
+}
 
 export function syncStatus(overrides: Partial<SyncStatus> = {}): SyncStatus {
   return {
@@ -51,6 +59,21 @@ export function settingsView(overrides: Partial<SettingsView> = {}): SettingsVie
     demo: false,
     bridge_url: null,
     device_token_hint: null,
+    ...overrides,
+  };
+}
+
+export function deskSummary(overrides: Partial<DeskSummary> = {}): DeskSummary {
+  return {
+    location_id: 'loc_rowan',
+    location_name: 'Rowan House',
+    open_alerts: 0,
+    critical_alerts: 0,
+    visits_overdue: 0,
+    visits_due_next_hour: 0,
+    writes_waiting: 0,
+    writes_need_attention: 0,
+    certifications_expired: 0,
     ...overrides,
   };
 }
@@ -98,6 +121,7 @@ export async function startDesk(
     },
     get_settings: settingsView(),
     list_locations: sampleLocations,
+    desk_summary: deskSummary(),
     ...answers,
   });
   const user = userEvent.setup();

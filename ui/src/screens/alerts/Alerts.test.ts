@@ -1,7 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import { CommandFailure } from '../../test/ipc';
-import { alert, feed, startDesk } from '../../test/console';
+import { alert, feed, homeAt, startDesk } from '../../test/console';
 
 const first = alert({ id: 1, title: 'Critical incident: fall in room 104', detail: 'Dorothy was found on the floor.' });
 const second = alert({
@@ -13,16 +13,61 @@ const second = alert({
 });
 
 describe('alert banner (console)', () => {
-  it('shows the oldest open alert, how long ago, and how many others', async () => {
+  it('shows the first open alert of the desk’s list, how long ago, and how many others of which kinds', async () => {
     await startDesk({ list_alerts: { open: [first, second], recent: [second, first] } });
 
     const banner = await screen.findByTestId('alert-banner');
     expect(banner).toHaveAttribute('data-alert-id', '1');
     expect(within(banner).getByTestId('alert-title')).toHaveTextContent(first.title);
     expect(within(banner).getByTestId('alert-detail')).toHaveTextContent('Dorothy was found on the floor.');
-    expect(within(banner).getByTestId('alert-age')).toHaveTextContent('4 minutes ago');
-    expect(within(banner).getByTestId('alert-others')).toHaveTextContent('and 1 other open alert');
+    expect(within(banner).getByTestId('alert-age')).toHaveTextContent('Raised 4 minutes ago');
+    expect(within(banner).getByTestId('alert-others')).toHaveTextContent('and 1 other open alert: 1 missed visit');
     expect(within(banner).getByText('Critical incident')).toBeInTheDocument();
+  });
+
+  it('leads with the most urgent as the desk lists them, and names the others by kind', async () => {
+    // The desk's order: critical incidents, then missed visits, then the rest, newest first.
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    const critical = alert({ id: 7, raised_at: minutesAgo(1), title: 'Critical incident: choking — Joan Crabtree' });
+    const olderCritical = alert({ id: 3, raised_at: minutesAgo(30) });
+    const missed = alert({ id: 9, kind: 'visit.no_show', raised_at: minutesAgo(0), title: 'Missed visit: Arthur Ackroyd' });
+    await startDesk({ list_alerts: { open: [critical, olderCritical, missed], recent: [] } });
+
+    const banner = await screen.findByTestId('alert-banner');
+    expect(banner).toHaveAttribute('data-alert-id', '7');
+    expect(banner).toHaveAttribute('data-kind', 'incident.critical');
+    expect(within(banner).getByTestId('alert-title')).toHaveTextContent('Critical incident: choking — Joan Crabtree');
+    expect(within(banner).getByTestId('alert-others')).toHaveTextContent(
+      'and 2 other open alerts: 1 critical incident, 1 missed visit',
+    );
+  });
+
+  it('puts a raised alert at its place by the same rule, not at the end', async () => {
+    const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000).toISOString();
+    const missedOld = alert({ id: 1, kind: 'visit.no_show', raised_at: minutesAgo(20), title: 'Missed visit: Eileen Lumb' });
+    const { sendAlert, user } = await startDesk({ list_alerts: { open: [missedOld], recent: [] } });
+    const banner = await screen.findByTestId('alert-banner');
+    expect(banner).toHaveAttribute('data-alert-id', '1');
+    expect(screen.queryByTestId('alert-others')).not.toBeInTheDocument();
+
+    // An older critical incident still leads: the kind comes first.
+    sendAlert({ event: 'raised', data: alert({ id: 2, raised_at: minutesAgo(40) }) });
+    await waitFor(() => expect(screen.getByTestId('alert-banner')).toHaveAttribute('data-alert-id', '2'));
+    expect(screen.getByTestId('alert-others')).toHaveTextContent('and 1 other open alert: 1 missed visit');
+
+    // A newer missed visit goes before the older one, after the incident.
+    sendAlert({ event: 'raised', data: alert({ id: 3, kind: 'visit.no_show', raised_at: minutesAgo(5) }) });
+    // Another kind of alert, newest of all, goes last.
+    sendAlert({ event: 'raised', data: alert({ id: 4, kind: 'incident.fall', raised_at: minutesAgo(0) }) });
+    // A newer critical incident leads.
+    sendAlert({ event: 'raised', data: alert({ id: 5, raised_at: minutesAgo(1) }) });
+
+    await waitFor(() => expect(screen.getByTestId('alert-banner')).toHaveAttribute('data-alert-id', '5'));
+    expect(screen.getByTestId('alert-others')).toHaveTextContent(
+      'and 4 other open alerts: 1 critical incident, 2 missed visits, 1 other',
+    );
+    await user.click(screen.getByTestId('view-all-alerts'));
+    expect(screen.getAllByTestId('open-alert').map((a) => a.getAttribute('data-alert-id'))).toEqual(['5', '2', '3', '1', '4']);
   });
 
   it('will not acknowledge without a name; with one, it records who and moves on', async () => {
@@ -200,7 +245,7 @@ describe('alerts centre', () => {
     const done = alert({
       id: 9,
       title: 'Missed visit: 07:00 round',
-      acknowledged_at: '2026-11-22T08:05:00Z',
+      acknowledged_at: homeAt(-1, 8, 5),
       acknowledged_by: 'Femi Hughes',
     });
     await startDesk({ list_alerts: { open: [first], recent: [first, done] } }, { screen: 'alerts' });
@@ -209,7 +254,7 @@ describe('alerts centre', () => {
     expect(within(open).getAllByTestId('open-alert')).toHaveLength(1);
     expect(within(open).getByTestId('acknowledge-alert')).toBeInTheDocument();
     const acknowledged = screen.getByTestId('acknowledged-alerts');
-    expect(within(acknowledged).getByTestId('acknowledged-by-who')).toHaveTextContent('By Femi Hughes on 22 November 2026');
+    expect(within(acknowledged).getByTestId('acknowledged-by-who')).toHaveTextContent('By Femi Hughes yesterday at 08:05');
     expect(screen.getByTestId('alert-feed-state')).toHaveTextContent('Alerts are arriving');
   });
 });

@@ -34,7 +34,8 @@ describe('needs attention', () => {
 
     const item = await screen.findByTestId('attention-entry');
     expect(within(item).getByRole('heading')).toHaveTextContent('Care note for Margaret Whitaker');
-    expect(within(item).getByTestId('attention-error')).toHaveTextContent('The request was invalid (422)');
+    // CareLoop's words, without the HTTP code.
+    expect(within(item).getByTestId('attention-error')).toHaveTextContent(/^CareLoop said: The request was invalid$/);
     expect(within(item).getByLabelText('Note')).toHaveValue('BP');
     expect(within(item).getByLabelText('Note')).toHaveAccessibleDescription('Error: Body must be at least 10 characters');
     expect(within(item).getByLabelText('Category')).toHaveValue('health');
@@ -124,7 +125,52 @@ describe('needs attention', () => {
     expect(within(item).getByLabelText('Staff member')).toHaveValue('stf_9');
     await waitFor(() => expect(within(item).getByLabelText('Home')).toHaveValue('loc_rowan'));
     expect(within(item).getByLabelText('Kind of visit')).toHaveValue('wellbeing');
-    expect(within(item).getByLabelText(/^Starts/)).toHaveValue('2026-11-23T10:00:00Z');
+    // The home's date and time to change, not an ISO timestamp to type.
+    expect(within(item).getByLabelText('Starts')).toHaveAttribute('type', 'datetime-local');
+    expect(within(item).getByLabelText('Starts')).toHaveValue('2026-11-23T10:00');
+  });
+
+  it('says CareLoop’s codes and field names in words, and sends times back as the desk takes them', async () => {
+    const { user, callsOf } = await startDesk(
+      {
+        list_staff: [],
+        search_residents: [],
+        outbox_attention: [
+          entry({
+            seq: 17,
+            op: 'visit.create',
+            payload: { location_id: 'loc_rowan', staff_user_id: 'stf_9', resident_id: 'res_404', visit_type: 'wellbeing', starts_at: '2026-07-23T09:00:00Z', ends_at: '2026-07-23T09:30:00Z' },
+            last_error: 'staff_user_id refers to nothing that exists; ends_at must be after starts_at',
+            field_errors: { staff_user_id: 'not_found', ends_at: 'must_be_after_starts_at', room: 'required' },
+            description: 'Schedule a wellbeing visit',
+          }),
+        ],
+        resubmit_outbox_entry: null,
+      },
+      { screen: 'attention' },
+    );
+
+    const item = await screen.findByTestId('attention-entry');
+    expect(within(item).getByTestId('attention-error')).toHaveTextContent(
+      'CareLoop said: The staff member refers to nothing that exists; the end must be after the start',
+    );
+    expect(within(item).getByLabelText('Staff member')).toHaveAccessibleDescription(
+      'Error: CareLoop does not know the staff member: choose another',
+    );
+    expect(within(item).getByLabelText('Ends')).toHaveAccessibleDescription('Error: The end must be after the start');
+    expect(item).toHaveTextContent('CareLoop needs the room');
+    // A resident to choose by name, not an id to type; one this desk does not know says so.
+    const resident = within(item).getByLabelText('Resident (optional)');
+    expect(resident.tagName).toBe('SELECT');
+    expect(within(resident).getByRole('option', { selected: true })).toHaveTextContent('One not on this desk');
+    expect(item).not.toHaveTextContent(/[a-z]+_[a-z]+/);
+    // 09:00 UTC in July is 10:00 in London.
+    expect(within(item).getByLabelText('Starts')).toHaveValue('2026-07-23T10:00');
+
+    await user.click(within(item).getByTestId('resubmit-entry'));
+    const [sent] = callsOf('resubmit_outbox_entry');
+    expect((sent?.payload as Record<string, unknown>).starts_at).toBe('2026-07-23T09:00:00.000Z');
+    expect((sent?.payload as Record<string, unknown>).resident_id).toBe('res_404');
   });
 
   it('an unknown kind of change is shown as key and value', async () => {
@@ -138,9 +184,9 @@ describe('needs attention', () => {
       { screen: 'attention' },
     );
     const item = await screen.findByTestId('attention-entry');
-    expect(within(item).getByLabelText('title')).toHaveValue('Fall');
-    await user.clear(within(item).getByLabelText('severity'));
-    await user.type(within(item).getByLabelText('severity'), '4');
+    expect(within(item).getByLabelText('Title')).toHaveValue('Fall');
+    await user.clear(within(item).getByLabelText('Severity'));
+    await user.type(within(item).getByLabelText('Severity'), '4');
     await user.click(within(item).getByTestId('resubmit-entry'));
 
     expect(callsOf('resubmit_outbox_entry')[0]).toEqual({ seq: 21, payload: { title: 'Fall', severity: 4, nested: { a: 1 } } });

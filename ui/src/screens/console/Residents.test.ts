@@ -193,6 +193,59 @@ describe('add care note', () => {
     expect(callsOf('add_care_note')).toEqual([{ residentId: 'res_1', category: '', body: '' }]);
   });
 
+  it('"Add care note" puts the focus on the form’s first field, and Cancel puts it back', async () => {
+    const { user } = await startDesk({ search_residents: list, get_resident: detail() }, { screen: 'residents' });
+    await user.click((await screen.findAllByTestId('resident-row'))[0]!);
+
+    await user.click(await screen.findByTestId('add-care-note'));
+    await waitFor(() => expect(screen.getByTestId('care-note-category')).toHaveFocus());
+
+    await user.click(screen.getByTestId('cancel-care-note'));
+    await waitFor(() => expect(screen.getByTestId('add-care-note')).toHaveFocus());
+    expect(screen.queryByTestId('care-note-form')).not.toBeInTheDocument();
+  });
+
+  it('says the limit in words, and shows the desk’s message beside the note', async () => {
+    const { user } = await startDesk(
+      {
+        search_residents: list,
+        get_resident: detail(),
+        add_care_note: new CommandFailure({
+          code: 'invalid_input',
+          message: 'Check the care note',
+          fields: { body: 'Write 10,000 characters or fewer' },
+        }),
+      },
+      { screen: 'residents' },
+    );
+    await user.click((await screen.findAllByTestId('resident-row'))[0]!);
+    await user.click(await screen.findByTestId('add-care-note'));
+
+    const body = screen.getByLabelText(/^Note/);
+    expect(body).toHaveAccessibleDescription(/10,000 characters or fewer/);
+    await user.click(screen.getByTestId('save-care-note'));
+    expect(await screen.findByTestId('error-summary')).toHaveTextContent('Write 10,000 characters or fewer');
+    expect(body).toHaveAccessibleDescription(/Error: Write 10,000 characters or fewer/);
+  });
+
+  it('a 10,000-character note without spaces wraps instead of widening the page', async () => {
+    const long = 'a'.repeat(10_000);
+    const { user } = await startDesk(
+      { search_residents: list, get_resident: detail({}, [note({ body: long })]) },
+      { screen: 'residents' },
+    );
+    await user.click((await screen.findAllByTestId('resident-row'))[0]!);
+
+    const [shown] = await screen.findAllByTestId('care-note');
+    const body = shown!.querySelector('.note-body') as HTMLElement;
+    expect(body.textContent).toHaveLength(10_000);
+    expect(getComputedStyle(body).overflowWrap).toBe('anywhere');
+    // The rest of what people write wraps too: the note's author and the contacts, and anything
+    // else on a console screen (without breaking the words of narrow table columns).
+    expect(getComputedStyle(shown!.querySelector('.note-meta')!).overflowWrap).toBe('anywhere');
+    expect(getComputedStyle(screen.getByTestId('console-screen-residents')).overflowWrap).toBe('break-word');
+  });
+
   it('adds the note to the top of the timeline, waiting to sync', async () => {
     const { user, callsOf } = await startDesk(
       {

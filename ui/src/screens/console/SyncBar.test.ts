@@ -10,7 +10,9 @@ describe('sync bar', () => {
     ['offline with writes waiting', { connection: 'offline', queued: 3 }, 'offline', /Offline — 3 changes waiting/],
     ['offline with one write', { connection: 'offline', queued: 1 }, 'offline', /Offline — 1 change waiting/],
     ['degraded', { connection: 'degraded', message: 'CareLoop answered 503' }, 'degraded', /Having trouble: CareLoop answered 503/],
-    ['auth failed', { connection: 'auth_failed', message: 'API key lacks scope write:visits' }, 'auth_failed', /API key problem: API key lacks scope write:visits/],
+    ['auth failed', { connection: 'auth_failed', message: 'API key lacks scope write:visits' }, 'auth_failed', /^The API key may not change visits\s*Check the API key in Settings/],
+    ['auth failed, key refused', { connection: 'auth_failed', message: 'API key invalid: CareLoop does not accept it. Enter a valid key in Settings.' }, 'auth_failed', /^CareLoop does not accept the API key/],
+    ['degraded, CareLoop’s error', { connection: 'degraded', message: 'CareLoop had a problem (503): Service Unavailable' }, 'degraded', /^Having trouble: CareLoop had a problem on its side$/],
     ['not configured', { connection: 'not_configured' }, 'not_configured', /Not set up/],
     ['set up, first sync not finished', { connection: 'connecting' }, 'connecting', /Connecting to CareLoop/],
   ])('%s: a word and an icon, with the state for tests', async (_name, status, state, words) => {

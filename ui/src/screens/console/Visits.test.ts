@@ -4,12 +4,11 @@ import type { Staff } from '../../bindings/Staff';
 import type { VisitView } from '../../bindings/VisitView';
 import { startOfDay } from '../../lib/format';
 import { CommandFailure } from '../../test/ipc';
-import { settingsView, startDesk, syncStatus } from '../../test/console';
+import { homeAt, settingsView, startDesk, syncStatus } from '../../test/console';
 
+/** `hour`:`minute` home time, `days` from today. */
 function at(hour: number, minute = 0, days = 0): string {
-  const d = startOfDay(new Date(), days);
-  d.setHours(hour, minute);
-  return d.toISOString();
+  return homeAt(days, hour, minute);
 }
 
 function visit(overrides: Partial<VisitView> = {}): VisitView {
@@ -78,6 +77,54 @@ describe('visits', () => {
 
     const [args] = callsOf('list_visits');
     expect(args).toEqual({ from: startOfDay(new Date()).toISOString(), to: startOfDay(new Date(), 1).toISOString(), locationId: 'loc_rowan' });
+  });
+
+  it('today opens at the current hour: overdue and upcoming first, then the rest, with a count of each', async () => {
+    const hoursFromNow = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+    const v = (id: string, h: number, status: VisitView['status']) =>
+      visit({ id, starts_at: hoursFromNow(h), ends_at: hoursFromNow(h + 0.5), status });
+    await startDesk(
+      {
+        list_visits: [
+          v('done', -3, 'completed'),
+          v('cancelled', -1, 'cancelled'),
+          v('overdue', -2, 'scheduled'),
+          v('soon', 1, 'scheduled'),
+          v('later', 2, 'confirmed'),
+          v('missed', -4, 'no_show'),
+          v('started', -0.25, 'confirmed'),
+        ],
+      },
+      { screen: 'visits' },
+    );
+
+    await screen.findAllByTestId('visit-row');
+    const ids = (list: HTMLElement) => within(list).getAllByTestId('visit-row').map((r) => r.getAttribute('data-visit-id'));
+    expect(ids(screen.getByRole('list', { name: 'Still to do' }))).toEqual(['overdue', 'started', 'soon', 'later']);
+    expect(ids(screen.getByRole('list', { name: 'Done, missed or cancelled' }))).toEqual(['missed', 'done', 'cancelled']);
+    expect(screen.getByTestId('visit-counts')).toHaveTextContent(
+      '7 visits: 1 overdue, 1 under way, 2 upcoming, 1 completed, 1 missed, 1 cancelled',
+    );
+    // Overdue in a word and an icon, as well as colour; the status for tests stays the desk's.
+    const overdue = screen.getAllByTestId('visit-row')[0]!;
+    expect(overdue).toHaveAttribute('data-status', 'scheduled');
+    expect(within(overdue).getByTestId('visit-status')).toHaveTextContent('Overdue: not confirmed');
+    expect(within(overdue).getByTestId('visit-status').querySelector('svg')).not.toBeNull();
+    const started = screen.getAllByTestId('visit-row')[1]!;
+    expect(within(started).getByTestId('visit-status')).toHaveTextContent('Confirmed: under way');
+  });
+
+  it('opens on this desk’s home, and "All homes" is one choice away', async () => {
+    const { user, callsOf } = await startDesk(
+      { list_visits: [], get_settings: settingsView({ location_id: 'loc_willow' }) },
+      { screen: 'visits' },
+    );
+    await screen.findByTestId('no-visits');
+    expect(screen.getByTestId('visit-location')).toHaveDisplayValue('Willow Court');
+    expect(callsOf('list_visits')[0]).toMatchObject({ locationId: 'loc_willow' });
+
+    await user.selectOptions(screen.getByTestId('visit-location'), 'All homes');
+    await waitFor(() => expect(callsOf('list_visits').at(-1)).not.toHaveProperty('locationId'));
   });
 
   it('the day tabs show the coming days, and arrow keys move between them', async () => {
@@ -182,8 +229,108 @@ describe('visits', () => {
     expect(Date.parse(String(args?.endsAt))).toBeGreaterThan(Date.parse(String(args?.startsAt)));
   });
 
+  it('the 24-hour and one-year rules show beside the fields', async () => {
+    const { user } = await startDesk(
+      {
+        list_visits: [],
+        list_staff: staff,
+        search_residents: [],
+        schedule_visit: new CommandFailure({
+          code: 'invalid_input',
+          message: 'Check the visit details',
+          fields: {
+            starts_at: 'A visit can be scheduled up to a year ahead: check the year',
+            ends_at: 'A visit can last 24 hours at most: check the end',
+          },
+        }),
+      },
+      { screen: 'visits' },
+    );
+    await user.click(await screen.findByTestId('schedule-visit'));
+    await user.click(screen.getByTestId('save-visit'));
+
+    const summary = await screen.findByTestId('error-summary');
+    expect(within(summary).getAllByRole('link').map((l) => l.textContent)).toEqual([
+      'A visit can be scheduled up to a year ahead: check the year',
+      'A visit can last 24 hours at most: check the end',
+    ]);
+    expect(screen.getByLabelText('Starts')).toHaveAccessibleDescription('Error: A visit can be scheduled up to a year ahead: check the year');
+    expect(screen.getByLabelText('Ends')).toHaveAccessibleDescription('Error: A visit can last 24 hours at most: check the end');
+  });
+
+  describe('a start in the past', () => {
+    const question = 'This visit starts in the past (yesterday at 10:00). Save it as a visit that happened?';
+    const recorded = visit({ id: 'local_2', starts_at: at(10, 0, -1), ends_at: at(10, 30, -1), pending: true });
+    const answers = {
+      list_visits: [],
+      list_staff: staff,
+      search_residents: [],
+      schedule_visit: (args: Record<string, unknown>) =>
+        args.confirmPast === true
+          ? recorded
+          : new CommandFailure({ code: 'needs_confirmation', message: question, fields: { starts_at: 'This is in the past: yesterday at 10:00' } }),
+    };
+
+    async function askAboutThePast() {
+      const desk = await startDesk(answers, { screen: 'visits' });
+      await desk.user.click(await screen.findByTestId('schedule-visit'));
+      await desk.user.selectOptions(screen.getByLabelText('Staff member'), 'Chloe Nowak (Carer)');
+      await desk.user.selectOptions(screen.getByLabelText('Kind of visit'), 'Personal care');
+      const start = screen.getByLabelText('Starts');
+      await desk.user.clear(start);
+      await desk.user.type(start, at(10, 0, -1).slice(0, 16));
+      await desk.user.click(screen.getByTestId('save-visit'));
+      return desk;
+    }
+
+    it('asks the desk’s question, with the time beside the field and two clear buttons', async () => {
+      await askAboutThePast();
+
+      const asked = await screen.findByTestId('confirm-past');
+      expect(within(asked).getByTestId('confirm-past-question')).toHaveTextContent(question);
+      expect(within(asked).getByTestId('confirm-past-question')).toHaveFocus();
+      expect(within(asked).getByRole('button', { name: 'Save as a visit that happened' })).toBeInTheDocument();
+      expect(within(asked).getByRole('button', { name: 'Change the time' })).toBeInTheDocument();
+      expect(screen.getByLabelText('Starts')).toHaveAccessibleDescription('This is in the past: yesterday at 10:00');
+      expect(screen.queryByTestId('save-visit')).not.toBeInTheDocument();
+      expect(screen.queryByTestId('error-summary')).not.toBeInTheDocument();
+    });
+
+    it('"Save as a visit that happened" sends the same visit again, confirmed', async () => {
+      const { user, callsOf } = await askAboutThePast();
+      await user.click(await screen.findByTestId('confirm-past-visit'));
+
+      const [first, second] = callsOf('schedule_visit');
+      expect(first).not.toHaveProperty('confirmPast');
+      expect(second).toEqual({ ...first, confirmPast: true });
+      expect(await screen.findByTestId('visit-message')).toHaveTextContent('Visit saved as one that happened yesterday at 10:00');
+      expect(screen.queryByTestId('schedule-visit-form')).not.toBeInTheDocument();
+    });
+
+    it('"Change the time" goes back to the start, sending nothing', async () => {
+      const { user, callsOf } = await askAboutThePast();
+      await user.click(await screen.findByTestId('change-visit-time'));
+
+      expect(screen.queryByTestId('confirm-past')).not.toBeInTheDocument();
+      expect(screen.getByLabelText('Starts')).toHaveFocus();
+      expect(screen.getByTestId('save-visit')).toBeInTheDocument();
+      expect(callsOf('schedule_visit')).toHaveLength(1);
+    });
+
+    it('goes when the time is changed in the field', async () => {
+      const { user } = await askAboutThePast();
+      await screen.findByTestId('confirm-past');
+      const start = screen.getByLabelText('Starts');
+      await user.clear(start);
+      await user.type(start, at(10, 0, 1).slice(0, 16));
+
+      expect(screen.queryByTestId('confirm-past')).not.toBeInTheDocument();
+      expect(screen.getByTestId('save-visit')).toBeInTheDocument();
+    });
+  });
+
   it('a scheduled visit appears waiting to sync', async () => {
-    const created = visit({ id: 'local_1', starts_at: at(15), ends_at: at(15, 30), pending: true });
+    const created = visit({ id: 'local_1', starts_at: at(15, 0, 1), ends_at: at(15, 30, 1), pending: true });
     let visits: VisitView[] = [];
     const { user } = await startDesk(
       {
@@ -204,7 +351,7 @@ describe('visits', () => {
 
     const row = await screen.findByTestId('visit-row');
     expect(row).toHaveAttribute('data-pending', 'true');
-    expect(screen.getByTestId('visit-message')).toHaveTextContent('Visit scheduled');
+    expect(screen.getByTestId('visit-message')).toHaveTextContent('Visit scheduled for tomorrow at 15:00');
     expect(screen.queryByTestId('schedule-visit-form')).not.toBeInTheDocument();
   });
 
