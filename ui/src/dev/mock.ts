@@ -250,7 +250,8 @@ function desk(params: URLSearchParams) {
       case 'complete_visit':
         return changeVisit(args.id, 'completed');
       case 'cancel_visit':
-        if (!String(args.reason ?? '').trim()) invalid('Say why the visit is cancelled', { reason: 'Enter a reason (up to 1,000 characters)' });
+        if (!String(args.reason ?? '').trim()) invalid('Say why the visit is cancelled', { reason: 'Enter why the visit is cancelled' });
+        if (String(args.reason).trim().length > 1000) invalid('Say why the visit is cancelled', { reason: 'Enter a reason of 1,000 characters or fewer' });
         return changeVisit(args.id, 'cancelled', String(args.reason));
       case 'schedule_visit': {
         const fields: Record<string, string> = {};

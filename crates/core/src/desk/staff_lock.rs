@@ -353,7 +353,8 @@ impl Desk {
     /// The person at the desk is still using it (typing, reading): the idle time starts again.
     /// Locked: `locked`.
     pub async fn still_here(&self) -> Result<LockStatus, CommandError> {
-        self.authorize(Access::Staff(DeskRole::Receptionist)).await?;
+        self.authorize(Access::Staff(DeskRole::Receptionist))
+            .await?;
         self.lock_status().await
     }
 

@@ -56,13 +56,17 @@ impl Desk {
         reason: String,
     ) -> Result<VisitView, CommandError> {
         let reason = reason.trim().to_owned();
-        if reason.is_empty() || reason.chars().count() > 1000 {
+        let problem = if reason.is_empty() {
+            Some("Enter why the visit is cancelled")
+        } else if reason.chars().count() > 1000 {
+            Some("Enter a reason of 1,000 characters or fewer")
+        } else {
+            None
+        };
+        if let Some(problem) = problem {
             return Err(CommandError::invalid_fields(
                 "Say why the visit is cancelled",
-                [(
-                    "reason".to_owned(),
-                    "Enter a reason (up to 1,000 characters)".to_owned(),
-                )],
+                [("reason".to_owned(), problem.to_owned())],
             ));
         }
         self.change_visit(id, VisitStatus::Cancelled, Some(reason))

@@ -83,7 +83,18 @@ async fn local_rules_refuse_bad_input_clearly_and_change_nothing() {
         .cancel_visit(scheduled.id.clone(), "  ".into())
         .await
         .unwrap_err();
-    assert!(e.fields.unwrap().contains_key("reason"));
+    assert_eq!(
+        e.fields.unwrap()["reason"],
+        "Enter why the visit is cancelled"
+    );
+    let e = d
+        .cancel_visit(scheduled.id.clone(), "x".repeat(1001))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.fields.unwrap()["reason"],
+        "Enter a reason of 1,000 characters or fewer"
+    );
     let e = d.confirm_visit("vis_nope".into()).await.unwrap_err();
     assert_eq!(e.code, Code::NotFound);
 
