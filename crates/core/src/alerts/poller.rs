@@ -231,8 +231,10 @@ async fn fetch(
     .await
     .map_err(|e| PollError::Failed(format!("the local data file: {e}")))?;
 
-    let mut url = reqwest::Url::parse(&format!("{base}/v1/events"))
-        .map_err(|e| PollError::Failed(format!("the bridge address is not usable: {e}")))?;
+    let mut url = reqwest::Url::parse(&format!("{base}/v1/events")).map_err(|e| {
+        tracing::warn!(error = %e, "the bridge address is not usable");
+        PollError::Failed("the alert bridge's address is not usable (check it in Settings)".into())
+    })?;
     {
         let mut q = url.query_pairs_mut();
         if let Some(after) = &after {
@@ -263,7 +265,8 @@ async fn fetch(
         });
     }
     let page: FeedPage = response.json().await.map_err(|e| {
-        PollError::Failed(format!("the alert bridge sent an unreadable answer: {e}"))
+        tracing::warn!(error = %e, "the alert bridge's answer could not be read");
+        PollError::Failed("the alert bridge sent an answer this desk cannot read".into())
     })?;
     Ok((page, after))
 }
