@@ -243,7 +243,15 @@ impl Loop {
 }
 
 fn resident_words(r: &Value) -> String {
-    // A person is named by the name they go by with their family name ("Maggie Wilson").
+    let name = display(r);
+    match r["room_number"].as_str() {
+        Some(room) => format!("{name} (Room {room})"),
+        None => name,
+    }
+}
+
+/// A person is named by the name they go by with their family name ("Maggie Wilson").
+fn display(r: &Value) -> String {
     let full = r["full_name"].as_str().unwrap();
     let family = full.rsplit(' ').next().unwrap();
     let name = match r["preferred_name"].as_str().map(str::trim) {
@@ -253,10 +261,7 @@ fn resident_words(r: &Value) -> String {
         Some(p) if !p.is_empty() => p.to_owned(),
         _ => full.to_owned(),
     };
-    match r["room_number"].as_str() {
-        Some(room) => format!("{name} (Room {room})"),
-        None => name.to_owned(),
-    }
+    name
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -331,11 +336,7 @@ async fn a_visit_nobody_turned_up_for_reaches_the_desk_as_an_alert() {
         "{}",
         alert.title
     );
-    let carer = staff["preferred_name"]
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .or(staff["full_name"].as_str())
-        .unwrap();
+    let carer = display(&staff);
     let detail = alert.detail.unwrap();
     assert!(
         detail.starts_with(&format!("{carer} has not arrived")),
