@@ -106,29 +106,37 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
-/// Starts Xvfb on the first free display number; returns it and its display name.
+/// Starts Xvfb on a display number it chooses itself (`-displayfd`: it skips numbers in use and
+/// clears locks left by servers that are gone) and returns it with its display name once it
+/// accepts connections (it writes the number only then).
 fn start_xvfb() -> (Child, String) {
-    for n in 90..200 {
-        let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
-        let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
-        if socket.exists() || lock.exists() {
-            continue;
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new("Xvfb")
+        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb is installed (make deps)");
+    let stdout = child.stdout.take().expect("Xvfb's stdout");
+    // The read ends when Xvfb writes its number or exits; a watchdog ends a server that does
+    // neither in time.
+    let pid = child.id();
+    let (done, waited) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if waited.recv_timeout(Duration::from_secs(30)).is_err() {
+            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
         }
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("Xvfb is installed (make deps)");
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !socket.exists() {
-            assert!(Instant::now() < deadline, "Xvfb did not start on {display}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        return (child, display);
-    }
-    panic!("no free X display number");
+    });
+    let mut line = String::new();
+    let read = BufReader::new(stdout).read_line(&mut line);
+    let _ = done.send(());
+    let _ = watchdog.join();
+    let number = line.trim();
+    assert!(
+        read.is_ok() && !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit()),
+        "Xvfb did not start within 30 s (it said {line:?})"
+    );
+    (child, format!(":{number}"))
 }
 
 impl AppWindow {
@@ -472,7 +480,8 @@ impl Drop for AppWindow {
             .status();
         let _ = self.driver.wait();
         if let Some(x) = &mut self.xvfb {
-            let _ = x.kill();
+            // SIGTERM, so that Xvfb removes its lock and socket as it goes.
+            let _ = Command::new("kill").args(["-TERM", &x.id().to_string()]).status();
             let _ = x.wait();
         }
     }
