@@ -112,7 +112,15 @@ fn free_port() -> u16 {
 fn start_xvfb() -> (Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new("Xvfb")
-        .args(["-displayfd", "1", "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+        .args([
+            "-displayfd",
+            "1",
+            "-screen",
+            "0",
+            "1280x800x24",
+            "-nolisten",
+            "tcp",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -124,7 +132,9 @@ fn start_xvfb() -> (Child, String) {
     let (done, waited) = std::sync::mpsc::channel::<()>();
     let watchdog = std::thread::spawn(move || {
         if waited.recv_timeout(Duration::from_secs(30)).is_err() {
-            let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
         }
     });
     let mut line = String::new();
@@ -481,7 +491,9 @@ impl Drop for AppWindow {
         let _ = self.driver.wait();
         if let Some(x) = &mut self.xvfb {
             // SIGTERM, so that Xvfb removes its lock and socket as it goes.
-            let _ = Command::new("kill").args(["-TERM", &x.id().to_string()]).status();
+            let _ = Command::new("kill")
+                .args(["-TERM", &x.id().to_string()])
+                .status();
             let _ = x.wait();
         }
     }
