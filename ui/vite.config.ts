@@ -32,5 +32,8 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['./src/test-setup.ts'],
+    // A guard against a hang, not a speed check: on a loaded 2-core machine a test that types
+    // and waits for the debounced search can take longer than vitest's default 5 s.
+    testTimeout: 30_000,
   },
 });
