@@ -52,8 +52,8 @@ fn schedule(location: &str, staff: &str, notes: &str) -> ScheduleVisit {
         staff_user_id: staff.into(),
         resident_id: None,
         visit_type: "medication".into(),
-        starts_at: crate::ahead(0, "09:00").into(),
-        ends_at: crate::ahead(0, "10:00").into(),
+        starts_at: crate::ahead(0, "09:00"),
+        ends_at: crate::ahead(0, "10:00"),
         notes: Some(notes.into()),
         confirm_past: None,
     }
@@ -88,7 +88,7 @@ async fn local_rules_refuse_bad_input_clearly_and_change_nothing() {
     assert_eq!(e.code, Code::NotFound);
 
     let mut bad = schedule(&location, &staff, "x");
-    bad.ends_at = crate::ahead(0, "08:00").into();
+    bad.ends_at = crate::ahead(0, "08:00");
     bad.visit_type = "dancing".into();
     bad.staff_user_id = "stf_nobody".into();
     let e = d.schedule_visit(bad).await.unwrap_err();

@@ -59,8 +59,8 @@ fn new_visit(k: &Known, notes: &str) -> ScheduleVisit {
         staff_user_id: k.staff.clone(),
         resident_id: Some(k.resident.clone()),
         visit_type: "wellbeing".into(),
-        starts_at: crate::ahead(0, "09:00").into(),
-        ends_at: crate::ahead(0, "09:30").into(),
+        starts_at: crate::ahead(0, "09:00"),
+        ends_at: crate::ahead(0, "09:30"),
         notes: Some(notes.into()),
         confirm_past: None,
     }
@@ -157,11 +157,7 @@ async fn offline_writes_queue_survive_a_restart_and_go_out_in_order_when_the_ser
     let desk = desk_at(&db, &url, Some(DESK_KEY), offline_client).await;
     assert_eq!(desk.sync_status().await.unwrap().queued, 5);
     let local = desk
-        .list_visits(
-            crate::ahead(0, "00:00").into(),
-            crate::ahead(1, "00:00").into(),
-            None,
-        )
+        .list_visits(crate::ahead(0, "00:00"), crate::ahead(1, "00:00"), None)
         .await
         .unwrap();
     let mine = local
