@@ -112,4 +112,5 @@ app_commands! {
     #[demo] demo_commands::demo_server_visit,
     #[demo] demo_commands::trigger_demo_alert,
     #[demo] demo_commands::set_demo_bridge,
+    #[demo] demo_commands::reset_demo_data,
 }

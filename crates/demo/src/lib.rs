@@ -317,23 +317,27 @@ impl Demo {
     }
 
     /// "Reset demo data": the demo starts afresh, as on its first day. Stops `desk` (the desk on
-    /// this demo, which the caller no longer holds, nor its store), stops the demo CareLoop and
-    /// bridge, deletes their files and the desk's data file, and starts a new demo in the same
-    /// folder, on the same addresses when they are free. The caller opens the desk's data file
-    /// again (now empty) and a desk on the demo this returns. Refused, changing nothing, as
-    /// [`Demo::check_reset`] says.
+    /// this demo: the caller gives up its handles on it and its store), stops the demo CareLoop
+    /// and bridge, deletes their files and the desk's data file, and starts a new demo in the
+    /// same folder, on the same addresses when they are free. The caller then opens the desk's
+    /// data file again (a new, empty one) with a desk on the demo this returns.
+    ///
+    /// Refused as [`Demo::check_reset`] says, checked again once the desk has stopped (nothing
+    /// can change its settings then): the desk is stopped but nothing else is changed, and the
+    /// caller opens it again on this demo.
     pub async fn reset(&self, desk: Arc<Desk>) -> Result<Demo, CommandError> {
-        self.check_reset(desk.store())?;
-        let Some(dir) = self.inner.dir.clone() else {
-            return Err(CommandError::new(Code::Internal, "the demo has no folder"));
-        };
-        tracing::warn!(dir = %dir.display(), "resetting the demo data");
-        // Nothing is synced or polled from here on.
+        // Nothing is synced, polled or saved from here on.
         desk.shutdown().await;
         let local = desk.store().path().to_path_buf();
         let store = desk.store().clone();
         drop(desk);
-        closed(store).await;
+        let store = sole(store).await;
+        self.check_reset(&store)?;
+        drop(store);
+        let Some(dir) = self.inner.dir.clone() else {
+            return Err(CommandError::new(Code::Internal, "the demo keeps no files"));
+        };
+        tracing::warn!(dir = %dir.display(), "resetting the demo data");
         self.shutdown().await;
         for file in [dir.join(SANDBOX_FILE), dir.join(BRIDGE_FILE), local] {
             remove_with_wal(&file).map_err(|e| {
@@ -488,17 +492,19 @@ impl Demo {
     }
 }
 
-/// Waits (five seconds at most) until `store` is held by nothing else, then closes it: the file
-/// is deleted once closed. (Should something still hold it, the new file is safe all the same on
-/// Unix: SQLite refuses to change, or checkpoint on close, a database deleted under it.)
-async fn closed(store: Arc<Store>) {
+/// Waits (five seconds at most) until `store` is held by nothing else (a command that was under
+/// way when the desk stopped), so that the file is closed when it is deleted. (Should something
+/// still hold it, the new file is safe all the same on Unix: SQLite refuses to change, or
+/// checkpoint on close, a database deleted under it.)
+async fn sole(store: Arc<Store>) -> Arc<Store> {
     for _ in 0..500 {
         if Arc::strong_count(&store) == 1 {
-            return;
+            return store;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
     tracing::warn!("the desk's data file is still in use; deleting it all the same");
+    store
 }
 
 fn unavailable(e: impl std::fmt::Display) -> CommandError {

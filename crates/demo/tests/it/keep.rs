@@ -196,7 +196,7 @@ async fn a_reset_touches_nothing_when_a_real_careloop_is_set_up() {
     )
     .await
     .unwrap();
-    let refused = demo.reset(desk.clone()).await.unwrap_err();
+    let refused = demo.reset(desk).await.unwrap_err();
     assert_eq!(refused.code, Code::InvalidInput);
     assert!(
         refused.message.contains("Nothing was changed"),
@@ -205,14 +205,19 @@ async fn a_reset_touches_nothing_when_a_real_careloop_is_set_up() {
     for file in [SANDBOX_FILE, BRIDGE_FILE, "loopdesk.db"] {
         assert!(dir.path().join(file).exists(), "{file} is still there");
     }
-    assert!(setting(&desk, loopdesk_core::desk::settings::API_BASE_URL).is_some());
-    desk.shutdown().await;
+    let store = loopdesk_core::Store::open(dir.path().join("loopdesk.db")).unwrap();
+    let saved = store
+        .read(|c| repo::settings::get_setting(c, loopdesk_core::desk::settings::API_BASE_URL))
+        .unwrap();
+    assert_eq!(saved.as_deref(), Some("http://127.0.0.1:9"));
+    // The demo goes on as it was.
+    demo.trigger_alert("visit.no_show".into()).await.unwrap();
+    demo.shutdown().await;
 
     // A demo that keeps nothing has nothing to reset.
     let memory = Demo::start(DataSize::Small).await.unwrap();
     let other = tempfile::tempdir().unwrap();
     let desk = desk_on(&memory, &other, Arc::new(MemorySecretStore::new())).await;
-    let refused = memory.reset(desk.clone()).await.unwrap_err();
+    let refused = memory.reset(desk).await.unwrap_err();
     assert_eq!(refused.code, Code::InvalidInput);
-    desk.shutdown().await;
 }
