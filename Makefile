@@ -6,13 +6,14 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/loopdesk/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help deps ui demo test lint release-deps test-rust test-ui conformance app bench mutants \
+.PHONY: help deps ui demo test lint release-deps test-rust test-ui conformance app bench bench-idle mutants \
 	icons clean
 
 help:
 	@echo "make demo   run Loopdesk on an embedded demo backend"
 	@echo "make test   lint and run every test (Rust, UI, and the real window under Xvfb)"
 	@echo "make bench  run the benchmarks"
+	@echo "make bench-idle  idle CPU of the app (demo) against an empty Tauri 2 app"
 	@echo "make mutants run cargo-mutants on MUTANTS_FILES; fails if any mutant survives"
 	@echo "make conformance  check the CareLoop sandbox against its OpenAPI document (schemathesis)"
 	@echo "make deps   install system packages, tauri-driver and the UI's packages (idempotent)"
@@ -90,6 +91,12 @@ bench: deps
 	cargo bench -p loopdesk-bridge
 	cargo bench -p loopdesk-core --bench writes
 	cargo bench -p loopdesk-core --bench sync
+
+# Idle CPU: the release app with the demo feature, idle on Reception, against an empty Tauri 2
+# app built the same way, each under Xvfb for 5 minutes after a warm-up (scripts/idle-cpu.sh;
+# IDLE_SECS, WARMUP_SECS, IDLE_MAX_RATIO). Fails above 2 times the empty app's. Not in make test.
+bench-idle: deps
+	bash scripts/idle-cpu.sh
 
 # Mutation testing (cargo-mutants): every mutant of each file below must make a test fail.
 # One `package:file:tests` per line; `tests` selects what `cargo test` runs for each mutant

@@ -1,10 +1,11 @@
 //! Demo-only commands (a build with the `demo` feature, `LOOPDESK_DEMO=1`): "Send a test alert"
-//! in Settings, and what the window tests use to take the demo CareLoop or bridge down and
-//! check what CareLoop holds. Behaviour lives in `loopdesk_demo::Demo`; these only delegate.
+//! and "Reset demo data" in Settings, and what the window tests use to take the demo CareLoop or
+//! bridge down and check what CareLoop holds. Behaviour lives in `loopdesk_demo::Demo`; these
+//! only delegate.
 
 use loopdesk_core::ipc::{Code, CommandError};
 use loopdesk_demo::{Demo, ServerVisit};
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 
 use crate::AppState;
 
@@ -53,4 +54,22 @@ pub async fn set_demo_bridge(
     running: bool,
 ) -> Result<(), CommandError> {
     demo(&state)?.set_bridge_running(running).await
+}
+
+/// "Reset demo data": the demo starts afresh, as on its first day; the demo CareLoop's data and
+/// this desk's data file (which on the demo holds only the demo's) are deleted. Refused, changing
+/// nothing, when a real CareLoop or bridge is set up. The window reloads afterwards.
+#[tauri::command]
+pub async fn reset_demo_data<R: Runtime>(
+    app: AppHandle<R>,
+    state: State<'_, AppState>,
+) -> Result<(), CommandError> {
+    // Only a manager (or anyone before the first manager PIN is set) may wipe the desk's data.
+    state.desk_as("reset_demo_data").await?;
+    let reset = state.reset_demo().await;
+    // A new desk (after a reset, or after one that failed half-way): its alerts notify too.
+    if !matches!(&reset, Err(e) if e.code == Code::InvalidInput) {
+        crate::alerts_commands::notify_raised_alerts(&app);
+    }
+    reset
 }

@@ -24,6 +24,9 @@ type DemoHandle = ();
 pub struct AppState {
     pub data_dir: PathBuf,
     inner: RwLock<Inner>,
+    /// A demo reset is under way (one at a time).
+    #[cfg(feature = "demo")]
+    resetting: std::sync::atomic::AtomicBool,
     _logs: Option<LogGuard>,
 }
 
@@ -81,6 +84,8 @@ impl AppState {
                 demo: _demo,
                 startup,
             }),
+            #[cfg(feature = "demo")]
+            resetting: std::sync::atomic::AtomicBool::new(false),
             _logs: logs,
         }
     }
@@ -114,6 +119,65 @@ impl AppState {
         let desk = self.desk()?;
         desk.authorize(level.access()).await?;
         Ok(desk)
+    }
+
+    /// "Reset demo data": the demo starts afresh, as on its first day (see
+    /// [`loopdesk_demo::Demo::reset`]): the desk stops, the demo's files and the desk's data file
+    /// go, and the app opens a new data file with a desk on the new demo. Refused, changing
+    /// nothing, when the app is not on the demo or a real CareLoop or bridge is set up.
+    #[cfg(feature = "demo")]
+    pub async fn reset_demo(&self) -> Result<(), CommandError> {
+        use std::sync::atomic::Ordering;
+        let demo = self.demo().ok_or_else(|| {
+            CommandError::new(
+                Code::InvalidInput,
+                "This is only available in the demo (LOOPDESK_DEMO=1).",
+            )
+        })?;
+        demo.check_reset(self.desk()?.store())?;
+        if self.resetting.swap(true, Ordering::SeqCst) {
+            return Err(CommandError::new(
+                Code::InvalidInput,
+                "The demo data is being reset already.",
+            ));
+        }
+        // The desk and its store leave the app's hands: the reset closes and deletes the file.
+        let (desk, store) = {
+            let mut inner = loopdesk_core::errors::write(&self.inner);
+            inner.demo = None;
+            (inner.desk.take(), inner.store.take())
+        };
+        drop(store);
+        let reset = match desk {
+            Some(desk) => demo.reset(desk).await,
+            None => Err(CommandError::new(
+                Code::StoreUnavailable,
+                "Loopdesk's data file is not open.",
+            )),
+        };
+        // Whatever happened, the app opens its data file again: a new one with a desk on the
+        // new demo after a reset; the same one on the same demo when it was refused; without
+        // the demo when it could not start again (restarting Loopdesk brings it).
+        let fresh = match &reset {
+            Ok(fresh) => Some(fresh.clone()),
+            Err(e) if e.code == Code::InvalidInput => Some(demo),
+            Err(_) => None,
+        };
+        let (store, startup) = store::open_for_startup(&self.data_dir);
+        let store = store.map(Arc::new);
+        let desk = match &store {
+            Some(store) => open_desk_on(store.clone(), &fresh).await,
+            None => None,
+        };
+        {
+            let mut inner = loopdesk_core::errors::write(&self.inner);
+            inner.store = store;
+            inner.desk = desk;
+            inner.demo = fresh;
+            inner.startup = startup;
+        }
+        self.resetting.store(false, Ordering::SeqCst);
+        reset.map(|_| tracing::warn!("the demo data was reset"))
     }
 
     /// Stops the sync engine (on exit).
@@ -196,16 +260,22 @@ impl AppState {
 fn open_desk(store: Arc<Store>) -> (Option<Arc<Desk>>, DemoHandle) {
     tauri::async_runtime::block_on(async move {
         let demo = start_demo(&store).await;
-        let mut config = DeskConfig::new(Arc::new(KeyringStore::default()));
-        config.demo = demo_backend(&demo);
-        match Desk::open(store, config).await {
-            Ok(desk) => (Some(desk), demo),
-            Err(e) => {
-                tracing::error!(error = %e, "the desk could not start");
-                (None, demo)
-            }
-        }
+        let desk = open_desk_on(store, &demo).await;
+        (desk, demo)
     })
+}
+
+/// Opens the desk over the store with the OS keyring, on `demo` if there is one.
+async fn open_desk_on(store: Arc<Store>, demo: &DemoHandle) -> Option<Arc<Desk>> {
+    let mut config = DeskConfig::new(Arc::new(KeyringStore::default()));
+    config.demo = demo_backend(demo);
+    match Desk::open(store, config).await {
+        Ok(desk) => Some(desk),
+        Err(e) => {
+            tracing::error!(error = %e, "the desk could not start");
+            None
+        }
+    }
 }
 
 #[cfg(feature = "demo")]

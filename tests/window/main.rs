@@ -5,6 +5,7 @@
 mod accessibility;
 mod alerts;
 mod commands;
+mod demo;
 mod residents;
 mod shell;
 mod visits;

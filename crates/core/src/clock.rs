@@ -24,6 +24,13 @@ pub fn now() -> DateTime<Utc> {
 /// Where the time comes from.
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
+
+    /// Changes each time the clock is moved by hand ([`OffsetClock::advance`]), so that a task
+    /// sleeping until a time on this clock wakes to look again. `None` for a clock that only
+    /// goes on as time passes (the system clock).
+    fn moves(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }
 
 /// The real time.
@@ -36,10 +43,21 @@ impl Clock for SystemClock {
     }
 }
 
-/// The real time plus an offset that only grows: for tests.
-#[derive(Debug, Default)]
+/// The real time plus an offset that only grows: for tests. Moving it wakes whoever waits for a
+/// time on it ([`Clock::moves`]).
+#[derive(Debug)]
 pub struct OffsetClock {
     offset_ms: AtomicI64,
+    moved: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for OffsetClock {
+    fn default() -> Self {
+        Self {
+            offset_ms: AtomicI64::new(0),
+            moved: tokio::sync::watch::Sender::new(0),
+        }
+    }
 }
 
 impl OffsetClock {
@@ -50,12 +68,17 @@ impl OffsetClock {
     pub fn advance(&self, by: Duration) {
         let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
         self.offset_ms.fetch_add(ms, Ordering::SeqCst);
+        self.moved.send_modify(|n| *n = n.wrapping_add(1));
     }
 }
 
 impl Clock for OffsetClock {
     fn now(&self) -> DateTime<Utc> {
         now() + chrono::TimeDelta::milliseconds(self.offset_ms.load(Ordering::SeqCst))
+    }
+
+    fn moves(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.moved.subscribe())
     }
 }
 
@@ -171,7 +194,11 @@ mod tests {
     fn the_offset_clock_moves_forward_only_when_told() {
         let c = OffsetClock::new();
         let before = c.now();
+        let moves = c.moves().expect("an offset clock says when it moves");
+        assert!(!moves.has_changed().unwrap());
         c.advance(Duration::from_secs(91));
         assert!(c.now() - before >= chrono::TimeDelta::seconds(91));
+        assert!(moves.has_changed().unwrap(), "whoever waits is woken");
+        assert!(SystemClock.moves().is_none());
     }
 }

@@ -1,10 +1,17 @@
-//! The demo's alert bridge: an in-process `loopdesk-bridge` on 127.0.0.1 with a fresh SQLite
-//! file in the data folder, a `careloop` endpoint for the demo CareLoop's webhooks and a device
-//! whose token lives only in memory (never in the keyring). It can be stopped and started again
-//! on the same address and file, to show what a broken feed looks like.
+//! The demo's alert bridge: an in-process `loopdesk-bridge` on 127.0.0.1 with its SQLite file in
+//! the data folder, a `careloop` endpoint for the demo CareLoop's webhooks and a device whose
+//! token lives only in memory (never in the keyring). It can be stopped and started again on the
+//! same address and file, to show what a broken feed looks like.
+//!
+//! The file is kept from one start to the next, with the events it received: the desk's feed
+//! cursor stays valid and nothing is fetched twice. The bridge keeps the endpoint's secret but
+//! gives it back to no one, and keeps only a hash of a device's token, so each start gives the
+//! endpoint a new secret (the old one ends at once) and the desk a new device (the last run's is
+//! revoked). The feed is the organisation's, not a device's, so the desk's cursor goes on.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use loopdesk_bridge::{Config, Scheme};
 use loopdesk_core::secret::Secret;
@@ -13,7 +20,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-/// The demo bridge's file in the data folder (replaced at every demo start).
+/// The demo bridge's file in the data folder (kept until the demo is reset).
 pub const DB_FILE: &str = "demo-bridge.db";
 /// The organisation the demo bridge files events under.
 pub const ORG: &str = "loopdesk_demo";
@@ -38,43 +45,26 @@ impl std::fmt::Debug for DemoBridge {
 }
 
 impl DemoBridge {
-    /// Starts a bridge with a fresh file `dir/demo-bridge.db`, one `careloop` endpoint and one
-    /// device.
-    pub async fn start(dir: &Path) -> Result<Self, String> {
+    /// Starts the bridge on `dir/demo-bridge.db` (made when not there) with one `careloop`
+    /// endpoint and one device, on `listen` when given and free (else any free port).
+    pub async fn start(dir: &Path, listen: Option<SocketAddr>) -> Result<Self, String> {
         let db = dir.join(DB_FILE);
-        crate::remove_with_wal(&db)
-            .map_err(|e| format!("cannot replace the demo bridge file: {e}"))?;
-        let (endpoint, device) = {
+        let (path, secret, token) = {
             let db = db.clone();
-            tokio::task::spawn_blocking(move || {
-                let store = loopdesk_bridge::Store::open(&db).map_err(|e| e.to_string())?;
-                let endpoint = store
-                    .add_endpoint(ORG, Scheme::CareLoop, None)
-                    .map_err(|e| e.to_string())?;
-                let device = store
-                    .add_device(ORG, "Loopdesk demo desk")
-                    .map_err(|e| e.to_string())?;
-                Ok::<_, String>((endpoint, device))
-            })
-            .await
-            .map_err(|e| e.to_string())??
+            tokio::task::spawn_blocking(move || prepare(&db).map_err(|e| e.to_string()))
+                .await
+                .map_err(|e| e.to_string())??
         };
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .map_err(|e| format!("the demo bridge cannot listen: {e}"))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| format!("the demo bridge has no address: {e}"))?;
-        drop(listener);
+        let addr = free_address(listen).await?;
         let url = format!("http://{addr}");
         let bridge = Self {
             addr,
             db,
             running: tokio::sync::Mutex::new(None),
-            token: Secret::new(device.token),
+            token: Secret::new(token),
             webhook: WebhookTarget {
-                url: format!("{url}{}", endpoint.path),
-                secret: endpoint.secret,
+                url: format!("{url}{path}"),
+                secret,
             },
         };
         bridge.set_running(true).await?;
@@ -84,6 +74,11 @@ impl DemoBridge {
     /// The bridge's address, for the desk.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// The address it listens on (also while stopped).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
     }
 
     /// Starts (`true`) or stops (`false`) the bridge, on the same address and file.
@@ -113,6 +108,50 @@ impl DemoBridge {
         tracing::info!(addr = %self.addr, "demo bridge running");
         Ok(())
     }
+}
+
+/// Opens (or makes) the bridge file and readies its endpoint and device for this run: the
+/// intake path, the endpoint's secret and the device token.
+fn prepare(db: &Path) -> loopdesk_bridge::Result<(String, String, String)> {
+    let store = loopdesk_bridge::Store::open(db)?;
+    let kept = store
+        .list_endpoints(Some(ORG))?
+        .into_iter()
+        .find(|e| e.scheme == Scheme::CareLoop);
+    let (path, secret) = match kept {
+        // Webhooks the demo CareLoop still has to send are signed with the new secret.
+        Some(e) => {
+            let r = store.rotate_endpoint_with_grace(&e.endpoint_id, None, Duration::ZERO)?;
+            (r.path, r.secret)
+        }
+        None => {
+            let e = store.add_endpoint(ORG, Scheme::CareLoop, None)?;
+            (e.path, e.secret)
+        }
+    };
+    for d in store.list_devices(Some(ORG))? {
+        if d.revoked_at.is_none() {
+            store.revoke_device(&d.device_id)?;
+        }
+    }
+    let device = store.add_device(ORG, "Loopdesk demo desk")?;
+    Ok((path, secret, device.token))
+}
+
+/// `wanted` when it can be listened on, else any free port on 127.0.0.1.
+async fn free_address(wanted: Option<SocketAddr>) -> Result<SocketAddr, String> {
+    if let Some(addr) = wanted {
+        match TcpListener::bind(addr).await {
+            Ok(_) => return Ok(addr),
+            Err(e) => tracing::info!(%addr, error = %e, "demo bridge takes another address"),
+        }
+    }
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| format!("the demo bridge cannot listen: {e}"))?;
+    listener
+        .local_addr()
+        .map_err(|e| format!("the demo bridge has no address: {e}"))
 }
 
 impl Drop for DemoBridge {

@@ -8,24 +8,44 @@
 //! release build has neither server (`make test` checks it). Besides the backend, the demo can
 //! do what a real desk cannot, for demonstrations and the window tests: stop and restart its
 //! CareLoop ([`Demo::set_sandbox_running`]), read a visit as CareLoop has it
-//! ([`Demo::server_visit`]), send a test alert ([`Demo::trigger_alert`]) and stop its bridge
-//! ([`Demo::set_bridge_running`]).
+//! ([`Demo::server_visit`]), send a test alert ([`Demo::trigger_alert`]), stop its bridge
+//! ([`Demo::set_bridge_running`]) and start afresh ([`Demo::reset`]).
+//!
+//! # What the demo keeps
+//!
+//! The demo started by the app ([`Demo::start_with_alerts`]) keeps its files in the data folder,
+//! beside the desk's own: its CareLoop's data ([`SANDBOX_FILE`], with the admin key), its
+//! bridge's ([`bridge::DB_FILE`], with the events it received) and the addresses both listened
+//! on ([`ADDRESSES_FILE`], no secret). A later start goes on with all of them, so what was done
+//! in the demo is still there, on CareLoop's side and on the desk's, which agree: the desk's
+//! sync cursors and its feed cursor fit the data they were taken from, a write the desk sends
+//! again comes with the key its first try came with, and webhooks CareLoop still has to send go
+//! to where the bridge listens again (when that port is free; else the desk reads the feed from
+//! its start, each event stored once). When the demo CareLoop's data has to be made afresh
+//! (its file was removed) the desk refreshes everything whole, so it drops what CareLoop no
+//! longer has.
+//!
+//! [`Demo::reset`] ("Reset demo data" in Settings) starts the demo as on its first day: it
+//! deletes the demo CareLoop's and bridge's files and the desk's data file, which on the demo
+//! holds nothing but the demo's (it is refused when a real CareLoop or bridge address is saved).
 
 mod bridge;
 mod sandbox;
 
-use std::path::Path;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use loopdesk_core::alerts::DemoFeed;
+use loopdesk_core::alerts::{self, DemoFeed};
 use loopdesk_core::api::{ApiClient, ClientOptions, Limits, ListQuery, RateGate};
-use loopdesk_core::desk::{settings, DemoBackend};
+use loopdesk_core::desk::{settings, DemoBackend, Desk};
 use loopdesk_core::ipc::{Code, CommandError};
 use loopdesk_core::secret::Secret;
 use loopdesk_core::store::repo;
+use loopdesk_core::sync::Resource;
 use loopdesk_core::Store;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
 pub use bridge::DemoBridge;
@@ -34,6 +54,10 @@ pub use sandbox::DemoSandbox;
 
 /// The demo sandbox's data file in the data folder.
 pub const SANDBOX_FILE: &str = "demo-sandbox.sqlite";
+/// The demo bridge's data file in the data folder.
+pub const BRIDGE_FILE: &str = bridge::DB_FILE;
+/// Where the demo's servers listened last, in the data folder.
+pub const ADDRESSES_FILE: &str = "demo-addresses.json";
 
 /// Whether the person asked for the demo (`LOOPDESK_DEMO=1`).
 pub fn requested() -> bool {
@@ -60,6 +84,9 @@ struct Inner {
     sandbox: DemoSandbox,
     key: Secret,
     bridge: Option<DemoBridge>,
+    /// The folder of its files (a demo started with [`Demo::start_with_alerts`]).
+    dir: Option<PathBuf>,
+    size: DataSize,
     stale_after: Option<Duration>,
     http: reqwest::Client,
     gate: Arc<RateGate>,
@@ -86,7 +113,8 @@ pub struct ServerVisit {
 }
 
 /// Starts the demo when it was requested and no real API address is saved; its files go next
-/// to the desk's data file.
+/// to the desk's data file. When the demo CareLoop's data is made afresh while the desk holds
+/// data, the desk refreshes everything whole (what the new data has not goes).
 pub async fn if_requested(store: &Arc<Store>) -> Result<Option<Demo>, loopdesk_sandbox::Error> {
     let configured = store
         .read(|c| repo::settings::get_setting(c, settings::API_BASE_URL))
@@ -101,9 +129,37 @@ pub async fn if_requested(store: &Arc<Store>) -> Result<Option<Demo>, loopdesk_s
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default();
-    Demo::start_with_alerts(DataSize::Medium, &dir)
-        .await
-        .map(Some)
+    let demo = Demo::start_with_alerts(DataSize::Medium, &dir).await?;
+    if demo.inner.sandbox.made_fresh() {
+        demo.refresh_whole(store);
+    }
+    Ok(Some(demo))
+}
+
+/// Where the demo's servers listened, kept in [`ADDRESSES_FILE`] so that the next start listens
+/// there again.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Addresses {
+    sandbox: Option<SocketAddr>,
+    bridge: Option<SocketAddr>,
+}
+
+impl Addresses {
+    fn read(dir: &Path) -> Self {
+        std::fs::read(dir.join(ADDRESSES_FILE))
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    fn write(&self, dir: &Path) {
+        let written = serde_json::to_vec_pretty(self)
+            .map_err(std::io::Error::other)
+            .and_then(|b| std::fs::write(dir.join(ADDRESSES_FILE), b));
+        if let Err(e) = written {
+            tracing::warn!(error = %e, "the demo's addresses were not kept");
+        }
+    }
 }
 
 /// Removes `path` and its SQLite companions (`-wal`, `-shm`), if there.
@@ -127,9 +183,8 @@ fn new_key() -> String {
 impl Demo {
     /// A demo CareLoop of `size` with its data in memory, without alerts.
     pub async fn start(size: DataSize) -> Result<Self, loopdesk_sandbox::Error> {
-        let key = new_key();
-        let sandbox = DemoSandbox::start(size, &key, Vec::new(), None).await?;
-        Ok(Self::compose(sandbox, key, None))
+        let sandbox = DemoSandbox::start(size, Some(&new_key()), Vec::new(), None, None).await?;
+        Ok(Self::compose(sandbox, None, None, size))
     }
 
     /// A demo CareLoop of `size` that keeps its data in `data_file` (so it can be stopped and
@@ -138,22 +193,24 @@ impl Demo {
         size: DataSize,
         data_file: std::path::PathBuf,
     ) -> Result<Self, loopdesk_sandbox::Error> {
-        let key = new_key();
-        let sandbox = DemoSandbox::start(size, &key, Vec::new(), Some(data_file)).await?;
-        Ok(Self::compose(sandbox, key, None))
+        let sandbox =
+            DemoSandbox::start(size, Some(&new_key()), Vec::new(), Some(data_file), None).await?;
+        Ok(Self::compose(sandbox, None, None, size))
     }
 
     /// The whole demo with its files in `dir`: the alert bridge first, then the CareLoop that
-    /// sends it webhooks. Every start is a fresh demo (the data is generated around today).
-    /// Without a bridge the demo still works, without alerts.
+    /// sends it webhooks. It goes on with the files an earlier start left there (see the crate's
+    /// documentation); without them the demo CareLoop's data is made around today. Without a
+    /// bridge the demo still works, without alerts.
     pub async fn start_with_alerts(
         size: DataSize,
         dir: &Path,
     ) -> Result<Self, loopdesk_sandbox::Error> {
         let data = dir.join(SANDBOX_FILE);
-        remove_with_wal(&data)?;
-        let key = new_key();
-        let bridge = match DemoBridge::start(dir).await {
+        // A kept file comes with its own key: a new one only for new data.
+        let key = (!data.exists()).then(new_key);
+        let last = Addresses::read(dir);
+        let bridge = match DemoBridge::start(dir, last.bridge).await {
             Ok(b) => Some(b),
             Err(e) => {
                 tracing::error!(error = %e, "demo alert bridge did not start; demo without alerts");
@@ -161,21 +218,146 @@ impl Demo {
             }
         };
         let webhooks = bridge.iter().map(|b| b.webhook.clone()).collect();
-        let sandbox = DemoSandbox::start(size, &key, webhooks, Some(data)).await?;
-        Ok(Self::compose(sandbox, key, bridge))
+        let sandbox =
+            DemoSandbox::start(size, key.as_deref(), webhooks, Some(data), last.sandbox).await?;
+        Addresses {
+            sandbox: Some(sandbox.addr()),
+            bridge: bridge.as_ref().map(DemoBridge::addr),
+        }
+        .write(dir);
+        Ok(Self::compose(
+            sandbox,
+            bridge,
+            Some(dir.to_path_buf()),
+            size,
+        ))
     }
 
-    fn compose(sandbox: DemoSandbox, key: String, bridge: Option<DemoBridge>) -> Self {
+    fn compose(
+        sandbox: DemoSandbox,
+        bridge: Option<DemoBridge>,
+        dir: Option<PathBuf>,
+        size: DataSize,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
+                key: Secret::new(sandbox.key().to_owned()),
                 sandbox,
-                key: Secret::new(key),
                 bridge,
+                dir,
+                size,
                 stale_after: stale_after_from_env(),
                 http: reqwest::Client::new(),
                 gate: Arc::new(RateGate::new(Limits::default())),
             }),
         }
+    }
+
+    /// Whether the demo CareLoop's data was made at this start (no data kept from before).
+    pub fn made_fresh(&self) -> bool {
+        self.inner.sandbox.made_fresh()
+    }
+
+    /// The desk refreshes everything whole at its next pull: what CareLoop does not have goes.
+    fn refresh_whole(&self, store: &Store) {
+        let forgotten = store.write(|tx| {
+            if repo::sync_state::all_sync_states(tx)?.is_empty() {
+                return Ok(false);
+            }
+            for r in Resource::ALL {
+                repo::sync_state::reset_sync_state(tx, r.name())?;
+            }
+            Ok(true)
+        });
+        match forgotten {
+            Ok(true) => {
+                tracing::warn!("the demo CareLoop's data is new: the desk refreshes it whole")
+            }
+            Ok(false) => {}
+            Err(e) => tracing::error!(error = %e, "the desk's sync state could not be reset"),
+        }
+    }
+
+    /// Stops the demo CareLoop and its bridge, waiting until they have (what they hold is
+    /// already on disk: each write is).
+    pub async fn shutdown(&self) {
+        if let Err(e) = self.inner.sandbox.stop().await {
+            tracing::warn!(error = %e, "the demo CareLoop stopped with an error");
+        }
+        if let Some(b) = &self.inner.bridge {
+            if let Err(e) = b.set_running(false).await {
+                tracing::warn!(error = %e, "the demo bridge stopped with an error");
+            }
+        }
+    }
+
+    /// Refuses (changing nothing) unless this demo can be reset on `store`: it keeps files, and
+    /// no real CareLoop or bridge address is saved (then the desk's file holds only the demo's).
+    pub fn check_reset(&self, store: &Store) -> Result<(), CommandError> {
+        if self.inner.dir.is_none() {
+            return Err(CommandError::new(
+                Code::InvalidInput,
+                "This demo keeps nothing: it starts afresh each time.",
+            ));
+        }
+        let real = store.read(|c| {
+            Ok(
+                repo::settings::get_setting(c, settings::API_BASE_URL)?.is_some()
+                    || repo::settings::get_setting(c, alerts::settings::BRIDGE_URL)?.is_some(),
+            )
+        })?;
+        if real {
+            return Err(CommandError::new(
+                Code::InvalidInput,
+                "A real CareLoop or alert bridge is set up on this desk, so its data is not only \
+                 the demo's: the demo data cannot be reset here. Nothing was changed.",
+            ));
+        }
+        Ok(())
+    }
+
+    /// "Reset demo data": the demo starts afresh, as on its first day. Stops `desk` (the desk on
+    /// this demo: the caller gives up its handles on it and its store), stops the demo CareLoop
+    /// and bridge, deletes their files and the desk's data file, and starts a new demo in the
+    /// same folder, on the same addresses when they are free. The caller then opens the desk's
+    /// data file again (a new, empty one) with a desk on the demo this returns.
+    ///
+    /// Refused as [`Demo::check_reset`] says, checked again once the desk has stopped (nothing
+    /// can change its settings then): the desk is stopped but nothing else is changed, and the
+    /// caller opens it again on this demo.
+    pub async fn reset(&self, desk: Arc<Desk>) -> Result<Demo, CommandError> {
+        // Nothing is synced, polled or saved from here on.
+        desk.shutdown().await;
+        let local = desk.store().path().to_path_buf();
+        let store = desk.store().clone();
+        drop(desk);
+        let store = sole(store).await;
+        self.check_reset(&store)?;
+        drop(store);
+        let Some(dir) = self.inner.dir.clone() else {
+            return Err(CommandError::new(Code::Internal, "the demo keeps no files"));
+        };
+        tracing::warn!(dir = %dir.display(), "resetting the demo data");
+        self.shutdown().await;
+        for file in [dir.join(SANDBOX_FILE), dir.join(BRIDGE_FILE), local] {
+            remove_with_wal(&file).map_err(|e| {
+                CommandError::new(
+                    Code::Internal,
+                    format!(
+                        "The demo data could not be deleted ({}: {e}). Restart Loopdesk.",
+                        file.display()
+                    ),
+                )
+            })?;
+        }
+        Demo::start_with_alerts(self.inner.size, &dir)
+            .await
+            .map_err(|e| {
+                CommandError::new(
+                    Code::Unavailable,
+                    format!("The demo could not start again: {e}. Restart Loopdesk."),
+                )
+            })
     }
 
     /// The desk's backend while no real settings are saved (the key in memory only).
@@ -310,6 +492,21 @@ impl Demo {
             .await
             .map_err(|e| CommandError::new(Code::Unavailable, e))
     }
+}
+
+/// Waits (five seconds at most) until `store` is held by nothing else (a command that was under
+/// way when the desk stopped), so that the file is closed when it is deleted. (Should something
+/// still hold it, the new file is safe all the same on Unix: SQLite refuses to change, or
+/// checkpoint on close, a database deleted under it.)
+async fn sole(store: Arc<Store>) -> Arc<Store> {
+    for _ in 0..500 {
+        if Arc::strong_count(&store) == 1 {
+            return store;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tracing::warn!("the desk's data file is still in use; deleting it all the same");
+    store
 }
 
 fn unavailable(e: impl std::fmt::Display) -> CommandError {

@@ -457,6 +457,10 @@ function desk(params: URLSearchParams) {
         feed.message = args.running ? null : 'The bridge did not answer: connection refused';
         setTimeout(() => pushAlert({ event: 'feed', data: { ...feed, open_count: open.length } }), 0);
         return null;
+      case 'reset_demo_data':
+        // The page reloads after it, and the mock desk starts again as it was.
+        onlyInDemo();
+        return null;
       case 'demo_server_visit': {
         onlyInDemo();
         const visit = visits.find((v) => v.id === args.id);

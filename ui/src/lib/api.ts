@@ -63,6 +63,7 @@ export const commands = {
   demoServerVisit: 'demo_server_visit',
   triggerDemoAlert: 'trigger_demo_alert',
   setDemoBridge: 'set_demo_bridge',
+  resetDemoData: 'reset_demo_data',
 } as const;
 
 export function isCommandError(value: unknown): value is CommandError {
@@ -347,6 +348,16 @@ export function demoServerVisit(id: string): Promise<ServerVisit> {
 /** Stops or restarts the demo bridge. No screen has it; the window tests call it. */
 export function setDemoBridge(running: boolean): Promise<void> {
   return call<void>(commands.setDemoBridge, { running });
+}
+
+/**
+ * "Reset demo data": the demo starts afresh, as on its first day. Deletes what the demo CareLoop
+ * holds and this desk's data file (on the demo it holds only the demo's); refused, changing
+ * nothing, when a real CareLoop or bridge is set up. The window reloads afterwards: what it
+ * watched belonged to the desk that is gone.
+ */
+export function resetDemoData(): Promise<void> {
+  return call<void>(commands.resetDemoData);
 }
 
 /** Leaves out arguments that are not given, so Rust sees `None` rather than an empty value. */

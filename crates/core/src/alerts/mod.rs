@@ -154,7 +154,10 @@ pub struct AlertsConfig {
     pub retry_min: Duration,
     /// ...up to this.
     pub retry_max: Duration,
-    /// How often the feed state is re-checked (it changes with time alone).
+    /// The longest the feed state goes without a re-check. It is re-checked when it can have
+    /// changed: when the last good poll gets older than `stale_after` (its deadline), when a poll
+    /// or a setting changes the feed, when the clock is moved by hand ([`Clock::moves`]); this
+    /// is only the safety net for a wall clock that jumps without notice.
     pub check_every: Duration,
     pub clock: Arc<dyn Clock>,
 }
@@ -167,7 +170,7 @@ impl Default for AlertsConfig {
             batch_limit: 100,
             retry_min: Duration::from_secs(1),
             retry_max: Duration::from_secs(30),
-            check_every: Duration::from_secs(1),
+            check_every: Duration::from_secs(60),
             clock: Arc::new(SystemClock),
         }
     }
@@ -222,10 +225,15 @@ pub struct Alerts {
     feed: Mutex<Feed>,
     stats: Mutex<PollerStats>,
     published: Mutex<Option<AlertFeedStatus>>,
+    /// How many alerts are open, as last read; `None` once an alert was raised or acknowledged
+    /// (read again when next needed), so that an idle re-check reads nothing from the file.
+    open_count: Mutex<Option<u32>>,
     /// Why the saved device token could not be read, if it could not.
     keyring_error: Mutex<Option<String>>,
     events: broadcast::Sender<AlertEvent>,
     reconfigured: Notify,
+    /// Wakes the feed re-check: a poll or a setting changed the feed.
+    feed_changed: Notify,
     shutdown: CancellationToken,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -275,9 +283,11 @@ impl Alerts {
             feed: Mutex::new(Feed::default()),
             stats: Mutex::new(PollerStats::default()),
             published: Mutex::new(None),
+            open_count: Mutex::new(None),
             keyring_error: Mutex::new(None),
             events,
             reconfigured: Notify::new(),
+            feed_changed: Notify::new(),
             shutdown,
             tasks: Mutex::new(Vec::new()),
         });
@@ -395,24 +405,55 @@ impl Alerts {
                 _ => e,
             })?;
         if newly {
+            self.open_alerts_changed();
             let _ = self.events.send(AlertEvent::Acknowledged(alert.clone()));
             self.publish_feed().await;
         }
         Ok(alert)
     }
 
-    /// The feed's state now.
+    /// The feed's state now (the open alerts counted afresh).
     pub async fn alert_feed_status(&self) -> Result<AlertFeedStatus, CommandError> {
-        let open: u32 = self
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT count(*) FROM alerts WHERE acknowledged_at IS NULL",
-                    [],
-                    |r| r.get(0),
-                )?)
-            })
-            .await?;
+        let open = self.read(repo::alerts::count_open_alerts).await?;
+        *lock(&self.open_count) = Some(open);
         Ok(self.feed_status_with(open))
+    }
+
+    /// The feed's state now, with the open alerts as last counted (counted only when an alert
+    /// was raised or acknowledged since).
+    async fn feed_status(&self) -> Result<AlertFeedStatus, CommandError> {
+        let known = *lock(&self.open_count);
+        match known {
+            Some(open) => Ok(self.feed_status_with(open)),
+            None => self.alert_feed_status().await,
+        }
+    }
+
+    /// An alert was raised or acknowledged: the open count is read again when next needed.
+    fn open_alerts_changed(&self) {
+        *lock(&self.open_count) = None;
+    }
+
+    /// The poller or the settings changed the feed: its re-check looks again.
+    fn feed_changed(&self) {
+        self.feed_changed.notify_one();
+    }
+
+    /// How long until the feed state can change with time alone: until the last good poll gets
+    /// older than `stale_after`; `None` when only a poll or a setting can change it (not set up,
+    /// or not arriving already).
+    fn until_stale(&self) -> Option<Duration> {
+        let configured = crate::errors::read(&self.target)
+            .as_ref()
+            .is_some_and(|t| t.token.is_some());
+        let last = lock(&self.feed).last_success?;
+        if !configured {
+            return None;
+        }
+        let stale = chrono::TimeDelta::from_std(self.config.stale_after).ok()?;
+        // Fresh while `now - last <= stale`: look again just after.
+        let left = last + stale - self.config.clock.now();
+        left.to_std().ok().map(|d| d + Duration::from_millis(1))
     }
 
     fn feed_status_with(&self, open_count: u32) -> AlertFeedStatus {
@@ -604,6 +645,7 @@ impl Alerts {
         if changed {
             *lock(&self.feed) = Feed::default();
             self.reconfigured.notify_one();
+            self.feed_changed();
         }
         self.publish_feed().await;
         Ok(())
@@ -617,7 +659,7 @@ impl Alerts {
 
     /// Sends the feed state when it changed.
     async fn publish_feed(&self) {
-        let Ok(status) = self.alert_feed_status().await else {
+        let Ok(status) = self.feed_status().await else {
             return;
         };
         let changed = {

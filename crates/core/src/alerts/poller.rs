@@ -177,6 +177,7 @@ async fn succeeded(alerts: &Alerts) {
         stats.current_delay = None;
         stats.last_error = None;
     }
+    alerts.feed_changed();
     alerts.publish_feed().await;
 }
 
@@ -195,17 +196,37 @@ async fn failed(alerts: &Alerts, delays: &mut Backoff, why: String) {
         stats.max_delay_used = Some(stats.max_delay_used.map_or(delay, |m| m.max(delay)));
         stats.last_error = Some(why);
     }
+    alerts.feed_changed();
     alerts.publish_feed().await;
 }
 
-/// Re-checks the feed state as time passes (it turns "not arriving" with time alone).
+/// Re-checks the feed state when it can have changed with time alone (it turns "not arriving"
+/// once the last good poll is older than `stale_after`): it sleeps until that deadline, woken
+/// early when a poll or a setting changes the feed (the deadline moves) or the clock is moved
+/// by hand, and at the latest after `check_every`. An idle re-check reads nothing from the
+/// data file (the open count is kept between alerts raised and acknowledged).
 pub(super) async fn check_loop(alerts: Arc<Alerts>) {
-    let mut tick = tokio::time::interval(alerts.config.check_every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut moves = alerts.config.clock.moves();
     loop {
+        alerts.publish_feed().await;
+        let wait = alerts.until_stale().map_or(alerts.config.check_every, |d| {
+            d.min(alerts.config.check_every)
+        });
+        let moved = async {
+            let moved = match moves.as_mut() {
+                Some(m) => m.changed().await.is_ok(),
+                None => false,
+            };
+            if !moved {
+                // A clock that never moves by hand (or is gone): only the other wake-ups.
+                std::future::pending::<()>().await;
+            }
+        };
         tokio::select! {
             _ = alerts.shutdown.cancelled() => break,
-            _ = tick.tick() => alerts.publish_feed().await,
+            _ = alerts.feed_changed.notified() => {}
+            _ = moved => {}
+            _ = tokio::time::sleep(wait) => {}
         }
     }
 }
@@ -279,8 +300,9 @@ async fn store_and_announce(
     page: FeedPage,
     after: Option<String>,
 ) -> Result<(), PollError> {
-    let next = page.next_cursor.clone().or(after);
-    if page.data.is_empty() && next.is_none() {
+    let next = page.next_cursor.clone().or(after.clone());
+    // An empty page that leaves the cursor where it was changes nothing: no write.
+    if page.data.is_empty() && (next.is_none() || next == after) {
         return Ok(());
     }
     let base = base.to_owned();
@@ -291,6 +313,9 @@ async fn store_and_announce(
     })
     .await
     .map_err(|e| PollError::Failed(format!("the local data file: {e}")))?;
+    if !raised.is_empty() {
+        alerts.open_alerts_changed();
+    }
     for a in raised {
         tracing::warn!(alert = a.id, kind = %a.kind, "alert raised");
         let _ = alerts.events.send(AlertEvent::Raised(a));

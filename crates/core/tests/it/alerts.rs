@@ -860,3 +860,108 @@ async fn an_unreadable_keyring_is_not_silence_and_does_not_stop_the_desk() {
     assert!(e.message.contains("keyring"), "{}", e.message);
     alerts.shutdown().await;
 }
+
+/// The feed events `watch` has now, in order.
+fn feed_events(watch: &mut tokio::sync::broadcast::Receiver<AlertEvent>) -> Vec<(FeedState, u32)> {
+    let mut seen = Vec::new();
+    while let Ok(e) = watch.try_recv() {
+        if let AlertEvent::Feed(f) = e {
+            seen.push((f.state, f.open_count));
+        }
+    }
+    seen
+}
+
+/// The feed re-check has no timer worth the name here (an hour): what turns the feed "not
+/// arriving" is the clock moved past the deadline, which wakes it; the open count it sends
+/// follows the alerts raised and acknowledged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_is_rechecked_when_the_clock_moves_not_on_a_timer() {
+    let mut bridge = TestBridge::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir);
+    seed_cache(&store);
+    let clock = Arc::new(OffsetClock::new());
+    let config = AlertsConfig {
+        check_every: Duration::from_secs(3600),
+        ..fast(clock.clone())
+    };
+    let (alerts, _) = alerts_for(store.clone(), &bridge, config).await;
+    let mut watch = alerts.watch();
+    until("arriving", || {
+        (alerts.poller_stats().successes > 0).then_some(())
+    })
+    .await;
+
+    assert_eq!(
+        bridge
+            .post("evt_1", "incident.critical", critical("inc_1"))
+            .await,
+        200
+    );
+    let mut seen = Vec::new();
+    until("a feed event with the alert counted", || {
+        seen.extend(feed_events(&mut watch));
+        seen.contains(&(FeedState::Arriving, 1)).then_some(())
+    })
+    .await;
+    let open = store.read(repo::alerts::open_alerts).unwrap();
+    alerts
+        .acknowledge_alert(open[0].id, "Priya Shah".into())
+        .await
+        .unwrap();
+    // Polls go on meanwhile (each success is a feed event): the count is what matters.
+    let mut seen = Vec::new();
+    until("a feed event without the acknowledged alert", || {
+        seen.extend(feed_events(&mut watch));
+        seen.contains(&(FeedState::Arriving, 0)).then_some(())
+    })
+    .await;
+
+    bridge.stop().await;
+    until("a failed poll", || {
+        (alerts.poller_stats().failures > 0).then_some(())
+    })
+    .await;
+    clock.advance(Duration::from_secs(91));
+    let mut seen = Vec::new();
+    until("not arriving, without asking", || {
+        seen.extend(feed_events(&mut watch));
+        seen.contains(&(FeedState::NotArriving, 0)).then_some(())
+    })
+    .await;
+    alerts.shutdown().await;
+}
+
+/// With the real clock, the feed turns "not arriving" when its deadline passes (the last good
+/// poll plus `stale_after`), though nothing else happens and the re-check's timer is an hour.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_feed_turns_not_arriving_at_its_deadline() {
+    let mut bridge = TestBridge::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open_store(&dir);
+    let config = AlertsConfig {
+        stale_after: Duration::from_secs(2),
+        check_every: Duration::from_secs(3600),
+        // No retry after the bridge goes: only the deadline can change the feed.
+        retry_min: Duration::from_secs(3600),
+        retry_max: Duration::from_secs(3600),
+        ..fast(Arc::new(loopdesk_core::alerts::SystemClock))
+    };
+    let (alerts, _) = alerts_for(store.clone(), &bridge, config).await;
+    let mut watch = alerts.watch();
+    until("arriving", || {
+        (alerts.poller_stats().successes > 0).then_some(())
+    })
+    .await;
+    bridge.stop().await;
+    let mut seen = Vec::new();
+    until("not arriving", || {
+        seen.extend(feed_events(&mut watch));
+        seen.iter()
+            .any(|(state, _)| *state == FeedState::NotArriving)
+            .then_some(())
+    })
+    .await;
+    alerts.shutdown().await;
+}

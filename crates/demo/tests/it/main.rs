@@ -3,6 +3,7 @@
 
 mod alerts;
 mod backend;
+mod keep;
 
 use std::sync::Arc;
 use std::time::Duration;

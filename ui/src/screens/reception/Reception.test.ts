@@ -16,7 +16,7 @@ describe('reception', () => {
   });
 
   it('shows the local time and date, and keeps the clock current', async () => {
-    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     vi.setSystemTime(new Date(2026, 10, 22, 9, 5, 30));
     render(Reception);
 
@@ -27,5 +27,27 @@ describe('reception', () => {
     await vi.advanceTimersByTimeAsync(60_000);
 
     expect(screen.getByTestId('reception-time')).toHaveTextContent('09:06');
+  });
+
+  it('wakes only when the minute changes, including the day at midnight', async () => {
+    vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    vi.setSystemTime(new Date(2026, 10, 22, 23, 58, 20));
+    const { unmount } = render(Reception);
+    // One timer, due at the next minute: nothing runs in between.
+    expect(vi.getTimerCount()).toBe(1);
+    await vi.advanceTimersByTimeAsync(39_999);
+    expect(screen.getByTestId('reception-time')).toHaveTextContent('23:58');
+    await vi.advanceTimersByTimeAsync(1);
+    expect(screen.getByTestId('reception-time')).toHaveTextContent('23:59');
+    expect(vi.getTimerCount()).toBe(1);
+
+    // From one minute to the next: one wake-up, a whole minute later.
+    await vi.advanceTimersToNextTimerAsync();
+    expect(Date.now()).toBe(new Date(2026, 10, 23, 0, 0, 0).getTime());
+    expect(screen.getByTestId('reception-time')).toHaveTextContent('00:00');
+    expect(screen.getByTestId('reception-date')).toHaveTextContent('Monday 23 November 2026');
+
+    unmount();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
