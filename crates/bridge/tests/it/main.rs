@@ -10,5 +10,6 @@ mod limits;
 mod migrate;
 mod ops;
 mod pg;
+mod pg_admin;
 mod replay;
 mod replicas;
