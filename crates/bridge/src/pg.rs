@@ -43,6 +43,9 @@ use crate::store::{
 
 /// The channel every bridge `LISTEN`s on; the payload is the organisation.
 const CHANNEL: &str = "loopdesk_bridge_events";
+/// `application_name` of each bridge's `LISTEN` connection (the pooled ones are
+/// `loopdesk-bridge`).
+pub const LISTEN_APPLICATION_NAME: &str = "loopdesk-bridge-wake-ups";
 /// The schema migrations, in order; the database's version is how many have been applied.
 const MIGRATIONS: &[&str] = &[include_str!("../migrations/postgres/0001_init.sql")];
 /// Advisory lock key serialising migrations of bridges starting at once ("loopdesk").
@@ -210,6 +213,8 @@ impl PgStore {
         let stop = CancellationToken::new();
         let (tx, rx) = mpsc::unbounded_channel();
         tokio::spawn(writer_loop(pool.clone(), rx, notifier.clone()));
+        // Named apart, so an operator (or a test) can tell it from the pooled connections.
+        config.application_name(LISTEN_APPLICATION_NAME);
         tokio::spawn(listen_loop(config, notifier.clone(), stop.clone()));
         Ok(PgStore {
             inner: Arc::new(Inner {

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
+use loopdesk_bridge::pg::LISTEN_APPLICATION_NAME;
 use loopdesk_bridge::store::{FeedQuery, Inserted, NewEvent};
 use loopdesk_bridge::{EventStore as _, PgStore, Scheme};
 use rand::Rng as _;
@@ -455,16 +456,35 @@ async fn a_lost_wake_up_connection_costs_a_re_read_not_the_wait() {
             tokio::spawn(async move { get(&http, &url, &token).await })
         };
         wait_for_open_polls(&http, &a, 1.0).await;
-        // Cut every bridge's LISTEN connection, then post at once to the other replica.
+        // Both bridges listening (again, after the previous round's cut)...
+        within("both bridges to listen", async {
+            loop {
+                let n: i64 = admin
+                    .query_one(
+                        "SELECT count(*) FROM pg_stat_activity
+                         WHERE datname = current_database() AND application_name = $1",
+                        &[&LISTEN_APPLICATION_NAME],
+                    )
+                    .await
+                    .unwrap()
+                    .get(0);
+                if n == 2 {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await;
+        // ...cut every bridge's LISTEN connection, then post at once to the other replica.
         let cut = admin
             .query(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                 WHERE datname = current_database() AND query LIKE 'LISTEN%'",
-                &[],
+                 WHERE datname = current_database() AND application_name = $1",
+                &[&LISTEN_APPLICATION_NAME],
             )
             .await
             .unwrap();
-        assert!(!cut.is_empty(), "no LISTEN connection found");
+        assert_eq!(cut.len(), 2, "both LISTEN connections cut");
         let id = format!("evt_{round}");
         let d = delivery(Scheme::CareLoop, &s.secret, &id, "incident.critical", now());
         let (status, _) = post(&http, &b.base, &s.path, &d).await.expect("an answer");
