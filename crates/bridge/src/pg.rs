@@ -63,6 +63,10 @@ const LISTEN_HEARTBEAT: Duration = Duration::from_secs(5);
 /// Reconnection backoff of the `LISTEN` connection: from the first, doubling up to the second.
 const RECONNECT_BACKOFF: (Duration, Duration) =
     (Duration::from_millis(50), Duration::from_millis(1000));
+/// The longest one batch's transaction may take before its deliveries are answered 503 (a
+/// database that stopped answering without closing the connection). A commit that did happen
+/// makes the provider's retry a duplicate.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 /// Attempts at a batch that failed on a deadlock or serialisation failure (should not happen:
 /// locks are taken in one order) before its deliveries are answered with the error.
 const WRITE_ATTEMPTS: usize = 5;
@@ -180,8 +184,12 @@ impl PgStore {
         config
             .application_name("loopdesk-bridge")
             .connect_timeout(CONNECT_TIMEOUT)
+            // A connection to a database that vanished without closing it (a network cut) is
+            // found dead within about 10 + 3 × 5 s.
             .keepalives(true)
-            .keepalives_idle(Duration::from_secs(30));
+            .keepalives_idle(Duration::from_secs(10))
+            .keepalives_interval(Duration::from_secs(5))
+            .keepalives_retries(3);
         let manager = Manager::from_config(
             config.clone(),
             NoTls,
@@ -678,6 +686,33 @@ fn is_retryable(e: &tokio_postgres::Error) -> bool {
     })
 }
 
+enum Failure {
+    /// A deadlock or serialisation failure: the batch can be tried again.
+    Retryable(tokio_postgres::Error),
+    Other(Error),
+}
+
+/// One attempt at a batch, on a pooled connection, within [`WRITE_TIMEOUT`].
+async fn write_once(
+    pool: &Pool,
+    batch: &[WriteReq],
+) -> Result<(Vec<Inserted>, Vec<String>), Failure> {
+    let mut client = pool.get().await.map_err(|e| Failure::Other(e.into()))?;
+    let outcome = tokio::time::timeout(WRITE_TIMEOUT, write_batch(&mut client, batch)).await;
+    match outcome {
+        Err(_) => {
+            // Cut off mid-transaction: never back into the pool.
+            drop(deadpool_postgres::Client::take(client));
+            Err(Failure::Other(Error::Unavailable(format!(
+                "the batch's transaction took more than {WRITE_TIMEOUT:?}"
+            ))))
+        }
+        Ok(Ok(r)) => Ok(r),
+        Ok(Err(e)) if is_retryable(&e) => Err(Failure::Retryable(e)),
+        Ok(Err(e)) => Err(Failure::Other(e.into())),
+    }
+}
+
 async fn writer_loop(
     pool: Pool,
     mut rx: mpsc::UnboundedReceiver<WriteReq>,
@@ -691,19 +726,16 @@ async fn writer_loop(
                 Err(_) => break,
             }
         }
-        let mut result: Result<(Vec<Inserted>, Vec<String>)> =
-            Err(Error::Unavailable("not attempted".into()));
+        let mut result = Err(Error::Unavailable("not attempted".into()));
         for attempt in 1..=WRITE_ATTEMPTS {
-            result = match pool.get().await {
-                Err(e) => Err(e.into()),
-                Ok(mut client) => match write_batch(&mut client, &batch).await {
-                    Ok(r) => Ok(r),
-                    Err(e) if is_retryable(&e) && attempt < WRITE_ATTEMPTS => {
-                        tracing::warn!(error = %e, attempt, "event batch retried");
-                        continue;
-                    }
-                    Err(e) => Err(e.into()),
-                },
+            result = match write_once(&pool, &batch).await {
+                Ok(r) => Ok(r),
+                Err(Failure::Retryable(e)) if attempt < WRITE_ATTEMPTS => {
+                    tracing::warn!(error = %e, attempt, "event batch retried");
+                    continue;
+                }
+                Err(Failure::Retryable(e)) => Err(e.into()),
+                Err(Failure::Other(e)) => Err(e),
             };
             break;
         }
