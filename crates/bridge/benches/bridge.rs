@@ -289,7 +289,10 @@ async fn compare_stores(dir: &Path) {
         "{:<24} {:>11} {:>12} {:>12} {:>12}",
         "store", "1 sender", "64 senders", "p50", "p99"
     );
-    let cluster = pg::PgCluster::start(pg::Settings { durable: true });
+    let cluster = pg::PgCluster::start(pg::Settings {
+        durable: true,
+        tls: None,
+    });
     let sqlite = Database::Sqlite(dir.join("compare.db"));
     let pg_one = Database::Postgres(cluster.create_database().await);
     let pg_two = Database::Postgres(cluster.create_database().await);

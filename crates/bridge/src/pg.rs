@@ -28,8 +28,10 @@ use chrono::{DateTime, Utc};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, PoolError, RecyclingMethod, Runtime};
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot, watch, Semaphore};
+use tokio_postgres::config::SslMode;
 use tokio_postgres::error::SqlState;
-use tokio_postgres::{AsyncMessage, NoTls};
+use tokio_postgres::AsyncMessage;
+use tokio_postgres_rustls::MakeRustlsConnect;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
@@ -71,6 +73,22 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(20);
 /// locks are taken in one order) before its deliveries are answered with the error.
 const WRITE_ATTEMPTS: usize = 5;
 
+/// The error with its causes (the driver's own message often leaves out why, e.g. which TLS
+/// check failed).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
+}
+
 /// Maps a driver error: failing to reach the database is [`Error::Unavailable`].
 fn pg_error(e: tokio_postgres::Error) -> Error {
     match e.code() {
@@ -88,8 +106,8 @@ fn pg_error(e: tokio_postgres::Error) -> Error {
                 Error::Postgres(e.to_string())
             }
         }
-        // No answer from the server: refused, reset, closed, timed out.
-        None => Error::Unavailable(e.to_string()),
+        // No answer from the server: refused, reset, closed, timed out, TLS refused.
+        None => Error::Unavailable(with_causes(&e)),
     }
 }
 
@@ -107,6 +125,25 @@ impl From<PoolError> for Error {
             other => Error::Unavailable(other.to_string()),
         }
     }
+}
+
+/// The TLS connector for `sslmode=require`: rustls (ring) with the system's trust store.
+fn tls() -> Result<MakeRustlsConnect> {
+    let mut roots = rustls::RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        tracing::debug!(error = %e, "a system certificate could not be loaded");
+    }
+    let (added, _ignored) = roots.add_parsable_certificates(native.certs);
+    tracing::debug!(roots = added, "trust store for database TLS");
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| crate::error::invalid("database TLS", e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(MakeRustlsConnect::new(config))
 }
 
 /// Where a `postgres://` URL points, without its password (for logs).
@@ -190,9 +227,16 @@ impl PgStore {
             .keepalives_idle(Duration::from_secs(10))
             .keepalives_interval(Duration::from_secs(5))
             .keepalives_retries(3);
+        // TLS only when asked for (`sslmode=require`), and then verified: the server's
+        // certificate must chain to the system's trust store and name the host. The default
+        // (`prefer`) connects without TLS rather than trust any certificate.
+        if config.get_ssl_mode() != SslMode::Require {
+            config.ssl_mode(SslMode::Disable);
+        }
+        let tls = tls()?;
         let manager = Manager::from_config(
             config.clone(),
-            NoTls,
+            tls.clone(),
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -223,7 +267,7 @@ impl PgStore {
         tokio::spawn(writer_loop(pool.clone(), rx, notifier.clone()));
         // Named apart, so an operator (or a test) can tell it from the pooled connections.
         config.application_name(LISTEN_APPLICATION_NAME);
-        tokio::spawn(listen_loop(config, notifier.clone(), stop.clone()));
+        tokio::spawn(listen_loop(config, tls, notifier.clone(), stop.clone()));
         Ok(PgStore {
             inner: Arc::new(Inner {
                 pool,
@@ -766,6 +810,7 @@ async fn writer_loop(
 /// see the module documentation for what happens when it is lost.
 async fn listen_loop(
     config: tokio_postgres::Config,
+    tls: MakeRustlsConnect,
     notifier: Arc<Notifier>,
     stop: CancellationToken,
 ) {
@@ -773,7 +818,7 @@ async fn listen_loop(
     loop {
         let outcome = tokio::select! {
             _ = stop.cancelled() => return,
-            r = listen_once(&config, &notifier, &mut backoff) => r,
+            r = listen_once(&config, &tls, &notifier, &mut backoff) => r,
         };
         // Whatever was committed while not listening is read again.
         notifier.wake_all();
@@ -794,10 +839,11 @@ async fn listen_loop(
 /// One `LISTEN` connection, until it fails. Resets `backoff` once it is listening.
 async fn listen_once(
     config: &tokio_postgres::Config,
+    tls: &MakeRustlsConnect,
     notifier: &Notifier,
     backoff: &mut Duration,
 ) -> std::result::Result<(), tokio_postgres::Error> {
-    let (client, mut connection) = config.connect(NoTls).await?;
+    let (client, mut connection) = config.connect(tls.clone()).await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     // Drives the connection (the client's queries too) and passes notifications on; ends with
     // the connection.

@@ -63,9 +63,11 @@ fn free_port() -> u16 {
 /// Server settings: `durable` keeps fsync on (the benchmark); the tests turn it off, which
 /// still survives the server being killed (`pg_ctl -m immediate`, crash recovery from the
 /// WAL the kernel holds), only not a power cut.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Default)]
 pub struct Settings {
     pub durable: bool,
+    /// Serve TLS with this certificate and key (PEM files the cluster's owner can read).
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// A running throw-away cluster; dropping it stops the server and removes its folder.
@@ -179,11 +181,18 @@ impl PgCluster {
 
     fn try_start(&self, port: u16) -> bool {
         let fsync = if self.settings.durable { "on" } else { "off" };
-        let options = format!(
+        let mut options = format!(
             "-p {port} -k {} -c listen_addresses=127.0.0.1 -c max_connections=300 \
              -c fsync={fsync} -c full_page_writes={fsync} -c synchronous_commit=on",
             self.dir.display()
         );
+        if let Some((cert, key)) = &self.settings.tls {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                cert.display(),
+                key.display()
+            ));
+        }
         let data = self.data();
         let log = self.log();
         self.command(
@@ -273,9 +282,18 @@ impl PgCluster {
         self.url(&name)
     }
 
-    /// The data folder's path, for messages.
+    /// The cluster's folder (owned by its owner; its `data` inside).
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// Gives `path` to the cluster's owner (as root: the `postgres` user), e.g. a TLS key the
+    /// server must read.
+    pub fn give(path: &Path) {
+        if is_root() {
+            std::os::unix::fs::chown(path, Some(id_of_postgres("-u")), Some(id_of_postgres("-g")))
+                .expect("give a file to postgres");
+        }
     }
 }
 
@@ -320,5 +338,5 @@ impl Drop for PgCluster {
 /// started by the first test that needs it and stopped by its reaper when the process ends.
 pub fn shared() -> &'static PgCluster {
     static SHARED: OnceLock<PgCluster> = OnceLock::new();
-    SHARED.get_or_init(|| PgCluster::start(Settings { durable: false }))
+    SHARED.get_or_init(|| PgCluster::start(Settings::default()))
 }

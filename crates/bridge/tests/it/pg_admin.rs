@@ -1,11 +1,12 @@
-//! PostgreSQL: the admin commands against it, and its schema migrations (applied once when
-//! bridges start at the same moment, a newer schema refused and left as it is).
+//! PostgreSQL: the admin commands against it, its schema migrations (applied once when bridges
+//! start at the same moment, a newer schema refused and left as it is), and TLS.
 
 use loopdesk_bridge::{Database, PgStore};
 use serde_json::Value;
 
 use crate::cli::bridge;
-use crate::common::{within, POSTGRES};
+use crate::common::{client, within, BridgeProcess, TestDb, POSTGRES};
+use crate::pg::{PgCluster, Settings};
 
 fn url_of(db: &crate::common::TestDb) -> String {
     match &db.0 {
@@ -157,5 +158,154 @@ async fn serve_refuses_an_unreachable_database_with_a_message() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.starts_with("error:"), "{err}");
+    assert!(out.stdout.is_empty(), "nothing listened");
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("run openssl");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `sslmode=require`: the bridge talks TLS to the database and verifies its certificate (here
+/// against a test CA named by `SSL_CERT_FILE`; without it, the system's roots refuse it).
+#[tokio::test]
+async fn with_sslmode_require_the_database_is_reached_over_verified_tls() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let certs = tempfile::tempdir().unwrap();
+    let d = certs.path();
+    // The server (as the postgres user) reads its certificate and key from here.
+    std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    openssl(
+        d,
+        &[
+            &["req", "-x509"],
+            &ec[..],
+            &[
+                "-keyout",
+                "ca.key",
+                "-out",
+                "ca.pem",
+                "-subj",
+                "/CN=loopdesk test CA",
+                "-days",
+                "2",
+            ],
+        ]
+        .concat(),
+    );
+    openssl(
+        d,
+        &[
+            &["req"],
+            &ec[..],
+            &[
+                "-keyout",
+                "server.key",
+                "-out",
+                "server.csr",
+                "-subj",
+                "/CN=127.0.0.1",
+            ],
+        ]
+        .concat(),
+    );
+    std::fs::write(d.join("san.ext"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
+    let (cert, key) = (d.join("server.pem"), d.join("server.key"));
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    PgCluster::give(&cert);
+    PgCluster::give(&key);
+    let settings = Settings {
+        durable: false,
+        tls: Some((cert, key)),
+    };
+    let cluster = tokio::task::spawn_blocking(move || PgCluster::start(settings))
+        .await
+        .unwrap();
+    let url = format!("{}?sslmode=require", cluster.url("postgres"));
+
+    // The test CA is trusted: the bridge starts, answers, and its connections are TLS.
+    let mut trusting = std::process::Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"));
+    trusting
+        .env("SSL_CERT_FILE", d.join("ca.pem"))
+        .env_remove("SSL_CERT_DIR");
+    let db = TestDb(Database::Postgres(url.clone()));
+    let bridge =
+        BridgeProcess::spawn(trusting, &db, "warn", std::process::Stdio::null(), &[]).await;
+    let health = client()
+        .get(format!("{}/healthz", bridge.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), reqwest::StatusCode::OK);
+    let plain = format!("{}?sslmode=disable", cluster.url("postgres"));
+    let (tls, all) = {
+        let (c, connection) = tokio_postgres::connect(&plain, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        tokio::spawn(connection);
+        let row = c
+            .query_one(
+                "SELECT count(*) FILTER (WHERE s.ssl), count(*)
+                 FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid)
+                 WHERE a.application_name LIKE 'loopdesk-bridge%'",
+                &[],
+            )
+            .await
+            .unwrap();
+        (row.get::<_, i64>(0), row.get::<_, i64>(1))
+    };
+    assert!(all >= 1, "the bridge is connected");
+    assert_eq!(tls, all, "every bridge connection uses TLS");
+    drop(bridge);
+
+    // The system's roots do not know the test CA: refused at start-up, nothing listens.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
+        .args(["serve", "--database-url", &url, "--listen", "127.0.0.1:0"])
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
+        .env_remove("LOOPDESK_BRIDGE_DB")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("certificate"),
+        "refused for its certificate: {err}"
+    );
     assert!(out.stdout.is_empty(), "nothing listened");
 }

@@ -287,7 +287,7 @@ async fn kill_dash_nine_of_one_replica_under_load_loses_nothing() {
 #[tokio::test]
 async fn a_database_restart_under_load_gets_503s_then_recovers_and_loses_nothing() {
     let cluster = Arc::new(
-        tokio::task::spawn_blocking(|| PgCluster::start(Settings { durable: false }))
+        tokio::task::spawn_blocking(|| PgCluster::start(Settings::default()))
             .await
             .unwrap(),
     );
