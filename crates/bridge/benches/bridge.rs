@@ -8,7 +8,14 @@
 //! 3. memory: the server's RSS (VmRSS of /proc/<pid>/status) idle and with 1,000 open long-polls,
 //!    and how long waking all 1,000 with one event takes.
 //!
-//! Sizes can be changed with BENCH_INTAKE (default 4000), BENCH_LATENCY (300), BENCH_POLLS (1000).
+//! 4. stores side by side: intake (1 and 64 senders) and webhook-to-desk latency on SQLite, on
+//!    PostgreSQL with one bridge, and on PostgreSQL with two bridges (replicas) on one database
+//!    (senders alternate between them; the desk polls one while the webhook goes to the other).
+//!    PostgreSQL is a throw-away cluster of Debian's `postgresql` package (tests/it/pg.rs), with
+//!    fsync on, on the same disk.
+//!
+//! Sizes can be changed with BENCH_INTAKE (default 4000), BENCH_LATENCY (300), BENCH_POLLS (1000),
+//! and for part 4 BENCH_COMPARE_INTAKE (2000) and BENCH_COMPARE_LATENCY (200).
 
 use std::io::{BufRead as _, BufReader};
 use std::path::Path;
@@ -17,7 +24,10 @@ use std::time::{Duration, Instant};
 
 use futures::StreamExt as _;
 use loopdesk_bridge::schemes::sign_careloop;
-use loopdesk_bridge::{Scheme, Store};
+use loopdesk_bridge::{AnyStore, Database, Scheme, Store};
+
+#[path = "../tests/it/pg.rs"]
+mod pg;
 use serde_json::{json, Value};
 
 struct Bridge {
@@ -35,11 +45,15 @@ impl Drop for Bridge {
 }
 
 fn start(db: &Path) -> Bridge {
+    start_on(&["--db".to_owned(), db.display().to_string()])
+}
+
+/// Starts the binary on the store `db_args` names (`--db FILE` or `--database-url URL`).
+fn start_on(db_args: &[String]) -> Bridge {
     let mut child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
+        .arg("serve")
+        .args(db_args)
         .args([
-            "serve",
-            "--db",
-            db.to_str().unwrap_or_default(),
             "--listen",
             "127.0.0.1:0",
             "--metrics-listen",
@@ -164,6 +178,153 @@ async fn intake(t: &Target, n: usize, concurrency: usize, prefix: &str) -> f64 {
         .collect::<Vec<()>>()
         .await;
     n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// Intake spread over several bridges: delivery `i` goes to `targets[i % len]`.
+async fn intake_over(targets: &[Target], n: usize, concurrency: usize, prefix: &str) -> f64 {
+    let started = Instant::now();
+    futures::stream::iter(0..n)
+        .map(|i| {
+            let id = format!("{prefix}_{i}");
+            let t = &targets[i % targets.len()];
+            async move { t.post(&id, "incident.created").await }
+        })
+        .buffer_unordered(concurrency)
+        .collect::<Vec<()>>()
+        .await;
+    n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The cursor after every event `token` can read now.
+async fn feed_end(http: &reqwest::Client, base: &str, token: &str) -> String {
+    let mut after = "0".to_owned();
+    loop {
+        let page: Value = http
+            .get(format!("{base}/v1/events?after={after}&limit=1000"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("feed")
+            .json()
+            .await
+            .expect("feed JSON");
+        let next = page["next_cursor"].as_str().unwrap_or("0").to_owned();
+        if next == after {
+            return after;
+        }
+        after = next;
+    }
+}
+
+/// Part 4 for one store: `bridges` on it (one, or two replicas), its endpoint and device.
+async fn compare(
+    label: &str,
+    bridges: &[Bridge],
+    path: &str,
+    secret: &str,
+    token: &str,
+    n_intake: usize,
+    n_latency: usize,
+) {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .build()
+        .expect("client");
+    let targets: Vec<Target> = bridges
+        .iter()
+        .map(|b| Target {
+            http: http.clone(),
+            hook: format!("{}{path}", b.base),
+            secret: secret.to_owned(),
+        })
+        .collect();
+    intake_over(&targets, 200, 16, &format!("{label}_warm")).await;
+    let serial = intake_over(&targets, n_intake / 4, 1, &format!("{label}_serial")).await;
+    let concurrent = intake_over(&targets, n_intake, 64, &format!("{label}_conc")).await;
+    // The desk polls the first bridge; the webhook goes to the last (the other replica).
+    let (reader, writer) = (&bridges[0], &targets[targets.len() - 1]);
+    let mut after = feed_end(&http, &reader.base, token).await;
+    let mut samples = Vec::with_capacity(n_latency);
+    for i in 0..n_latency {
+        let waiting = {
+            let (http, base, token, after) = (
+                http.clone(),
+                reader.base.clone(),
+                token.to_owned(),
+                after.clone(),
+            );
+            tokio::spawn(async move {
+                let page = poll(&http, &base, &token, &after).await;
+                (Instant::now(), page)
+            })
+        };
+        wait_for_polls(&http, &reader.metrics, 1.0).await;
+        let sent = Instant::now();
+        writer
+            .post(&format!("{label}_lat_{i}"), "incident.critical")
+            .await;
+        let (received, page) = waiting.await.expect("poll task");
+        assert_eq!(page["data"][0]["id"], format!("{label}_lat_{i}"));
+        after = page["next_cursor"].as_str().unwrap_or("0").to_owned();
+        samples.push(received - sent);
+    }
+    samples.sort();
+    println!(
+        "{label:<24} {serial:>9.0}/s {concurrent:>10.0}/s {:>9.2} ms {:>9.2} ms",
+        ms(percentile(&samples, 0.50)),
+        ms(percentile(&samples, 0.99)),
+    );
+}
+
+/// Part 4: the same measures on SQLite, PostgreSQL with one bridge and with two.
+async fn compare_stores(dir: &Path) {
+    let n_intake = env_usize("BENCH_COMPARE_INTAKE", 2000);
+    let n_latency = env_usize("BENCH_COMPARE_LATENCY", 200);
+    println!();
+    println!(
+        "stores side by side ({n_intake} webhooks with 64 senders, {} with 1, {n_latency} latency samples):",
+        n_intake / 4
+    );
+    println!(
+        "{:<24} {:>11} {:>12} {:>12} {:>12}",
+        "store", "1 sender", "64 senders", "p50", "p99"
+    );
+    let cluster = pg::PgCluster::start(pg::Settings {
+        durable: true,
+        tls: None,
+    });
+    let sqlite = Database::Sqlite(dir.join("compare.db"));
+    let pg_one = Database::Postgres(cluster.create_database().await);
+    let pg_two = Database::Postgres(cluster.create_database().await);
+    for (label, db, replicas) in [
+        ("sqlite", &sqlite, 1),
+        ("postgresql, 1 bridge", &pg_one, 1),
+        ("postgresql, 2 bridges", &pg_two, 2),
+    ] {
+        let store = AnyStore::open(db).await.expect("store");
+        let ep = store
+            .add_endpoint("org_bench", Scheme::CareLoop, None)
+            .await
+            .expect("endpoint");
+        let dev = store
+            .add_device("org_bench", "bench desk")
+            .await
+            .expect("device");
+        drop(store);
+        let args = match db {
+            Database::Sqlite(p) => vec!["--db".to_owned(), p.display().to_string()],
+            Database::Postgres(url) => vec!["--database-url".to_owned(), url.clone()],
+        };
+        let bridges: Vec<Bridge> = (0..replicas).map(|_| start_on(&args)).collect();
+        compare(
+            label, &bridges, &ep.path, &ep.secret, &dev.token, n_intake, n_latency,
+        )
+        .await;
+    }
+    println!(
+        "PostgreSQL 15: a throw-away cluster in {}, fsync on, synchronous_commit on, same disk",
+        cluster.dir().display()
+    );
 }
 
 async fn poll(http: &reqwest::Client, base: &str, token: &str, after: &str) -> Value {
@@ -335,4 +496,8 @@ async fn main() {
         "one webhook woke all {n_polls} long-polls in {:.1} ms",
         ms(last - sent)
     );
+    drop(bridge);
+
+    // 4. The stores side by side.
+    compare_stores(dir.path()).await;
 }

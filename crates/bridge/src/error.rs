@@ -9,6 +9,16 @@ pub enum Error {
     /// The database schema could not be brought up to date (or is newer than this binary).
     #[error("database migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// PostgreSQL answered with an error (a statement failed; the database is reachable).
+    #[error("database error: {0}")]
+    Postgres(String),
+    /// The database cannot be reached now (connection refused or lost, shutting down, too many
+    /// connections): answered 503, and the bridge reconnects by itself.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The PostgreSQL schema could not be brought up to date, or is newer than this binary.
+    #[error("database migration failed: {0}")]
+    Schema(String),
     /// A batched write failed; every request in the batch gets this.
     #[error("storage write failed: {0}")]
     Write(String),

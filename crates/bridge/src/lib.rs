@@ -24,16 +24,20 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+mod any;
 pub mod api;
 mod error;
 mod locks;
 pub mod metrics;
+pub mod pg;
 pub mod schemes;
 mod server;
 pub mod store;
 
+pub use any::{AnyStore, Database};
 pub use api::openapi;
 pub use error::{Error, Result};
+pub use pg::PgStore;
 pub use schemes::Scheme;
 pub use store::{
     DeviceCreated, DeviceInfo, EndpointCreated, EndpointInfo, EndpointRotated, EventStore, Store,

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use loopdesk_bridge::{Config, Scheme, Store};
+use loopdesk_bridge::{AnyStore, Config, Database, Scheme};
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
@@ -17,11 +17,29 @@ struct Cli {
     command: Command,
 }
 
+/// Where the data is: a SQLite file, or a PostgreSQL database shared by several bridges.
 #[derive(clap::Args)]
+#[group(required = true, multiple = false)]
 struct Db {
-    /// The SQLite database file.
+    /// The SQLite database file (one bridge on one machine).
     #[arg(long, env = "LOOPDESK_BRIDGE_DB")]
-    db: PathBuf,
+    db: Option<PathBuf>,
+    /// A PostgreSQL database instead, shared by several bridges:
+    /// postgres://user:password@host:port/dbname (better given in the environment variable,
+    /// which keeps the password out of the process list).
+    #[arg(long, env = "LOOPDESK_BRIDGE_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl Db {
+    fn database(self) -> Database {
+        match (self.db, self.database_url) {
+            (_, Some(url)) => Database::Postgres(url),
+            (Some(path), None) => Database::Sqlite(path),
+            // clap requires one of the two.
+            (None, None) => Database::Sqlite(PathBuf::new()),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -205,7 +223,11 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
             keep_alive_timeout,
             body_timeout,
         } => {
-            let mut config = Config::new(db.db);
+            let database = db.database();
+            let mut config = Config::new(match &database {
+                Database::Sqlite(path) => path.clone(),
+                Database::Postgres(_) => PathBuf::new(),
+            });
             config.max_body = max_body;
             config.tolerance = Duration::from_secs(tolerance);
             config.retention = Duration::from_secs(retention_days.saturating_mul(24 * 60 * 60));
@@ -215,51 +237,76 @@ fn run(cmd: Command) -> Result<(), loopdesk_bridge::Error> {
             config.header_timeout = Duration::from_secs(header_timeout);
             config.keep_alive_timeout = Duration::from_secs(keep_alive_timeout);
             config.body_timeout = Duration::from_secs(body_timeout);
-            serve(config, listen, metrics_listen)
+            serve(config, database, listen, metrics_listen)
         }
-        Command::Endpoint(EndpointCmd::Add {
-            db,
-            org,
-            scheme,
-            secret,
-        }) => print_json(&Store::open(db.db)?.add_endpoint(&org, scheme, secret)?),
-        Command::Endpoint(EndpointCmd::Rotate { db, id, secret }) => {
-            print_json(&Store::open(db.db)?.rotate_endpoint(&id, secret)?)
-        }
-        Command::Endpoint(EndpointCmd::List { db, org }) => {
-            for e in Store::open(db.db)?.list_endpoints(org.as_deref())? {
-                print_json(&e)?;
+        Command::Endpoint(cmd) => admin(|| async move {
+            match cmd {
+                EndpointCmd::Add {
+                    db,
+                    org,
+                    scheme,
+                    secret,
+                } => print_json(&open(db).await?.add_endpoint(&org, scheme, secret).await?),
+                EndpointCmd::Rotate { db, id, secret } => {
+                    print_json(&open(db).await?.rotate_endpoint(&id, secret).await?)
+                }
+                EndpointCmd::List { db, org } => {
+                    for e in open(db).await?.list_endpoints(org.as_deref()).await? {
+                        print_json(&e)?;
+                    }
+                    Ok(())
+                }
+                EndpointCmd::Remove { db, id } => {
+                    open(db).await?.remove_endpoint(&id).await?;
+                    print_json(&Done {
+                        id: &id,
+                        status: "removed",
+                    })
+                }
             }
-            Ok(())
-        }
-        Command::Endpoint(EndpointCmd::Remove { db, id }) => {
-            Store::open(db.db)?.remove_endpoint(&id)?;
-            print_json(&Done {
-                id: &id,
-                status: "removed",
-            })
-        }
-        Command::Device(DeviceCmd::Add { db, org, name }) => {
-            print_json(&Store::open(db.db)?.add_device(&org, &name)?)
-        }
-        Command::Device(DeviceCmd::List { db, org }) => {
-            for d in Store::open(db.db)?.list_devices(org.as_deref())? {
-                print_json(&d)?;
+        }),
+        Command::Device(cmd) => admin(|| async move {
+            match cmd {
+                DeviceCmd::Add { db, org, name } => {
+                    print_json(&open(db).await?.add_device(&org, &name).await?)
+                }
+                DeviceCmd::List { db, org } => {
+                    for d in open(db).await?.list_devices(org.as_deref()).await? {
+                        print_json(&d)?;
+                    }
+                    Ok(())
+                }
+                DeviceCmd::Revoke { db, id } => {
+                    open(db).await?.revoke_device(&id).await?;
+                    print_json(&Done {
+                        id: &id,
+                        status: "revoked",
+                    })
+                }
             }
-            Ok(())
-        }
-        Command::Device(DeviceCmd::Revoke { db, id }) => {
-            Store::open(db.db)?.revoke_device(&id)?;
-            print_json(&Done {
-                id: &id,
-                status: "revoked",
-            })
-        }
+        }),
     }
+}
+
+async fn open(db: Db) -> Result<AnyStore, loopdesk_bridge::Error> {
+    AnyStore::open(&db.database()).await
+}
+
+/// Runs an admin command on a small runtime of its own (PostgreSQL's driver is async).
+fn admin<F, Fut>(f: F) -> Result<(), loopdesk_bridge::Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<(), loopdesk_bridge::Error>>,
+{
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(f())
 }
 
 fn serve(
     config: Config,
+    database: Database,
     listen: SocketAddr,
     metrics_listen: Option<SocketAddr>,
 ) -> Result<(), loopdesk_bridge::Error> {
@@ -273,9 +320,9 @@ fn serve(
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    // Open the store first: a bad database is reported before anything listens.
-    let store = Store::open(&config.db)?;
     rt.block_on(async move {
+        // Open the store first: a bad database is reported before anything listens.
+        let store = AnyStore::open(&database).await?;
         let listener = tokio::net::TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let mut listeners = loopdesk_bridge::Listeners::new(listener);
@@ -293,8 +340,8 @@ fn serve(
             tracing::info!("shutting down");
             on_signal.cancel();
         });
-        tracing::info!(%addr, db = %config.db.display(), "bridge listening");
-        loopdesk_bridge::serve(config, std::sync::Arc::new(store), listeners, shutdown).await
+        tracing::info!(%addr, db = %database.describe(), "bridge listening");
+        loopdesk_bridge::serve(config, store.event_store(), listeners, shutdown).await
     })
 }
 

@@ -483,6 +483,14 @@ fn check_max_len(v: String, what: &str) -> Result<String, Refusal> {
             "the event {what} is too long"
         )));
     }
+    // A control character (a JSON `\u0000` escape, a line break) is nothing a provider's id or
+    // type holds, PostgreSQL text cannot store NUL, and it would garble a log line: refused
+    // the same way on both stores.
+    if v.chars().any(char::is_control) {
+        return Err(Refusal::InvalidEvent(format!(
+            "the event {what} has a control character"
+        )));
+    }
     Ok(v)
 }
 
@@ -1076,6 +1084,24 @@ mod tests {
                 "{got:?}"
             );
         }
+    }
+
+    /// An id or a type with a control character (NUL from a `\u0000` escape, a line break) is
+    /// refused as an invalid event, on every scheme and so on both stores.
+    #[rstest]
+    #[case::nul_in_id("e\u{0}1", "t")]
+    #[case::newline_in_id("e\n1", "t")]
+    #[case::nul_in_type("e1", "t\u{0}")]
+    fn control_characters_in_id_or_type_are_refused(
+        #[values(Scheme::CareLoop, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
+        #[case] id: &str,
+        #[case] ty: &str,
+    ) {
+        let got = deliver(scheme, id, ty);
+        assert!(
+            matches!(&got, Err(Refusal::InvalidEvent(m)) if m.contains("control character")),
+            "{got:?}"
+        );
     }
 
     /// Standard Webhooks: the type is bounded like the others (the id is bounded at

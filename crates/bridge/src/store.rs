@@ -30,16 +30,16 @@ use crate::schemes::{signing_key, Scheme, STANDARD_SECRET_PREFIX};
 /// How long the previous secret keeps verifying after `endpoint rotate`.
 pub const ROTATION_GRACE: Duration = Duration::from_secs(24 * 60 * 60);
 /// The most events deleted in one transaction by the retention purge.
-const PURGE_CHUNK: i64 = 2000;
+pub(crate) const PURGE_CHUNK: i64 = 2000;
 /// The most events written in one transaction.
-const MAX_BATCH: usize = 512;
+pub(crate) const MAX_BATCH: usize = 512;
 /// The most store reads at once (and reader connections kept). Bounds the open files and the
 /// memory that pages being read take, whatever the number of requests.
-const MAX_READERS: usize = 8;
+pub(crate) const MAX_READERS: usize = 8;
 /// The most device ids looked up in one query by [`EventStore::active_devices`].
 const ACTIVE_DEVICES_CHUNK: usize = 200;
-const MAX_ORG_LEN: usize = 128;
-const MAX_NAME_LEN: usize = 200;
+pub(crate) const MAX_ORG_LEN: usize = 128;
+pub(crate) const MAX_NAME_LEN: usize = 200;
 const MAX_SECRET_LEN: usize = 1024;
 
 fn migrations() -> Migrations<'static> {
@@ -147,7 +147,7 @@ impl StoredEvent {
 }
 
 /// The JSON of a feed event around its values: keys, quotes, the cursor.
-const EVENT_JSON_OVERHEAD: usize = 160;
+pub(crate) const EVENT_JSON_OVERHEAD: usize = 160;
 
 fn event_size(data: usize, fields: [&str; 5], optional: [Option<&str>; 2]) -> usize {
     let fields: usize = fields.iter().map(|f| f.len()).sum();
@@ -171,8 +171,9 @@ pub struct FeedQuery {
     pub max_bytes: usize,
 }
 
-/// Storage behind the server. The SQLite [`Store`] implements it; a multi-instance backend
-/// (e.g. PostgreSQL with LISTEN/NOTIFY for [`EventStore::subscribe`]) can follow.
+/// Storage behind the server. The SQLite [`Store`] implements it, and so does
+/// [`crate::pg::PgStore`] (PostgreSQL, several bridges on one database, with LISTEN/NOTIFY behind
+/// [`EventStore::subscribe`]).
 pub trait EventStore: Send + Sync + 'static {
     /// The endpoint and the keys that verify its deliveries now; `None` if unknown.
     fn endpoint(&self, id: &str) -> BoxFuture<'_, Result<Option<EndpointAuth>>>;
@@ -197,6 +198,10 @@ pub trait EventStore: Send + Sync + 'static {
     fn latest_cursor(&self, org: &str) -> BoxFuture<'_, Result<i64>>;
     /// Checks that the store answers.
     fn ping(&self) -> BoxFuture<'_, Result<()>>;
+    /// What kind of store this is, as `/healthz` reports it (`sqlite`, `postgresql`).
+    fn kind(&self) -> &'static str {
+        "custom"
+    }
 }
 
 /// Printed by `endpoint add`: where to point the provider and the secret to give it.
@@ -268,22 +273,41 @@ pub struct DeviceInfo {
 
 /// Per-organisation wake-ups for long-polls.
 #[derive(Default)]
-struct Notifier {
+pub(crate) struct Notifier {
     orgs: Mutex<HashMap<String, watch::Sender<i64>>>,
 }
 
 impl Notifier {
-    fn subscribe(&self, org: &str) -> watch::Receiver<i64> {
+    pub(crate) fn subscribe(&self, org: &str) -> watch::Receiver<i64> {
         let mut orgs = lock(&self.orgs);
         orgs.entry(org.to_owned())
             .or_insert_with(|| watch::channel(0).0)
             .subscribe()
     }
 
-    fn notify(&self, org: &str, cursor: i64) {
+    pub(crate) fn notify(&self, org: &str, cursor: i64) {
         let orgs = lock(&self.orgs);
         if let Some(tx) = orgs.get(org) {
             tx.send_replace(cursor);
+        }
+    }
+
+    /// Wakes the long-polls of `org` (they read the feed again) without a known cursor.
+    pub(crate) fn wake(&self, org: &str) {
+        let orgs = lock(&self.orgs);
+        if let Some(tx) = orgs.get(org) {
+            tx.send_modify(|_| {});
+        }
+    }
+
+    /// Wakes every waiting long-poll: used when wake-ups may have been missed (e.g. another
+    /// bridge's, while the connection that carries them was down). Organisations nobody waits
+    /// for any more are forgotten here.
+    pub(crate) fn wake_all(&self) {
+        let mut orgs = lock(&self.orgs);
+        orgs.retain(|_, tx| tx.receiver_count() > 0);
+        for tx in orgs.values() {
+            tx.send_modify(|_| {});
         }
     }
 }
@@ -336,30 +360,30 @@ fn open_connection(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-fn now_rfc3339(t: DateTime<Utc>) -> String {
+pub(crate) fn now_rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
-fn random_bytes(n: usize) -> Vec<u8> {
+pub(crate) fn random_bytes(n: usize) -> Vec<u8> {
     let mut b = vec![0u8; n];
     rand::rngs::OsRng.fill_bytes(&mut b);
     b
 }
 
-fn new_id(prefix: &str) -> String {
+pub(crate) fn new_id(prefix: &str) -> String {
     format!("{prefix}_{}", uuid::Uuid::new_v4().simple())
 }
 
 /// SHA-256 hex of a device token (tokens are 256-bit random, so a plain hash suffices).
-fn token_hash(token: &str) -> String {
+pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn hook_path(id: &str) -> String {
+pub(crate) fn hook_path(id: &str) -> String {
     format!("/hooks/{id}")
 }
 
-fn check_org(org: &str) -> Result<()> {
+pub(crate) fn check_org(org: &str) -> Result<()> {
     if org.is_empty() || org.len() > MAX_ORG_LEN {
         return Err(invalid(
             "org",
@@ -375,6 +399,16 @@ fn check_org(org: &str) -> Result<()> {
     Ok(())
 }
 
+pub(crate) fn check_device_name(name: &str) -> Result<()> {
+    if name.trim().is_empty() || name.len() > MAX_NAME_LEN || name.chars().any(char::is_control) {
+        return Err(invalid(
+            "name",
+            format!("must be 1 to {MAX_NAME_LEN} printable characters"),
+        ));
+    }
+    Ok(())
+}
+
 /// A new secret for a scheme: `whsec_<base64 of 32 random bytes>` for Standard Webhooks, 64 hex
 /// characters (256 random bits) for the others.
 fn generate_secret(scheme: Scheme) -> String {
@@ -384,7 +418,7 @@ fn generate_secret(scheme: Scheme) -> String {
     }
 }
 
-fn check_secret(scheme: Scheme, secret: Option<String>) -> Result<String> {
+pub(crate) fn check_secret(scheme: Scheme, secret: Option<String>) -> Result<String> {
     match secret {
         None => Ok(generate_secret(scheme)),
         Some(s) => {
@@ -737,13 +771,7 @@ impl Store {
     /// Registers a device of `org` and returns its bearer token (stored only as a SHA-256 hash).
     pub fn add_device(&self, org: &str, name: &str) -> Result<DeviceCreated> {
         check_org(org)?;
-        if name.trim().is_empty() || name.len() > MAX_NAME_LEN || name.chars().any(char::is_control)
-        {
-            return Err(invalid(
-                "name",
-                format!("must be 1 to {MAX_NAME_LEN} printable characters"),
-            ));
-        }
+        check_device_name(name)?;
         let id = new_id("dev");
         let token = format!("ldb_{}", B64URL.encode(random_bytes(32)));
         self.with_conn(|c| {
@@ -986,5 +1014,9 @@ impl EventStore for Store {
             c.query_row("SELECT 1", [], |_| Ok(()))?;
             Ok(())
         }))
+    }
+
+    fn kind(&self) -> &'static str {
+        "sqlite"
     }
 }

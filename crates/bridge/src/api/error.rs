@@ -40,13 +40,19 @@ pub enum ApiError {
     Conflict(&'static str, String),
     /// 400: a bad query parameter or body.
     BadRequest(&'static str, String),
+    /// 503: the database cannot be reached now (logged here, answered without details); the
+    /// client retries, the bridge reconnects by itself.
+    Unavailable(crate::Error),
     /// 500: logged here, answered without details.
     Internal(crate::Error),
 }
 
 impl From<crate::Error> for ApiError {
     fn from(e: crate::Error) -> Self {
-        ApiError::Internal(e)
+        match e {
+            crate::Error::Unavailable(_) => ApiError::Unavailable(e),
+            e => ApiError::Internal(e),
+        }
     }
 }
 
@@ -85,6 +91,14 @@ impl IntoResponse for ApiError {
             ),
             ApiError::BadRequest(code, message) => (StatusCode::BAD_REQUEST, code, message),
             ApiError::Conflict(code, message) => (StatusCode::CONFLICT, code, message),
+            ApiError::Unavailable(e) => {
+                tracing::warn!(error = %e, "database unavailable");
+                (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "store_unavailable",
+                    "the bridge cannot reach its database now; retry shortly".to_owned(),
+                )
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error");
                 (
@@ -108,6 +122,10 @@ impl IntoResponse for ApiError {
             // The rest of the body may still come: this connection is done.
             resp.headers_mut()
                 .insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         }
         if status == StatusCode::UNAUTHORIZED && code == "unauthorized" {
             resp.headers_mut()

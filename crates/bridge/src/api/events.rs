@@ -212,6 +212,8 @@ fn to_feed_event(e: StoredEvent) -> Result<FeedEvent, ApiError> {
             device's organisation (its store was reset or replaced): restart from the beginning \
             without `after`", body = ErrorBody),
         (status = 500, description = "Storage failed; retry", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached now \
+            (`store_unavailable`); retry", body = ErrorBody),
     )
 )]
 pub(crate) async fn feed(

@@ -56,6 +56,8 @@ pub struct IntakeAck {
         (status = 408, description = "The body did not arrive in time", body = ErrorBody),
         (status = 413, description = "Body over the limit", body = ErrorBody),
         (status = 500, description = "Storage failed; retry", body = ErrorBody),
+        (status = 503, description = "The database cannot be reached now \
+            (`store_unavailable`); nothing was stored, retry", body = ErrorBody),
     )
 )]
 pub(crate) async fn intake(
@@ -81,6 +83,7 @@ pub(crate) async fn intake(
                 ApiError::BadRequest(code, _) | ApiError::Conflict(code, _) => code,
                 ApiError::Unauthorized => "unauthorized",
                 ApiError::Timeout => "request_timeout",
+                ApiError::Unavailable(_) => "store_unavailable",
                 ApiError::Internal(_) => "internal_error",
             };
             st.metrics

@@ -24,17 +24,22 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
 pub struct Health {
     /// `ok`.
     pub status: String,
+    /// The store it answered from: `sqlite` or `postgresql`.
+    pub store: String,
 }
 
 /// Liveness and store health.
 #[utoipa::path(get, path = "/healthz", tag = "ops", responses(
     (status = 200, description = "The bridge and its store answer", body = Health),
-    (status = 500, description = "The store does not answer", body = ErrorBody),
+    (status = 500, description = "The store failed", body = ErrorBody),
+    (status = 503, description = "The database cannot be reached (`store_unavailable`)",
+        body = ErrorBody),
 ))]
 pub(crate) async fn healthz(State(st): State<AppState>) -> Result<Json<Health>, ApiError> {
     st.metrics.time("ping", st.store.ping()).await?;
     Ok(Json(Health {
         status: "ok".into(),
+        store: st.store.kind().into(),
     }))
 }
 

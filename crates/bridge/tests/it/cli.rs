@@ -16,6 +16,7 @@ pub(crate) fn bridge(args: &[&str]) -> Output {
     let child = Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge"))
         .args(args)
         .env_remove("LOOPDESK_BRIDGE_DB")
+        .env_remove("LOOPDESK_BRIDGE_DATABASE_URL")
         .env_remove("LOOPDESK_BRIDGE_SECRET")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

@@ -1,5 +1,6 @@
-//! Test fixtures: a real bridge on 127.0.0.1:0 over a SQLite file in a temp dir, and signed
-//! deliveries for each scheme.
+//! Test fixtures: a real bridge on 127.0.0.1:0 over a SQLite file in a temp dir or a database of
+//! its own on a throw-away PostgreSQL cluster ([`Backend`]), and signed deliveries for each
+//! scheme.
 
 // Fixtures are shared by every test module; not each uses all of them.
 #![allow(dead_code)]
@@ -7,10 +8,11 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use loopdesk_bridge::schemes::{sign_careloop, sign_hex, sign_standard};
-use loopdesk_bridge::{Config, Scheme, Store};
+use loopdesk_bridge::{AnyStore, Config, Database, Scheme};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -45,12 +47,68 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// Which store a test runs against. Tests take it as `#[values(SQLITE, POSTGRES)] backend:
+/// Backend` (rstest), so each runs against both; `cargo test -- POSTGRES` runs one side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub const SQLITE: Backend = Backend::Sqlite;
+pub const POSTGRES: Backend = Backend::Postgres;
+
+impl Backend {
+    /// A new, empty database of this kind: `bridge.db` in `dir`, or a new database on the
+    /// PostgreSQL cluster this test process shares.
+    pub async fn fresh(self, dir: &Path) -> TestDb {
+        match self {
+            Backend::Sqlite => TestDb(Database::Sqlite(dir.join("bridge.db"))),
+            Backend::Postgres => {
+                let cluster = tokio::task::spawn_blocking(crate::pg::shared)
+                    .await
+                    .expect("the shared PostgreSQL cluster");
+                TestDb(Database::Postgres(cluster.create_database().await))
+            }
+        }
+    }
+}
+
+/// A test's database.
+#[derive(Debug, Clone)]
+pub struct TestDb(pub Database);
+
+impl TestDb {
+    /// `serve`'s (and the admin commands') arguments naming it.
+    pub fn args(&self) -> Vec<String> {
+        match &self.0 {
+            Database::Sqlite(path) => vec!["--db".into(), path.display().to_string()],
+            Database::Postgres(url) => vec!["--database-url".into(), url.clone()],
+        }
+    }
+
+    /// Opens it (migrating it) for admin and direct store calls.
+    pub async fn open(&self) -> AnyStore {
+        within("opening the store", AnyStore::open(&self.0))
+            .await
+            .expect("open store")
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.0 {
+            Database::Sqlite(_) => Backend::Sqlite,
+            Database::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
+
 pub struct TestServer {
     pub base: String,
     pub addr: SocketAddr,
     /// Where `/metrics` is served (a listener of its own).
     pub metrics_base: String,
-    pub store: Store,
+    pub store: AnyStore,
+    pub db: TestDb,
     pub shutdown: CancellationToken,
     pub client: reqwest::Client,
     pub handle: Option<JoinHandle<loopdesk_bridge::Result<()>>>,
@@ -58,15 +116,15 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    pub async fn start() -> Self {
-        Self::with_config(|_| {}).await
+    pub async fn start(backend: Backend) -> Self {
+        Self::with_config(backend, |_| {}).await
     }
 
-    pub async fn with_config(f: impl FnOnce(&mut Config)) -> Self {
+    pub async fn with_config(backend: Backend, f: impl FnOnce(&mut Config)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = dir.path().join("bridge.db");
-        let store = Store::open(&db).expect("open store");
-        let mut config = Config::new(&db);
+        let db = backend.fresh(dir.path()).await;
+        let store = db.open().await;
+        let mut config = Config::new(dir.path().join("bridge.db"));
         f(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -78,12 +136,31 @@ impl TestServer {
         let metrics_addr = metrics.local_addr().expect("metrics addr");
         let listeners = loopdesk_bridge::Listeners::new(listener).with_metrics(metrics);
         let shutdown = CancellationToken::new();
-        let handle = tokio::spawn(loopdesk_bridge::run(config, listeners, shutdown.clone()));
+        let handle = match &db.0 {
+            // `run` opens the file itself, as the demo does.
+            Database::Sqlite(_) => {
+                tokio::spawn(loopdesk_bridge::run(config, listeners, shutdown.clone()))
+            }
+            // A store of its own, as another process would have: wake-ups come from the
+            // database (NOTIFY), not from the test's store.
+            Database::Postgres(url) => {
+                let served = loopdesk_bridge::PgStore::connect(url)
+                    .await
+                    .expect("connect the server's store");
+                tokio::spawn(loopdesk_bridge::serve(
+                    config,
+                    Arc::new(served),
+                    listeners,
+                    shutdown.clone(),
+                ))
+            }
+        };
         TestServer {
             base: format!("http://{addr}"),
             addr,
             metrics_base: format!("http://{metrics_addr}"),
             store,
+            db,
             shutdown,
             client: client(),
             handle: Some(handle),
@@ -173,23 +250,23 @@ pub struct BridgeProcess {
 
 impl BridgeProcess {
     /// Starts the binary on `db`, logging warnings and errors only, to nowhere.
-    pub async fn start(db: &Path) -> Self {
+    pub async fn start(db: &TestDb) -> Self {
         Self::start_logging(db, "warn", Stdio::null()).await
     }
 
     /// Starts the binary on `db` with `RUST_LOG=level`, its stderr going to `stderr`.
-    pub async fn start_logging(db: &Path, level: &str, stderr: Stdio) -> Self {
+    pub async fn start_logging(db: &TestDb, level: &str, stderr: Stdio) -> Self {
         Self::start_with(db, level, stderr, &[]).await
     }
 
     /// Starts the binary on `db` with more `serve` arguments, logging warnings and errors only.
-    pub async fn start_args(db: &Path, args: &[&str]) -> Self {
+    pub async fn start_args(db: &TestDb, args: &[&str]) -> Self {
         Self::start_with(db, "warn", Stdio::null(), args).await
     }
 
-    /// Starts `loopdesk-bridge serve --db <db> --listen 127.0.0.1:0 <args>` with
+    /// Starts `loopdesk-bridge serve <db> --listen 127.0.0.1:0 <args>` with
     /// `RUST_LOG=level`, its stderr going to `stderr`.
-    pub async fn start_with(db: &Path, level: &str, stderr: Stdio, args: &[&str]) -> Self {
+    pub async fn start_with(db: &TestDb, level: &str, stderr: Stdio, args: &[&str]) -> Self {
         Self::spawn(
             Command::new(env!("CARGO_BIN_EXE_loopdesk-bridge")),
             db,
@@ -201,23 +278,21 @@ impl BridgeProcess {
     }
 
     /// Starts the bridge through `command` (the binary itself, or a wrapper that execs it)
-    /// with `serve --db <db> --listen 127.0.0.1:0 <args>`.
+    /// with `serve <db> --listen 127.0.0.1:0 <args>`.
     pub async fn spawn(
         mut command: Command,
-        db: &Path,
+        db: &TestDb,
         level: &str,
         stderr: Stdio,
         args: &[&str],
     ) -> Self {
         let mut child = command
-            .args([
-                "serve",
-                "--db",
-                db.to_str().expect("utf-8 path"),
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .arg("serve")
+            .args(db.args())
+            .args(["--listen", "127.0.0.1:0"])
             .args(args)
+            .env_remove("LOOPDESK_BRIDGE_DB")
+            .env_remove("LOOPDESK_BRIDGE_DATABASE_URL")
             .env("RUST_LOG", level)
             .stdout(Stdio::piped())
             .stderr(stderr)

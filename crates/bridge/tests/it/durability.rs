@@ -1,21 +1,28 @@
 //! Durability: the real binary, killed with SIGKILL right after acknowledging, loses nothing.
 
+use rstest::rstest;
 use std::process::Stdio;
 
-use loopdesk_bridge::{Scheme, Store};
+use loopdesk_bridge::Scheme;
 use reqwest::StatusCode;
 
-use crate::common::{client, delivery, ids, now, within, BridgeProcess};
+use crate::common::{client, delivery, ids, now, within, Backend, BridgeProcess, POSTGRES, SQLITE};
 
+#[rstest]
 #[tokio::test]
-async fn acknowledged_webhooks_survive_kill_dash_nine() {
+async fn acknowledged_webhooks_survive_kill_dash_nine(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bridge.db");
+    let db = backend.fresh(dir.path()).await;
     let (ep, dev) = {
-        let store = Store::open(&db).unwrap();
+        let store = db.open().await;
         (
-            store.add_endpoint("org_a", Scheme::CareLoop, None).unwrap(),
-            store.add_device("org_a", "desk").unwrap(),
+            store
+                .add_endpoint("org_a", Scheme::CareLoop, None)
+                .await
+                .unwrap(),
+            store.add_device("org_a", "desk").await.unwrap(),
         )
     };
     let mut bridge = BridgeProcess::start(&db).await;
@@ -73,15 +80,21 @@ async fn acknowledged_webhooks_survive_kill_dash_nine() {
     // Dropping `again` kills and reaps the second process.
 }
 
+#[rstest]
 #[tokio::test]
-async fn sigterm_stops_gracefully_and_keeps_what_was_acknowledged() {
+async fn sigterm_stops_gracefully_and_keeps_what_was_acknowledged(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bridge.db");
+    let db = backend.fresh(dir.path()).await;
     let (ep, dev) = {
-        let store = Store::open(&db).unwrap();
+        let store = db.open().await;
         (
-            store.add_endpoint("org_a", Scheme::LifeLoop, None).unwrap(),
-            store.add_device("org_a", "desk").unwrap(),
+            store
+                .add_endpoint("org_a", Scheme::LifeLoop, None)
+                .await
+                .unwrap(),
+            store.add_device("org_a", "desk").await.unwrap(),
         )
     };
     let mut bridge = BridgeProcess::start(&db).await;
@@ -113,16 +126,20 @@ async fn sigterm_stops_gracefully_and_keeps_what_was_acknowledged() {
     // Dropping `again` kills and reaps the second process.
 }
 
+#[rstest]
 #[tokio::test]
-async fn secrets_and_tokens_never_reach_the_log() {
+async fn secrets_and_tokens_never_reach_the_log(#[values(SQLITE, POSTGRES)] backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bridge.db");
+    let db = backend.fresh(dir.path()).await;
     let log = dir.path().join("stderr.log");
     let (ep, dev) = {
-        let store = Store::open(&db).unwrap();
+        let store = db.open().await;
         (
-            store.add_endpoint("org_a", Scheme::Standard, None).unwrap(),
-            store.add_device("org_a", "desk").unwrap(),
+            store
+                .add_endpoint("org_a", Scheme::Standard, None)
+                .await
+                .unwrap(),
+            store.add_device("org_a", "desk").await.unwrap(),
         )
     };
     let stderr = std::fs::File::create(&log).unwrap();

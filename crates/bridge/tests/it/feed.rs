@@ -5,7 +5,7 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::Value;
 
-use crate::common::{delivery, ids, now, TestServer};
+use crate::common::{delivery, ids, now, Backend, TestServer, POSTGRES, SQLITE};
 
 struct Org {
     path: String,
@@ -17,8 +17,9 @@ async fn org(server: &TestServer, name: &str) -> Org {
     let ep = server
         .store
         .add_endpoint(name, Scheme::CareLoop, None)
+        .await
         .unwrap();
-    let dev = server.store.add_device(name, "desk").unwrap();
+    let dev = server.store.add_device(name, "desk").await.unwrap();
     Org {
         path: ep.path,
         secret: ep.secret,
@@ -41,9 +42,12 @@ fn cursors(page: &Value) -> Vec<i64> {
         .collect()
 }
 
+#[rstest]
 #[tokio::test]
-async fn events_come_in_the_order_received_with_increasing_cursors() {
-    let server = TestServer::start().await;
+async fn events_come_in_the_order_received_with_increasing_cursors(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let names = ["evt_5", "evt_1", "evt_4", "evt_2", "evt_3"];
     for (i, id) in names.iter().enumerate() {
@@ -73,9 +77,10 @@ async fn events_come_in_the_order_received_with_increasing_cursors() {
     assert_eq!(server.metric("bridge_events_served_total").await, 8.0);
 }
 
+#[rstest]
 #[tokio::test]
-async fn limit_pages_through_everything_exactly_once() {
-    let server = TestServer::start().await;
+async fn limit_pages_through_everything_exactly_once(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     for i in 0..7 {
         post(&server, &a, &format!("evt_{i}"), "incident.created").await;
@@ -98,9 +103,10 @@ async fn limit_pages_through_everything_exactly_once() {
     assert_eq!(seen, expected);
 }
 
+#[rstest]
 #[tokio::test]
-async fn types_filter_returns_only_those_types() {
-    let server = TestServer::start().await;
+async fn types_filter_returns_only_those_types(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     post(&server, &a, "e1", "incident.critical").await;
     post(&server, &a, "e2", "cert.expiring").await;
@@ -116,9 +122,10 @@ async fn types_filter_returns_only_those_types() {
     assert!(ids(&page).is_empty());
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_waiting_poll_is_woken_by_a_new_event() {
-    let server = TestServer::start().await;
+async fn a_waiting_poll_is_woken_by_a_new_event(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     post(&server, &a, "evt_before", "cert.expiring").await;
     let (_, first) = server.poll(&a.token, "").await;
@@ -142,9 +149,12 @@ async fn a_waiting_poll_is_woken_by_a_new_event() {
     assert_eq!(server.metric("bridge_long_polls_open").await, 0.0);
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_waiting_poll_with_a_types_filter_ignores_other_types() {
-    let server = TestServer::start().await;
+async fn a_waiting_poll_with_a_types_filter_ignores_other_types(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let poll = {
         let client = server.client.clone();
@@ -162,9 +172,12 @@ async fn a_waiting_poll_with_a_types_filter_ignores_other_types() {
     assert_eq!(ids(&page), vec!["evt_noshow"]);
 }
 
+#[rstest]
 #[tokio::test]
-async fn wait_ends_with_an_empty_page_and_the_same_cursor() {
-    let server = TestServer::start().await;
+async fn wait_ends_with_an_empty_page_and_the_same_cursor(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let (_, page) = server.poll(&a.token, "").await;
     assert_eq!(page, serde_json::json!({"data": [], "next_cursor": "0"}));
@@ -178,9 +191,12 @@ async fn wait_ends_with_an_empty_page_and_the_same_cursor() {
     assert_eq!(page, serde_json::json!({"data": [], "next_cursor": after}));
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_device_never_sees_another_orgs_events_through_any_parameter() {
-    let server = TestServer::start().await;
+async fn a_device_never_sees_another_orgs_events_through_any_parameter(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let b = org(&server, "org_b").await;
     post(&server, &b, "b1", "incident.critical").await;
@@ -248,9 +264,10 @@ async fn a_device_never_sees_another_orgs_events_through_any_parameter() {
     assert_eq!(ids(&page), vec!["a2"]);
 }
 
+#[rstest]
 #[tokio::test]
-async fn missing_unknown_and_revoked_tokens_are_401() {
-    let server = TestServer::start().await;
+async fn missing_unknown_and_revoked_tokens_are_401(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     post(&server, &a, "a1", "incident.critical").await;
     assert_eq!(server.poll(&a.token, "").await.0, StatusCode::OK);
@@ -271,16 +288,19 @@ async fn missing_unknown_and_revoked_tokens_are_401() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "unauthorized");
 
-    let device = &server.store.list_devices(Some("org_a")).unwrap()[0];
-    server.store.revoke_device(&device.device_id).unwrap();
+    let device = &server.store.list_devices(Some("org_a")).await.unwrap()[0];
+    server.store.revoke_device(&device.device_id).await.unwrap();
     let (status, body) = server.poll(&a.token, "").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body.get("data").is_none());
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_cursor_from_a_reset_store_is_409_not_silence() {
-    let server = TestServer::start().await;
+async fn a_cursor_from_a_reset_store_is_409_not_silence(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let (status, body) = server.poll(&a.token, "?after=5000&wait=30").await;
     assert_eq!(status, StatusCode::CONFLICT);
@@ -312,8 +332,11 @@ async fn a_cursor_from_a_reset_store_is_409_not_silence() {
 #[case::empty_type_in_list("?types=a,,b")]
 #[case::unknown_parameter("?since=3")]
 #[tokio::test]
-async fn bad_parameters_are_400_with_the_error_envelope(#[case] query: &str) {
-    let server = TestServer::start().await;
+async fn bad_parameters_are_400_with_the_error_envelope(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+    #[case] query: &str,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let (status, body) = server.poll(&a.token, query).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{query}");
@@ -321,12 +344,15 @@ async fn bad_parameters_are_400_with_the_error_envelope(#[case] query: &str) {
     assert!(body["error"]["message"].as_str().unwrap().len() > 5);
 }
 
+#[rstest]
 #[tokio::test]
-async fn error_envelope_shape() {
-    let server = TestServer::start().await;
+async fn error_envelope_shape(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let (_, body) = server.poll(&a.token, "?wait=31").await;
-    insta::assert_json_snapshot!(body, @r#"
+    // The same for both stores: asserted once per store in one process.
+    insta::allow_duplicates! {
+        insta::assert_json_snapshot!(body, @r#"
     {
       "error": {
         "code": "invalid_parameter",
@@ -334,11 +360,15 @@ async fn error_envelope_shape() {
       }
     }
     "#);
+    }
 }
 
+#[rstest]
 #[tokio::test]
-async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
-    let server = TestServer::with_config(|c| c.max_polls_per_device = 3).await;
+async fn shutdown_answers_waiting_polls_and_stops_cleanly(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::with_config(backend, |c| c.max_polls_per_device = 3).await;
     let a = org(&server, "org_a").await;
     let polls: Vec<_> = (0..3)
         .map(|_| {
@@ -360,9 +390,10 @@ async fn shutdown_answers_waiting_polls_and_stops_cleanly() {
     }
 }
 
+#[rstest]
 #[tokio::test]
-async fn the_bearer_scheme_is_case_insensitive() {
-    let server = TestServer::start().await;
+async fn the_bearer_scheme_is_case_insensitive(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let resp = server
         .client
@@ -374,9 +405,10 @@ async fn the_bearer_scheme_is_case_insensitive() {
     assert_eq!(resp.status(), StatusCode::OK);
 }
 
+#[rstest]
 #[tokio::test]
-async fn feed_page_shape() {
-    let server = TestServer::start().await;
+async fn feed_page_shape(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     post(&server, &a, "evt_shape", "incident.critical").await;
     let (_, mut page) = server.poll(&a.token, "").await;
@@ -389,7 +421,9 @@ async fn feed_page_shape() {
     assert_eq!(ev["occurred_at"], ev["data"]["occurred_at"]);
     ev["occurred_at"] = "[occurred_at]".into();
     ev["data"]["occurred_at"] = "[occurred_at]".into();
-    insta::assert_json_snapshot!(page, @r#"
+    // The same for both stores: asserted once per store in one process.
+    insta::allow_duplicates! {
+        insta::assert_json_snapshot!(page, @r#"
     {
       "data": [
         {
@@ -418,11 +452,15 @@ async fn feed_page_shape() {
       "next_cursor": "1"
     }
     "#);
+    }
 }
 
+#[rstest]
 #[tokio::test]
-async fn cursors_count_per_organisation_and_reveal_nothing_of_another_orgs_volume() {
-    let server = TestServer::start().await;
+async fn cursors_count_per_organisation_and_reveal_nothing_of_another_orgs_volume(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     let b = org(&server, "org_b").await;
     for i in 0..25 {
@@ -459,9 +497,12 @@ async fn cursors_count_per_organisation_and_reveal_nothing_of_another_orgs_volum
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_purged_organisations_cursors_are_never_reused() {
-    let server = TestServer::start().await;
+async fn a_purged_organisations_cursors_are_never_reused(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
     post(&server, &a, "a1", "incident.created").await;
     post(&server, &a, "a2", "incident.created").await;
@@ -476,11 +517,14 @@ async fn a_purged_organisations_cursors_are_never_reused() {
     assert_eq!(cursors(&page), vec![3]);
 }
 
+#[rstest]
 #[tokio::test]
-async fn pages_are_capped_in_bytes_and_a_larger_event_comes_alone() {
+async fn pages_are_capped_in_bytes_and_a_larger_event_comes_alone(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
     const CAP: usize = 20_000;
-    let server = TestServer::with_config(|c| c.max_page_bytes = CAP).await;
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let server = TestServer::with_config(backend, |c| c.max_page_bytes = CAP).await;
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     let pads = [6000, 6000, 6000, 6000, 50_000, 3000, 3000, 19_000, 3000];
     for (i, pad) in pads.iter().enumerate() {
         let insert = server.store.insert_event(loopdesk_bridge::store::NewEvent {
@@ -564,12 +608,19 @@ async fn answered_promptly(
     }
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_devices_newest_long_poll_replaces_its_oldest() {
+async fn a_devices_newest_long_poll_replaces_its_oldest(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
     // Two waiting polls per device by default.
-    let server = TestServer::start().await;
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
-    let other = server.store.add_device("org_a", "back office").unwrap();
+    let other = server
+        .store
+        .add_device("org_a", "back office")
+        .await
+        .unwrap();
     post(&server, &a, "e1", "cert.expiring").await;
     let first = waiting_poll(&server, &a.token, "1");
     server.wait_for_open_polls(1.0).await;
@@ -596,23 +647,26 @@ async fn a_devices_newest_long_poll_replaces_its_oldest() {
     }
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_device_revoked_by_the_cli_has_its_waiting_poll_ended_with_401() {
-    let server = TestServer::start().await;
+async fn a_device_revoked_by_the_cli_has_its_waiting_poll_ended_with_401(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a = org(&server, "org_a").await;
-    let db = server.dir.path().join("bridge.db");
-    let db = db.to_str().unwrap();
-    let devices = server.store.list_devices(Some("org_a")).unwrap();
+    let db = server.db.args();
+    let db: Vec<&str> = db.iter().map(String::as_str).collect();
+    let devices = server.store.list_devices(Some("org_a")).await.unwrap();
     let poll = waiting_poll(&server, &a.token, "0");
     server.wait_for_open_polls(1.0).await;
-    let out = crate::cli::bridge(&[
-        "device",
-        "revoke",
-        "--db",
-        db,
-        "--id",
-        &devices[0].device_id,
-    ]);
+    let out = crate::cli::bridge(
+        &[
+            &["device", "revoke"],
+            &db[..],
+            &["--id", &devices[0].device_id],
+        ]
+        .concat(),
+    );
     assert!(out.status.success());
     let (status, body) = answered_promptly(poll, "the revoked device's poll").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -620,10 +674,15 @@ async fn a_device_revoked_by_the_cli_has_its_waiting_poll_ended_with_401() {
     assert_eq!(server.metric("bridge_long_polls_open").await, 0.0);
 
     // Revoked while waiting, then an event comes at once: the poll ends with 401, not with it.
-    let other = server.store.add_device("org_a", "back office").unwrap();
+    let other = server
+        .store
+        .add_device("org_a", "back office")
+        .await
+        .unwrap();
     let poll = waiting_poll(&server, &other.token, "0");
     server.wait_for_open_polls(1.0).await;
-    let out = crate::cli::bridge(&["device", "revoke", "--db", db, "--id", &other.device_id]);
+    let out =
+        crate::cli::bridge(&[&["device", "revoke"], &db[..], &["--id", &other.device_id]].concat());
     assert!(out.status.success());
     post(&server, &a, "after_revocation", "incident.critical").await;
     let (status, body) = answered_promptly(poll, "the revoked device's poll").await;

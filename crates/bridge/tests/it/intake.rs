@@ -6,7 +6,9 @@ use loopdesk_bridge::Scheme;
 use reqwest::StatusCode;
 use rstest::rstest;
 
-use crate::common::{delivery, ids, now, signature_headers, Delivery, TestServer};
+use crate::common::{
+    delivery, ids, now, signature_headers, Backend, Delivery, TestServer, POSTGRES, SQLITE,
+};
 
 const ALL: [Scheme; 4] = [
     Scheme::CareLoop,
@@ -22,10 +24,14 @@ struct Setup {
     token: String,
 }
 
-async fn setup(scheme: Scheme) -> Setup {
-    let server = TestServer::start().await;
-    let ep = server.store.add_endpoint("org_a", scheme, None).unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+async fn setup(backend: Backend, scheme: Scheme) -> Setup {
+    let server = TestServer::start(backend).await;
+    let ep = server
+        .store
+        .add_endpoint("org_a", scheme, None)
+        .await
+        .unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     Setup {
         server,
         path: ep.path,
@@ -64,9 +70,10 @@ fn other_secret(scheme: Scheme) -> String {
 #[rstest]
 #[tokio::test]
 async fn valid_delivery_is_stored_with_its_fields(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
     #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
 ) {
-    let s = setup(scheme).await;
+    let s = setup(backend, scheme).await;
     let d = delivery(scheme, &s.secret, "evt_1", "incident.critical", now());
     let (status, body) = s.send(&d).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -99,9 +106,10 @@ async fn valid_delivery_is_stored_with_its_fields(
 #[rstest]
 #[tokio::test]
 async fn tampered_body_and_wrong_secret_are_refused_and_not_stored(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
     #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
 ) {
-    let s = setup(scheme).await;
+    let s = setup(backend, scheme).await;
     let tampered = delivery(scheme, &s.secret, "evt_t", "incident.critical", now()).tampered();
     let (status, body) = s.send(&tampered).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -126,8 +134,12 @@ async fn tampered_body_and_wrong_secret_are_refused_and_not_stored(
 #[case::standard_future(Scheme::Standard, 301)]
 #[case::standard_far_future(Scheme::Standard, 86_400)]
 #[tokio::test]
-async fn timestamp_outside_tolerance_is_refused(#[case] scheme: Scheme, #[case] offset: i64) {
-    let s = setup(scheme).await;
+async fn timestamp_outside_tolerance_is_refused(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+    #[case] scheme: Scheme,
+    #[case] offset: i64,
+) {
+    let s = setup(backend, scheme).await;
     let d = delivery(scheme, &s.secret, "evt_ts", "visit.no_show", now() + offset);
     let (status, body) = s.send(&d).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -142,9 +154,10 @@ async fn timestamp_outside_tolerance_is_refused(#[case] scheme: Scheme, #[case] 
 #[rstest]
 #[tokio::test]
 async fn missing_signature_headers_are_refused(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
     #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
 ) {
-    let s = setup(scheme).await;
+    let s = setup(backend, scheme).await;
     for header in signature_headers(scheme) {
         let d = delivery(scheme, &s.secret, "evt_m", "incident.critical", now()).without(header);
         let (status, body) = s.send(&d).await;
@@ -154,9 +167,10 @@ async fn missing_signature_headers_are_refused(
     assert!(s.stored_ids().await.is_empty());
 }
 
+#[rstest]
 #[tokio::test]
-async fn standard_accepts_svix_header_names() {
-    let s = setup(Scheme::Standard).await;
+async fn standard_accepts_svix_header_names(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let s = setup(backend, Scheme::Standard).await;
     let d = delivery(
         Scheme::Standard,
         &s.secret,
@@ -178,11 +192,12 @@ async fn standard_accepts_svix_header_names() {
 #[rstest]
 #[tokio::test]
 async fn rotated_secret_old_and_new_both_verify_until_grace_ends(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
     #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
 ) {
-    let s = setup(scheme).await;
+    let s = setup(backend, scheme).await;
     let id = s.path.trim_start_matches("/hooks/").to_owned();
-    let rotated = s.server.store.rotate_endpoint(&id, None).unwrap();
+    let rotated = s.server.store.rotate_endpoint(&id, None).await.unwrap();
     assert_ne!(rotated.secret, s.secret);
     let old = delivery(scheme, &s.secret, "evt_old", "incident.critical", now());
     let new = delivery(
@@ -199,6 +214,7 @@ async fn rotated_secret_old_and_new_both_verify_until_grace_ends(
         .server
         .store
         .rotate_endpoint_with_grace(&id, None, Duration::ZERO)
+        .await
         .unwrap();
     let by_first = delivery(scheme, &s.secret, "evt_x1", "incident.critical", now());
     let by_second = delivery(
@@ -218,9 +234,10 @@ async fn rotated_secret_old_and_new_both_verify_until_grace_ends(
 #[rstest]
 #[tokio::test]
 async fn repeated_event_id_is_acknowledged_and_stored_once(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
     #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
 ) {
-    let s = setup(scheme).await;
+    let s = setup(backend, scheme).await;
     let d = delivery(scheme, &s.secret, "evt_dup", "incident.critical", now());
     let (first, b1) = s.send(&d).await;
     // A retry is re-signed by the provider at a later time: same event id, new signature.
@@ -242,20 +259,26 @@ async fn repeated_event_id_is_acknowledged_and_stored_once(
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn same_event_id_from_another_org_or_source_is_a_different_event() {
-    let server = TestServer::start().await;
+async fn same_event_id_from_another_org_or_source_is_a_different_event(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let a_cl = server
         .store
         .add_endpoint("org_a", Scheme::CareLoop, None)
+        .await
         .unwrap();
     let a_ll = server
         .store
         .add_endpoint("org_a", Scheme::Loop, None)
+        .await
         .unwrap();
     let b_cl = server
         .store
         .add_endpoint("org_b", Scheme::CareLoop, None)
+        .await
         .unwrap();
     for ep in [&a_cl, &b_cl] {
         let d = delivery(
@@ -282,9 +305,10 @@ async fn same_event_id_from_another_org_or_source_is_a_different_event() {
     assert_eq!(body["status"], "stored");
 }
 
+#[rstest]
 #[tokio::test]
-async fn unknown_endpoint_is_404() {
-    let s = setup(Scheme::CareLoop).await;
+async fn unknown_endpoint_is_404(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let s = setup(backend, Scheme::CareLoop).await;
     let d = delivery(
         Scheme::CareLoop,
         &s.secret,
@@ -298,16 +322,20 @@ async fn unknown_endpoint_is_404() {
     assert_eq!(s.refused("unknown_endpoint").await, 1.0);
     // A removed endpoint is unknown too.
     let id = s.path.trim_start_matches("/hooks/");
-    s.server.store.remove_endpoint(id).unwrap();
+    s.server.store.remove_endpoint(id).await.unwrap();
     assert_eq!(s.send(&d).await.0, StatusCode::NOT_FOUND);
 }
 
+#[rstest]
 #[tokio::test]
-async fn body_over_the_limit_is_413_and_at_the_limit_is_accepted() {
-    let server = TestServer::with_config(|c| c.max_body = 2048).await;
+async fn body_over_the_limit_is_413_and_at_the_limit_is_accepted(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::with_config(backend, |c| c.max_body = 2048).await;
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::LifeLoop, None)
+        .await
         .unwrap();
     let make = |len: usize| {
         let prefix = format!(r#"{{"eventId":"evt_{len}","eventType":"big","pad":""#);
@@ -339,9 +367,14 @@ async fn body_over_the_limit_is_413_and_at_the_limit_is_accepted() {
     b"{\"id\":\"evt_1\",\"type\":\"t\",\"occurred_at\":\"22/05/2026\"}".as_slice(),
     "invalid_event"
 )]
+#[rstest]
 #[tokio::test]
-async fn signed_but_unusable_body_is_400(#[case] body: &[u8], #[case] code: &str) {
-    let s = setup(Scheme::CareLoop).await;
+async fn signed_but_unusable_body_is_400(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+    #[case] body: &[u8],
+    #[case] code: &str,
+) {
+    let s = setup(backend, Scheme::CareLoop).await;
     let sig = loopdesk_bridge::schemes::sign_careloop(&s.secret, now(), body);
     let d = Delivery {
         headers: vec![("X-CareLoop-Signature".into(), sig)],
@@ -353,9 +386,10 @@ async fn signed_but_unusable_body_is_400(#[case] body: &[u8], #[case] code: &str
     assert!(s.stored_ids().await.is_empty());
 }
 
+#[rstest]
 #[tokio::test]
-async fn unsigned_garbage_is_401_not_400() {
-    let s = setup(Scheme::CareLoop).await;
+async fn unsigned_garbage_is_401_not_400(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let s = setup(backend, Scheme::CareLoop).await;
     let d = Delivery {
         headers: vec![("X-CareLoop-Signature".into(), "t=1,v1=zz".into())],
         body: b"not json".to_vec(),
@@ -363,9 +397,12 @@ async fn unsigned_garbage_is_401_not_400() {
     assert_eq!(s.send(&d).await.0, StatusCode::UNAUTHORIZED);
 }
 
+#[rstest]
 #[tokio::test]
-async fn careloop_type_header_disagreeing_with_signed_body_is_refused() {
-    let s = setup(Scheme::CareLoop).await;
+async fn careloop_type_header_disagreeing_with_signed_body_is_refused(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let s = setup(backend, Scheme::CareLoop).await;
     let d = delivery(
         Scheme::CareLoop,
         &s.secret,
@@ -380,12 +417,17 @@ async fn careloop_type_header_disagreeing_with_signed_body_is_refused() {
     assert!(s.stored_ids().await.is_empty());
 }
 
+#[rstest]
 #[tokio::test]
-async fn every_scheme_in_one_org_feeds_one_stream() {
-    let server = TestServer::start().await;
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+async fn every_scheme_in_one_org_feeds_one_stream(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     for (i, scheme) in ALL.into_iter().enumerate() {
-        let ep = server.store.add_endpoint("org_a", scheme, None).unwrap();
+        let ep = server
+            .store
+            .add_endpoint("org_a", scheme, None)
+            .await
+            .unwrap();
         let d = delivery(
             scheme,
             &ep.secret,

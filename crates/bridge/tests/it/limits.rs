@@ -1,25 +1,31 @@
 //! Slow and greedy clients: timeouts, the connection cap, long-polls per device, page sizes.
 
+use rstest::rstest;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use loopdesk_bridge::store::NewEvent;
-use loopdesk_bridge::{EventStore as _, Scheme, Store};
+use loopdesk_bridge::{EventStore as _, Scheme};
 use reqwest::StatusCode;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use crate::common::{client, delivery, ids, now, within, BridgeProcess, TestServer};
+use crate::common::{
+    client, delivery, ids, now, within, Backend, BridgeProcess, TestServer, POSTGRES, SQLITE,
+};
 
 const MIB: u64 = 1024 * 1024;
 
+#[rstest]
 #[tokio::test]
-async fn concurrent_reads_of_large_events_keep_the_server_small() {
+async fn concurrent_reads_of_large_events_keep_the_server_small(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bridge.db");
-    let store = Store::open(&db).unwrap();
-    let dev = store.add_device("org_a", "desk").unwrap();
+    let db = backend.fresh(dir.path()).await;
+    let store = db.open().await;
+    let dev = store.add_device("org_a", "desk").await.unwrap();
     // 400 events of 256 KiB (the largest body the intake takes): 100 MiB.
     let pad = "x".repeat(256 * 1024 - 16);
     let inserts = (0..400).map(|i| {
@@ -109,16 +115,22 @@ async fn until_closed(stream: &mut tokio::net::tcp::OwnedReadHalf) -> Vec<u8> {
     }
 }
 
+#[rstest]
 #[tokio::test]
-async fn half_sent_requests_never_keep_a_genuine_webhook_out() {
+async fn half_sent_requests_never_keep_a_genuine_webhook_out(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bridge.db");
+    let db = backend.fresh(dir.path()).await;
     let log = dir.path().join("stderr.log");
     let (ep, dev) = {
-        let store = Store::open(&db).unwrap();
+        let store = db.open().await;
         (
-            store.add_endpoint("org_a", Scheme::CareLoop, None).unwrap(),
-            store.add_device("org_a", "desk").unwrap(),
+            store
+                .add_endpoint("org_a", Scheme::CareLoop, None)
+                .await
+                .unwrap(),
+            store.add_device("org_a", "desk").await.unwrap(),
         )
     };
     // The real binary with 256 open files allowed, default limits: far fewer than the
@@ -189,14 +201,18 @@ async fn half_sent_requests_never_keep_a_genuine_webhook_out() {
     assert!(!log.contains("Too many open files"), "{log}");
 }
 
+#[rstest]
 #[tokio::test]
-async fn at_the_connection_cap_quiet_connections_make_room_and_busy_ones_stay() {
-    let server = TestServer::with_config(|c| c.max_connections = 8).await;
+async fn at_the_connection_cap_quiet_connections_make_room_and_busy_ones_stay(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::with_config(backend, |c| c.max_connections = 8).await;
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::CareLoop, None)
+        .await
         .unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     // A long-poll (a request in progress) is never closed to make room.
     let poll = {
         let client = server.client.clone();
@@ -233,9 +249,12 @@ async fn at_the_connection_cap_quiet_connections_make_room_and_busy_ones_stay() 
     drop(held);
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_request_head_that_trickles_in_is_cut_off_at_the_header_timeout() {
-    let server = TestServer::with_config(|c| {
+async fn a_request_head_that_trickles_in_is_cut_off_at_the_header_timeout(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::with_config(backend, |c| {
         c.header_timeout = Duration::from_secs(1);
         c.keep_alive_timeout = Duration::from_secs(60);
     })
@@ -265,9 +284,12 @@ async fn a_request_head_that_trickles_in_is_cut_off_at_the_header_timeout() {
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn idle_and_silent_connections_are_closed_at_the_keep_alive_timeout() {
-    let server = TestServer::with_config(|c| {
+async fn idle_and_silent_connections_are_closed_at_the_keep_alive_timeout(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::with_config(backend, |c| {
         c.header_timeout = Duration::from_secs(60);
         c.keep_alive_timeout = Duration::from_secs(1);
     })
@@ -282,7 +304,7 @@ async fn idle_and_silent_connections_are_closed_at_the_keep_alive_timeout() {
     let answer = within("the answer, then the close", until_closed(&mut read)).await;
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
-    assert!(answer.ends_with(r#"{"status":"ok"}"#), "{answer}");
+    assert!(answer.contains(r#"{"status":"ok","#), "{answer}");
     // A connection that never says anything.
     let silent = TcpStream::connect(server.addr).await.unwrap();
     let (mut read, _write) = silent.into_split();
@@ -297,12 +319,17 @@ async fn idle_and_silent_connections_are_closed_at_the_keep_alive_timeout() {
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_webhook_body_that_trickles_in_is_answered_408() {
-    let server = TestServer::with_config(|c| c.body_timeout = Duration::from_secs(1)).await;
+async fn a_webhook_body_that_trickles_in_is_answered_408(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server =
+        TestServer::with_config(backend, |c| c.body_timeout = Duration::from_secs(1)).await;
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::LifeLoop, None)
+        .await
         .unwrap();
     let stream = TcpStream::connect(server.addr).await.unwrap();
     let (mut read, mut write) = stream.into_split();

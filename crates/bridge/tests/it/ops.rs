@@ -1,16 +1,20 @@
 //! `/healthz`, `/metrics`, `/openapi.json`, retention.
 
+use rstest::rstest;
 use std::time::Duration;
 
 use loopdesk_bridge::{EventStore as _, Scheme};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::common::{delivery, ids, metric_value, now, within, TestServer};
+use crate::common::{
+    delivery, ids, metric_value, now, within, Backend, TestServer, POSTGRES, SQLITE,
+};
 
+#[rstest]
 #[tokio::test]
-async fn healthz_answers_ok() {
-    let server = TestServer::start().await;
+async fn healthz_answers_ok(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::start(backend).await;
     let resp = server
         .client
         .get(server.url("/healthz"))
@@ -20,18 +24,28 @@ async fn healthz_answers_ok() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(
         resp.json::<Value>().await.unwrap(),
-        serde_json::json!({"status": "ok"})
+        serde_json::json!({
+            "status": "ok",
+            "store": match backend {
+                Backend::Sqlite => "sqlite",
+                Backend::Postgres => "postgresql",
+            }
+        })
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn metrics_count_received_refused_by_reason_served_and_store_latency() {
-    let server = TestServer::start().await;
+async fn metrics_count_received_refused_by_reason_served_and_store_latency(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::CareLoop, None)
+        .await
         .unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     let good = delivery(
         Scheme::CareLoop,
         &ep.secret,
@@ -111,14 +125,18 @@ fn documented(doc: &Value) -> Vec<(String, String)> {
     out
 }
 
+#[rstest]
 #[tokio::test]
-async fn openapi_document_is_3_1_and_matches_the_served_routes() {
-    let server = TestServer::start().await;
+async fn openapi_document_is_3_1_and_matches_the_served_routes(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::Loop, None)
+        .await
         .unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     let resp = server
         .client
         .get(server.url("/openapi.json"))
@@ -139,7 +157,9 @@ async fn openapi_document_is_3_1_and_matches_the_served_routes() {
     );
 
     let routes = documented(&doc);
-    insta::assert_debug_snapshot!(routes, @r#"
+    // The same for both stores: asserted once per store in one process.
+    insta::allow_duplicates! {
+        insta::assert_debug_snapshot!(routes, @r#"
     [
         (
             "GET",
@@ -159,6 +179,7 @@ async fn openapi_document_is_3_1_and_matches_the_served_routes() {
         ),
     ]
     "#);
+    }
     // Each documented route is served: a request reaches its handler (a JSON answer or 2xx),
     // never the router's bare 404/405.
     for (method, path) in &routes {
@@ -213,14 +234,18 @@ async fn openapi_document_is_3_1_and_matches_the_served_routes() {
     }
 }
 
+#[rstest]
 #[tokio::test]
-async fn purge_deletes_only_events_received_before_the_cutoff() {
-    let server = TestServer::start().await;
+async fn purge_deletes_only_events_received_before_the_cutoff(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::CareLoop, None)
+        .await
         .unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     let d = delivery(
         Scheme::CareLoop,
         &ep.secret,
@@ -244,9 +269,10 @@ async fn purge_deletes_only_events_received_before_the_cutoff() {
     assert!(ids(&server.poll(&dev.token, "").await.1).is_empty());
 }
 
+#[rstest]
 #[tokio::test]
-async fn the_periodic_purge_applies_the_retention() {
-    let server = TestServer::with_config(|c| {
+async fn the_periodic_purge_applies_the_retention(#[values(SQLITE, POSTGRES)] backend: Backend) {
+    let server = TestServer::with_config(backend, |c| {
         c.retention = Duration::ZERO;
         c.purge_interval = Duration::from_millis(20);
     })
@@ -254,8 +280,9 @@ async fn the_periodic_purge_applies_the_retention() {
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::CareLoop, None)
+        .await
         .unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     let d = delivery(
         Scheme::CareLoop,
         &ep.secret,
@@ -274,17 +301,21 @@ async fn the_periodic_purge_applies_the_retention() {
     panic!("the retention purge never removed the event");
 }
 
+#[rstest]
 #[tokio::test]
-async fn events_within_retention_are_kept_by_the_periodic_purge() {
-    let server = TestServer::with_config(|c| {
+async fn events_within_retention_are_kept_by_the_periodic_purge(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::with_config(backend, |c| {
         c.purge_interval = Duration::from_millis(10);
     })
     .await;
     let ep = server
         .store
         .add_endpoint("org_a", Scheme::CareLoop, None)
+        .await
         .unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     let d = delivery(
         Scheme::CareLoop,
         &ep.secret,
@@ -299,10 +330,13 @@ async fn events_within_retention_are_kept_by_the_periodic_purge() {
     assert_eq!(ids(&server.poll(&dev.token, "").await.1), vec!["e1"]);
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_purge_larger_than_one_chunk_removes_everything_due() {
-    let server = TestServer::start().await;
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+async fn a_purge_larger_than_one_chunk_removes_everything_due(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     let inserts = (0..4500).map(|i| {
         server.store.insert_event(loopdesk_bridge::store::NewEvent {
             org: "org_a".into(),
@@ -331,10 +365,13 @@ async fn a_purge_larger_than_one_chunk_removes_everything_due() {
     assert!(ids(&server.poll(&dev.token, "").await.1).is_empty());
 }
 
+#[rstest]
 #[tokio::test]
-async fn metrics_are_served_on_their_own_listener_only() {
-    let server = TestServer::start().await;
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+async fn metrics_are_served_on_their_own_listener_only(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::start(backend).await;
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     for auth in [None, Some(dev.token.as_str())] {
         let mut req = server.client.get(server.url("/metrics"));
         if let Some(token) = auth {
@@ -367,10 +404,13 @@ async fn metrics_are_served_on_their_own_listener_only() {
     assert_eq!(resp.status(), StatusCode::NOT_FOUND);
 }
 
+#[rstest]
 #[tokio::test]
-async fn the_binary_serves_metrics_only_with_metrics_listen_and_only_there() {
+async fn the_binary_serves_metrics_only_with_metrics_listen_and_only_there(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("bridge.db");
+    let db = backend.fresh(dir.path()).await;
     let http = crate::common::client();
     let without = crate::common::BridgeProcess::start(&db).await;
     assert_eq!(without.metrics_base, None);

@@ -7,7 +7,10 @@ use reqwest::StatusCode;
 use rstest::rstest;
 use serde_json::json;
 
-use crate::common::{delivery, delivery_at, ids, now, rfc3339, within, Delivery, TestServer};
+use crate::common::{
+    delivery, delivery_at, ids, now, rfc3339, within, Backend, Delivery, TestServer, POSTGRES,
+    SQLITE,
+};
 
 const DAY: i64 = 24 * 60 * 60;
 
@@ -18,10 +21,14 @@ struct Setup {
     token: String,
 }
 
-async fn setup(scheme: Scheme) -> Setup {
-    let server = TestServer::start().await;
-    let ep = server.store.add_endpoint("org_a", scheme, None).unwrap();
-    let dev = server.store.add_device("org_a", "desk").unwrap();
+async fn setup(backend: Backend, scheme: Scheme) -> Setup {
+    let server = TestServer::start(backend).await;
+    let ep = server
+        .store
+        .add_endpoint("org_a", scheme, None)
+        .await
+        .unwrap();
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
     Setup {
         server,
         path: ep.path,
@@ -50,9 +57,12 @@ impl Setup {
     }
 }
 
+#[rstest]
 #[tokio::test]
-async fn unsigned_id_headers_never_make_a_captured_delivery_into_new_events() {
-    let s = setup(Scheme::Loop).await;
+async fn unsigned_id_headers_never_make_a_captured_delivery_into_new_events(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let s = setup(backend, Scheme::Loop).await;
     // A signed delivery whose body has no id, replayed with ten different id headers.
     let body = json!({"type": "incident.critical", "occurred_at": rfc3339(now()),
                       "data": {"id": "bm_1"}})
@@ -105,9 +115,10 @@ async fn unsigned_id_headers_never_make_a_captured_delivery_into_new_events() {
 #[rstest]
 #[tokio::test]
 async fn a_replay_after_the_retention_purge_is_a_duplicate(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
     #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
 ) {
-    let s = setup(scheme).await;
+    let s = setup(backend, scheme).await;
     let d = delivery(scheme, &s.secret, "evt_p", "incident.critical", now());
     assert_eq!(s.send(&d).await.1["status"], "stored");
     s.purge_all().await;
@@ -120,9 +131,12 @@ async fn a_replay_after_the_retention_purge_is_a_duplicate(
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn ids_are_forgotten_only_once_a_replay_would_be_refused_anyway() {
-    let s = setup(Scheme::LifeLoop).await;
+async fn ids_are_forgotten_only_once_a_replay_would_be_refused_anyway(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let s = setup(backend, Scheme::LifeLoop).await;
     let store = &s.server.store;
     let dated = delivery(Scheme::LifeLoop, &s.secret, "evt_dated", "t", now());
     let undated_body = json!({"eventId": "evt_undated", "eventType": "t"})
@@ -156,10 +170,11 @@ async fn ids_are_forgotten_only_once_a_replay_would_be_refused_anyway() {
 #[rstest]
 #[tokio::test]
 async fn an_event_older_than_the_retention_is_refused(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
     #[values(Scheme::CareLoop, Scheme::Standard, Scheme::LifeLoop, Scheme::Loop)] scheme: Scheme,
 ) {
     // The default retention is 7 days (and the tolerance 5 minutes).
-    let s = setup(scheme).await;
+    let s = setup(backend, scheme).await;
     let t = now();
     let old = delivery_at(
         scheme,
