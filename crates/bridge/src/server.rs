@@ -374,9 +374,17 @@ async fn serve_connection(
     let idle = |c: &Conn| c.active.load(Ordering::Relaxed) == 0;
     let mut shutting_down = false;
     let closed = loop {
-        let quiet_since = conn.last_activity.load(Ordering::Relaxed);
-        let quiet_until = conns.epoch
-            + Duration::from_millis(quiet_since).saturating_add(limits.keep_alive_timeout);
+        // Quiet time counts only with no request in progress. While one is (a long-poll holds
+        // the connection for its whole wait, with nothing read or written), the deadline is one
+        // keep-alive timeout from now: a deadline from the last activity would already have
+        // passed and wake this loop again at once, spinning a core until the poll ends.
+        let quiet_until = if idle(&conn) {
+            let quiet_since = conn.last_activity.load(Ordering::Relaxed);
+            conns.epoch
+                + Duration::from_millis(quiet_since).saturating_add(limits.keep_alive_timeout)
+        } else {
+            tokio::time::Instant::now() + limits.keep_alive_timeout
+        };
         tokio::select! {
             served = connection.as_mut() => break match served {
                 Err(e) if e.is_timeout() => Some("header_timeout"),

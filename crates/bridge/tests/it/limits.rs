@@ -351,3 +351,48 @@ async fn a_webhook_body_that_trickles_in_is_answered_408(
         1.0
     );
 }
+
+/// CPU time (user + system, in clock ticks) the process `pid` has used, from `/proc/<pid>/stat`.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    // The fields after the command name (which is in parentheses and may hold spaces).
+    let rest = &stat[stat.rfind(')').expect("comm") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// A long-poll that outlasts the keep-alive timeout keeps its connection without the server
+/// waking for it over and over: a held poll, the desk's normal state all day, costs next to no
+/// CPU. (The connection's quiet-time deadline was once taken from its last byte even with the
+/// poll in progress, so it had passed and woke the loop at once: one core spun for every wait.)
+#[tokio::test]
+async fn a_long_poll_held_past_the_keep_alive_timeout_does_not_spin() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = SQLITE.fresh(dir.path()).await;
+    let store = db.open().await;
+    let dev = store.add_device("org_a", "desk").await.unwrap();
+    drop(store);
+    let bridge = BridgeProcess::start_args(&db, &["--keep-alive-timeout", "1"]).await;
+    let http = client();
+    let before = cpu_ticks(bridge.pid());
+    // Nothing arrives: the poll is held for its whole wait, five keep-alive timeouts.
+    let resp = within(
+        "a held long-poll",
+        http.get(format!("{}/v1/events?wait=5", bridge.base))
+            .bearer_auth(&dev.token)
+            .send(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let page: Value = resp.json().await.unwrap();
+    assert!(ids(&page).is_empty(), "{page}");
+    let used = cpu_ticks(bridge.pid()) - before;
+    // Spinning uses most of a core for the five seconds (hundreds of ticks at 100 a second);
+    // a held poll uses a few. A full second is far above the one and far below the other.
+    assert!(
+        used < 100,
+        "the bridge used {used} ticks of CPU while one poll was held"
+    );
+}
