@@ -106,8 +106,13 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// Waits for this test's turn to start the app (one app at a time, see [`AppWindow`]).
+pub async fn one_at_a_time() -> tokio::sync::OwnedMutexGuard<()> {
+    ONE_AT_A_TIME.clone().lock_owned().await
+}
+
 /// Starts Xvfb on the first free display number; returns it and its display name.
-fn start_xvfb() -> (Child, String) {
+pub fn start_xvfb() -> (Child, String) {
     for n in 90..200 {
         let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
         let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
@@ -138,7 +143,7 @@ impl AppWindow {
     }
 
     pub async fn launch_with(options: LaunchOptions) -> Self {
-        let turn = ONE_AT_A_TIME.clone().lock_owned().await;
+        let turn = one_at_a_time().await;
         let _ = rustls::crypto::ring::default_provider().install_default();
         let app = app_binary();
         assert!(

@@ -1,10 +1,11 @@
 //! WebDriver tests of the real app window. Run one at a time (`--test-threads=1`): each starts
 //! the whole app. `commands` starts nothing: it checks that these tests invoke only commands the
-//! app has.
+//! app has. `single_instance` starts the app binary twice itself, without WebDriver.
 
 mod accessibility;
 mod alerts;
 mod commands;
 mod residents;
 mod shell;
+mod single_instance;
 mod visits;
