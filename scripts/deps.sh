@@ -4,14 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: Tauri's build set (WebKitGTK 4.1 brings GTK 3, libsoup 3, JavaScriptCore),
-# the headless window and WebDriver set, the Secret Service keyring for headless tests, and
+# the headless window and WebDriver set (x11-utils: xwininfo, which the single-instance test
+# counts windows with), the Secret Service keyring for headless tests, and
 # Python with venv for the sandbox's conformance run (schemathesis, in a virtual environment),
 # and PostgreSQL, whose server binaries (initdb, pg_ctl in /usr/lib/postgresql/15/bin) the
 # bridge's tests and benchmark run as throw-away clusters (no service is started or used), with
 # openssl to make the certificates of its TLS test.
 packages=(
   build-essential pkg-config curl file libwebkit2gtk-4.1-dev libssl-dev
-  xvfb xauth dbus fonts-dejavu-core webkit2gtk-driver imagemagick
+  xvfb xauth dbus x11-utils fonts-dejavu-core webkit2gtk-driver imagemagick
   gnome-keyring libsecret-tools
   python3 python3-venv
   postgresql openssl

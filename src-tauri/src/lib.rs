@@ -8,12 +8,15 @@ mod command_list;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo_commands;
+mod kiosk_window;
 mod staff_lock_commands;
 mod state;
+mod window_commands;
 
-use tauri::Manager;
+use tauri::{Manager, Runtime};
 
-pub use command_list::Command;
+pub use command_list::{level_of, Command, Level};
+pub use kiosk_window::{on_run_event, MAIN};
 pub use state::AppState;
 
 use command_list::{KIOSK, MANAGER, RECEPTION, SHIFT_LEAD};
@@ -21,18 +24,24 @@ use command_list::{KIOSK, MANAGER, RECEPTION, SHIFT_LEAD};
 /// Builds and runs the app. Start-up failures never panic: they become a state that the UI
 /// shows as a full-page explanation.
 pub fn run() {
-    let app = tauri::Builder::default()
-        .plugin(tauri_plugin_notification::init())
+    // First: a second launch ends here, before anything else starts, and the running window
+    // comes to the front.
+    let builder = tauri::Builder::default()
+        .plugin(kiosk_window::single_instance())
+        .plugin(tauri_plugin_notification::init());
+    let app = with_commands(builder)
         .setup(|app| {
             let state = AppState::start(app.handle());
             app.manage(state);
+            kiosk_window::open_main_window(app.handle())?;
             alerts_commands::notify_raised_alerts(app.handle());
             Ok(())
         })
-        .invoke_handler(handler())
         .build(tauri::generate_context!());
     match app {
         Ok(app) => app.run(|handle, event| {
+            // In kiosk mode the window closes only for a manager.
+            on_run_event(handle, &event);
             if let tauri::RunEvent::Exit = event {
                 // Stop the sync engine cleanly: work in flight is kept for next time.
                 handle.state::<AppState>().shutdown();
@@ -45,6 +54,19 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// The app's commands and the start-at-login plugin they use, on any runtime: [`run`] adds the
+/// rest (and calls [`on_run_event`], the window's close rule, from its event loop); the tests put
+/// them on Tauri's mock runtime with an [`AppState`] of their own.
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder
+        .plugin(
+            tauri_plugin_autostart::Builder::new()
+                .app_name("Loopdesk")
+                .build(),
+        )
+        .invoke_handler(handler())
 }
 
 /// The app's commands, listed once. From the list it makes `handler()` (`tauri::generate_handler!`
@@ -123,6 +145,10 @@ app_commands! {
     #[access(MANAGER)] staff_lock_commands::set_staff_role,
     #[access(MANAGER)] staff_lock_commands::remove_staff_pin,
     #[access(MANAGER)] staff_lock_commands::set_idle_lock,
+    #[access(MANAGER)] window_commands::get_window_options,
+    #[access(MANAGER)] window_commands::set_kiosk_mode,
+    #[access(MANAGER)] window_commands::set_start_at_login,
+    #[access(MANAGER)] window_commands::quit_app,
     #[demo] #[access(KIOSK)] demo_commands::set_demo_sandbox,
     #[demo] #[access(KIOSK)] demo_commands::demo_server_visit,
     #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,

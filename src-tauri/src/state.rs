@@ -90,6 +90,29 @@ impl AppState {
         }
     }
 
+    /// The state over a desk the caller opened on the store in `data_dir`: the tests' way to run
+    /// the app's real commands on a desk with their own secret store, clock and CareLoop.
+    pub fn with_desk(data_dir: PathBuf, desk: Arc<Desk>) -> Self {
+        Self {
+            data_dir,
+            inner: RwLock::new(Inner {
+                store: Some(desk.store().clone()),
+                desk: Some(desk),
+                #[cfg(feature = "demo")]
+                demo: None,
+                startup: StartupState::Ready,
+            }),
+            _logs: None,
+        }
+    }
+
+    /// With the built-in demo for the demo's commands (see [`AppState::with_desk`]).
+    #[cfg(feature = "demo")]
+    pub fn with_demo(self, demo: loopdesk_demo::Demo) -> Self {
+        loopdesk_core::errors::write(&self.inner).demo = Some(demo);
+        self
+    }
+
     /// The desk (store, sync engine, settings), or the error the UI shows when start-up did not
     /// finish.
     pub fn desk(&self) -> Result<Arc<Desk>, CommandError> {

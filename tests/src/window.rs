@@ -106,10 +106,15 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// Waits for this test's turn to start the app (one app at a time, see [`AppWindow`]).
+pub async fn one_at_a_time() -> tokio::sync::OwnedMutexGuard<()> {
+    ONE_AT_A_TIME.clone().lock_owned().await
+}
+
 /// Starts Xvfb on a display number it chooses itself (`-displayfd`: it skips numbers in use and
 /// clears locks left by servers that are gone) and returns it with its display name once it
 /// accepts connections (it writes the number only then).
-fn start_xvfb() -> (Child, String) {
+pub fn start_xvfb() -> (Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new("Xvfb")
         .args([
@@ -156,7 +161,7 @@ impl AppWindow {
     }
 
     pub async fn launch_with(options: LaunchOptions) -> Self {
-        let turn = ONE_AT_A_TIME.clone().lock_owned().await;
+        let turn = one_at_a_time().await;
         let _ = rustls::crypto::ring::default_provider().install_default();
         let app = app_binary();
         assert!(

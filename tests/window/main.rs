@@ -1,6 +1,6 @@
 //! WebDriver tests of the real app window. Run one at a time (`--test-threads=1`): each starts
 //! the whole app. `commands` starts nothing: it checks that these tests invoke only commands the
-//! app has.
+//! app has. `single_instance` starts the app binary twice itself, without WebDriver.
 
 mod accessibility;
 mod alerts;
@@ -8,4 +8,5 @@ mod commands;
 mod demo;
 mod residents;
 mod shell;
+mod single_instance;
 mod visits;

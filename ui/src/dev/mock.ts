@@ -24,6 +24,7 @@ import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import type { VisitStatus } from '../bindings/VisitStatus';
 import type { VisitView } from '../bindings/VisitView';
+import type { WindowOptions } from '../bindings/WindowOptions';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
@@ -299,6 +300,7 @@ function desk(params: URLSearchParams) {
           staff_name: member?.full_name ?? null,
           resident_name: resident?.full_name ?? null,
           pending: true,
+          changed_by: null,
         };
         visits.push(visit);
         setTimeout(pushStatus, 0);
@@ -475,11 +477,33 @@ function desk(params: URLSearchParams) {
   };
 }
 
+/**
+ * Settings → This computer. `?window=refused` refuses every change, as the desk does for anyone
+ * but a manager.
+ */
+function windowOptions(params: URLSearchParams): (cmd: string, args: Args) => unknown {
+  const options: WindowOptions = { kiosk_mode: false, start_at_login: false };
+  return (cmd, args) => {
+    if (cmd !== 'get_window_options' && params.get('window') === 'refused') {
+      throw { code: 'forbidden', message: 'This needs a manager at this desk. Ask one to unlock it.' } satisfies CommandError;
+    }
+    if (cmd === 'set_kiosk_mode') options.kiosk_mode = args.enabled === true;
+    if (cmd === 'set_start_at_login') options.start_at_login = args.enabled === true;
+    return cmd === 'quit_app' ? null : { ...options };
+  };
+}
+
 export function installMock(params: URLSearchParams): { initialArea: AreaId } {
   const scenario = params.get('mock') || 'ready';
   const answer = desk(params);
+  const windowAnswer = windowOptions(params);
   mockIPC((cmd, args) => {
     switch (cmd) {
+      case 'get_window_options':
+      case 'set_kiosk_mode':
+      case 'set_start_at_login':
+      case 'quit_app':
+        return windowAnswer(cmd, (args ?? {}) as Args);
       case 'startup_state':
         if (scenario === 'failed') {
           throw { code: 'internal', message: 'The start-up check did not answer.' } satisfies CommandError;

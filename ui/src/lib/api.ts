@@ -23,6 +23,7 @@ import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { AlertsView } from '../bindings/AlertsView';
 import type { ServerVisit } from '../bindings/ServerVisit';
 import type { SettingsView } from '../bindings/SettingsView';
+import type { WindowOptions } from '../bindings/WindowOptions';
 
 /**
  * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
@@ -58,6 +59,11 @@ export const commands = {
   acknowledgeAlert: 'acknowledge_alert',
   alertFeedStatus: 'alert_feed_status',
   watchAlerts: 'watch_alerts',
+  // Settings → This computer (managers).
+  getWindowOptions: 'get_window_options',
+  setKioskMode: 'set_kiosk_mode',
+  setStartAtLogin: 'set_start_at_login',
+  quitApp: 'quit_app',
   // Demo only: the app has these only in a build with the `demo` feature.
   setDemoSandbox: 'set_demo_sandbox',
   demoServerVisit: 'demo_server_visit',
@@ -319,6 +325,28 @@ export function alertFeedStatus(): Promise<AlertFeedStatus> {
 export function watchAlerts(onEvent: (event: AlertEvent) => void): Promise<void> {
   const channel = new Channel<AlertEvent>(onEvent);
   return call<void>(commands.watchAlerts, { onEvent: channel });
+}
+
+// ---- this computer (managers) --------------------------------------------------------------
+
+/** Kiosk mode and whether Loopdesk starts when this computer starts. */
+export function getWindowOptions(): Promise<WindowOptions> {
+  return call<WindowOptions>(commands.getWindowOptions);
+}
+
+/** Kiosk mode: full screen without a title bar, closed only by a manager. Applied at once. */
+export function setKioskMode(enabled: boolean): Promise<WindowOptions> {
+  return call<WindowOptions>(commands.setKioskMode, { enabled });
+}
+
+/** Adds or removes the computer's own entry that starts Loopdesk when it starts. */
+export function setStartAtLogin(enabled: boolean): Promise<WindowOptions> {
+  return call<WindowOptions>(commands.setStartAtLogin, { enabled });
+}
+
+/** Closes Loopdesk (a manager; also in kiosk mode). */
+export function quitApp(): Promise<void> {
+  return call<void>(commands.quitApp);
 }
 
 // ---- demo only ---------------------------------------------------------------------------

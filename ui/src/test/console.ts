@@ -122,6 +122,7 @@ export async function startDesk(
     get_settings: settingsView(),
     list_locations: sampleLocations,
     desk_summary: deskSummary(),
+    get_window_options: { kiosk_mode: false, start_at_login: false },
     ...answers,
   });
   const user = userEvent.setup();

@@ -8,6 +8,7 @@
 //! ([`Desk::save`]).
 
 mod alerts;
+pub mod kiosk;
 mod outbox;
 mod overview;
 mod residents;
@@ -119,6 +120,8 @@ pub struct Desk {
     idle_wake: tokio::sync::Notify,
     /// A PIN has been set up: the console needs one (see [`staff_lock::LOCK_SINCE`]).
     lock_enabled: std::sync::atomic::AtomicBool,
+    /// Kiosk mode is on (see [`kiosk`]).
+    kiosk_mode: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Desk {
@@ -171,9 +174,11 @@ impl Desk {
             lock_events: tokio::sync::broadcast::channel(16).0,
             idle_wake: tokio::sync::Notify::new(),
             lock_enabled: std::sync::atomic::AtomicBool::new(true),
+            kiosk_mode: std::sync::atomic::AtomicBool::new(false),
         });
         desk.load_backend().await?;
         desk.lock_status().await?;
+        desk.load_kiosk_mode().await?;
         let task = tokio::spawn(engine.run(desk.shutdown.clone()));
         *lock(&desk.task) = Some(task);
         tokio::spawn(desk.clone().idle_lock_loop());

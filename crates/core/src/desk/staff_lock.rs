@@ -94,6 +94,13 @@ pub(super) struct LockState {
     session: Option<(Session, DateTime<Utc>)>,
 }
 
+impl LockState {
+    /// The unlocked staff member's role, if anyone has unlocked the desk.
+    pub(super) fn session_role(&self) -> Option<DeskRole> {
+        self.session.as_ref().map(|(s, _)| s.role)
+    }
+}
+
 /// Checks a PIN's shape: 4 to 8 digits.
 fn check_pin_shape(pin: &Secret) -> Result<(), CommandError> {
     let p = pin.expose();
@@ -540,10 +547,15 @@ impl Desk {
         )
     }
 
-    /// Whether the desk is locked to the kiosk now (set up, and no one has unlocked it).
-    pub(crate) fn is_locked(&self) -> bool {
-        self.lock_enabled.load(std::sync::atomic::Ordering::SeqCst)
-            && lock(&self.lock_state).session.is_none()
+    /// Whether the desk may show residents' private details now (rooms, care, incidents): a
+    /// shift lead or a manager has unlocked it, or it is being set up. The locked kiosk and a
+    /// receptionist see a resident only by their public name
+    /// ([`people::public_name`]).
+    pub(crate) fn sees_private(&self) -> bool {
+        !self.lock_enabled.load(std::sync::atomic::Ordering::SeqCst)
+            || lock(&self.lock_state)
+                .session_role()
+                .is_some_and(|r| r.rank() >= DeskRole::ShiftLead.rank())
     }
 
     /// The actor of a write: the unlocked staff member, or `setup`.

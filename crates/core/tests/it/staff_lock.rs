@@ -462,3 +462,213 @@ async fn every_write_says_who_made_it() {
     assert!(actors.contains(&(lead.clone(), "visit.confirmed".into())));
     d.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_kiosk_mode_only_a_manager_may_close_the_window() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let l = desk(&peer).await;
+    let d = &l.desk;
+    assert!(!d.kiosk_mode(), "off until a manager turns it on");
+    assert!(d.may_close_window());
+    // While the desk is being set up, whoever sets it up is its manager.
+    d.set_kiosk_mode(true).await.unwrap();
+    assert!(d.window_plan().fullscreen && !d.window_plan().decorations);
+    assert!(d.may_close_window());
+    with_pins(&l).await;
+    assert!(!d.may_close_window(), "the locked kiosk");
+    for (who, code, may) in [
+        (2, "90817", false),
+        (1, "4471", false),
+        (0, "58273619", true),
+    ] {
+        d.unlock(l.staff[who].0.clone(), pin(code)).await.unwrap();
+        assert_eq!(d.may_close_window(), may, "staff {who}");
+        d.lock_desk().await.unwrap();
+        assert!(!d.may_close_window(), "locked again after staff {who}");
+    }
+    // It survives a restart, and the audit log says who turned it off.
+    let manager = l.staff[0].0.clone();
+    d.shutdown().await;
+    let reopened = Desk::open(d.store().clone(), reopen_config(&l))
+        .await
+        .unwrap();
+    assert!(reopened.kiosk_mode());
+    assert!(!reopened.may_close_window());
+    reopened
+        .unlock(manager.clone(), pin("58273619"))
+        .await
+        .unwrap();
+    assert!(!reopened.set_kiosk_mode(false).await.unwrap());
+    reopened.start_at_login_changed(true).await.unwrap();
+    reopened.lock_desk().await.unwrap();
+    assert!(reopened.may_close_window(), "kiosk mode is off");
+    assert!(!reopened.window_plan().fullscreen && reopened.window_plan().decorations);
+    let audit: Vec<(String, String, Option<serde_json::Value>)> = reopened
+        .store()
+        .read(|c| {
+            Ok(repo::audit::audit_entries(c, None, 50)?
+                .into_iter()
+                .filter(|a| a.action.starts_with("window."))
+                .map(|a| (a.actor, a.action, a.detail))
+                .collect())
+        })
+        .unwrap();
+    assert_eq!(
+        audit,
+        vec![
+            (
+                manager.clone(),
+                "window.start_at_login".into(),
+                Some(json!({"enabled": true}))
+            ),
+            (
+                manager,
+                "window.kiosk_mode".into(),
+                Some(json!({"enabled": false}))
+            ),
+            (
+                "setup".into(),
+                "window.kiosk_mode".into(),
+                Some(json!({"enabled": true}))
+            ),
+        ]
+    );
+    reopened.shutdown().await;
+}
+
+/// The desk's configuration again, for a second desk over the same file.
+fn reopen_config(l: &Locked) -> DeskConfig {
+    let mut config = DeskConfig::new(Arc::new(MemorySecretStore::with_api_key(Secret::new(
+        DESK_KEY,
+    ))));
+    config.sync = peer::sync_options();
+    config.client = client_options();
+    config.clock = l.clock.clone();
+    config
+}
+
+/// Raises a missed-visit alert about a visit to a resident who has a room, worded as the
+/// poller words it; returns its id and the resident's room.
+fn raise_missed_visit(d: &Desk, nth: usize) -> (i64, String) {
+    d.store()
+        .write(move |tx| {
+            let today = chrono::Utc::now();
+            let visits = repo::care::visits_between(
+                tx,
+                None,
+                today - chrono::TimeDelta::days(30),
+                today + chrono::TimeDelta::days(30),
+            )?;
+            let (visit, room) = visits
+                .iter()
+                .filter_map(|v| {
+                    let named =
+                        repo::people::resident_named(tx, v.resident_id.as_deref()?).ok()??;
+                    Some((v, named.room?))
+                })
+                .nth(nth)
+                .expect("a visit to a resident with a room");
+            let body = json!({"data": {"visit_id": visit.id}});
+            let c = loopdesk_core::alerts::compose::compose(
+                tx,
+                "visit.no_show",
+                &body,
+                Some(&visit.id),
+            )?;
+            let key = repo::alerts::event_key(&visit.id);
+            let id = repo::alerts::raise_alert(
+                tx,
+                &repo::alerts::NewAlert {
+                    key: &key,
+                    event_id: None,
+                    kind: "visit.no_show",
+                    title: &c.title,
+                    detail: c.detail.as_deref(),
+                    location_id: c.location_id.as_deref(),
+                    resident_id: c.resident_id.as_deref(),
+                    resource_id: c.resource_id.as_deref(),
+                    when_at: c.when_at,
+                },
+            )?
+            .expect("a new alert");
+            Ok((id, room))
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receptionist_sees_an_alert_by_its_kind_and_the_residents_public_name() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let l = desk(&peer).await;
+    with_pins(&l).await;
+    let d = &l.desk;
+    let (first, room) = raise_missed_visit(d, 0);
+    let (second, _) = raise_missed_visit(d, 1);
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _events = d.forward_alert_events(move |e| tx.send(e).is_ok());
+
+    d.unlock(l.staff[2].0.clone(), pin("90817")).await.unwrap();
+    let view = d.list_alerts().await.unwrap();
+    let alert = view.open.iter().find(|a| a.id == first).unwrap();
+    let full = d
+        .store()
+        .read(|c| repo::alerts::recent_alerts(c, 100))
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == first)
+        .unwrap();
+    let resident = full.resident_id.clone().unwrap();
+    let public = d
+        .store()
+        .read(|c| repo::people::resident_public_name(c, &resident))
+        .unwrap()
+        .unwrap();
+    assert!(public.ends_with('.'), "{public}");
+    assert_eq!(alert.title, format!("Missed visit: {public}"));
+    assert!(!format!("{alert:?}").contains(&format!("Room {room}")));
+    assert_eq!(
+        (alert.resident_id.as_ref(), alert.location_id.as_ref()),
+        (None, None)
+    );
+    assert!(
+        full.title.contains(&format!("Room {room}")),
+        "{}",
+        full.title
+    );
+    // Acknowledged by the receptionist: the answer and the event say no more.
+    let answer = d.acknowledge_alert(first, "typed".into()).await.unwrap();
+    assert_eq!(answer.title, format!("Missed visit: {public}"));
+    assert_eq!(
+        answer.acknowledged_by.as_deref(),
+        Some(l.staff[2].1.as_str())
+    );
+    assert_eq!(next_acknowledged(&mut rx).await.title, "Staff alert");
+
+    // A shift lead sees it all.
+    d.lock_desk().await.unwrap();
+    d.unlock(l.staff[1].0.clone(), pin("4471")).await.unwrap();
+    let view = d.list_alerts().await.unwrap();
+    assert_eq!(
+        view.recent.iter().find(|a| a.id == first).unwrap().title,
+        full.title
+    );
+    let answer = d.acknowledge_alert(second, "typed".into()).await.unwrap();
+    assert!(answer.title.contains("Room "), "{}", answer.title);
+    assert_eq!(next_acknowledged(&mut rx).await.title, answer.title);
+    d.shutdown().await;
+}
+
+/// The next acknowledgement the window is told of.
+async fn next_acknowledged(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<loopdesk_core::alerts::AlertEvent>,
+) -> repo::alerts::Alert {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let loopdesk_core::alerts::AlertEvent::Acknowledged(a) = rx.recv().await.unwrap() {
+                return a;
+            }
+        }
+    })
+    .await
+    .expect("the acknowledgement was announced")
+}

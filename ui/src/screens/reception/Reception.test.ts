@@ -1,4 +1,4 @@
-import { render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import Reception from './Reception.svelte';
 
@@ -49,5 +49,26 @@ describe('reception', () => {
 
     unmount();
     expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('welcomes again after a minute without input: back to the top, focus on Welcome', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const scrolled = vi.spyOn(window, 'scrollTo').mockImplementation(() => {});
+    render(Reception);
+    const heading = screen.getByRole('heading', { level: 1, name: 'Welcome' });
+    const elsewhere = document.body.appendChild(document.createElement('button'));
+    elsewhere.focus();
+
+    await vi.advanceTimersByTimeAsync(50_000);
+    await fireEvent.pointerDown(elsewhere);
+    await vi.advanceTimersByTimeAsync(59_000);
+    expect(scrolled).not.toHaveBeenCalled();
+    expect(heading).not.toHaveFocus();
+
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(scrolled).toHaveBeenCalledWith({ top: 0 });
+    expect(heading).toHaveFocus();
+    elsewhere.remove();
+    scrolled.mockRestore();
   });
 });

@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod audit;
 pub mod bridge_events;
 pub mod care;
+pub mod digest;
 pub mod outbox;
 pub mod people;
 pub mod pins;

@@ -266,6 +266,28 @@ pub fn display_name(full_name: &str, preferred_name: Option<&str>) -> String {
     }
 }
 
+/// How a resident is named where the public may see it (the locked kiosk) and to a
+/// receptionist: the name they go by and the first letter of their family name ("Maggie W."
+/// for Margaret Wilson who goes by Maggie), and nothing else about them.
+pub fn public_name(full_name: &str, preferred_name: Option<&str>) -> String {
+    let full: Vec<&str> = full_name.split_whitespace().collect();
+    let given = preferred_name
+        .and_then(|p| p.split_whitespace().next())
+        .or_else(|| full.first().copied())
+        .unwrap_or_default();
+    match full.split_last() {
+        Some((family, rest)) if !rest.is_empty() => {
+            let initial: String = family
+                .chars()
+                .next()
+                .map(|c| c.to_uppercase().collect())
+                .unwrap_or_default();
+            format!("{given} {initial}.")
+        }
+        _ => given.to_owned(),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[ts(export)]
 pub struct Contact {
@@ -553,6 +575,21 @@ pub fn resident_named(conn: &Connection, id: &str) -> Result<Option<Named>> {
         .optional()?)
 }
 
+/// Resident `id` as the public may see them ([`public_name`]), from the cache.
+pub fn resident_public_name(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT full_name, preferred_name FROM residents WHERE id = ?1",
+            [id],
+            |r| {
+                let full: String = r.get(0)?;
+                let preferred: Option<String> = r.get(1)?;
+                Ok(public_name(&full, preferred.as_deref()))
+            },
+        )
+        .optional()?)
+}
+
 /// The name of staff member `id`, from the cache.
 pub fn staff_name(conn: &Connection, id: &str) -> Result<Option<String>> {
     Ok(conn
@@ -603,7 +640,25 @@ pub enum PeopleTable {
 
 #[cfg(test)]
 mod tests {
-    use super::display_name;
+    use super::{display_name, public_name};
+
+    #[test]
+    fn the_public_sees_the_name_a_resident_goes_by_and_an_initial() {
+        let cases = [
+            ("Margaret Wilson", Some("Maggie"), "Maggie W."),
+            ("Margaret Anne Wilson", None, "Margaret W."),
+            ("Margaret Wilson", Some("Maggie Wilson"), "Maggie W."),
+            ("Margaret Wilson", Some("  "), "Margaret W."),
+            ("  harold  greenwood ", Some(" Harry "), "Harry G."),
+            ("Siobhán Ó Briain", None, "Siobhán B."),
+            ("Cher", None, "Cher"),
+            ("Cher", Some("Cherry"), "Cherry"),
+            ("", None, ""),
+        ];
+        for (full, preferred, want) in cases {
+            assert_eq!(public_name(full, preferred), want, "{full:?} {preferred:?}");
+        }
+    }
 
     #[test]
     fn one_rule_names_a_person_everywhere() {
