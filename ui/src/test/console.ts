@@ -11,9 +11,33 @@ import type { SyncStatus } from '../bindings/SyncStatus';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
+import type { DeskRole } from '../bindings/DeskRole';
 import type { LockEvent } from '../bindings/LockEvent';
+import type { LockStatus } from '../bindings/LockStatus';
+import type { PinHolder } from '../bindings/PinHolder';
 import type { AreaId } from '../lib/router.svelte';
-import { readyBackend, sampleInfo } from './ipc';
+import { lockStatus, readyBackend, sampleInfo } from './ipc';
+
+export const holders: PinHolder[] = [
+  { staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' },
+  { staff_id: 'stf_2', name: 'Femi Hughes', role: 'shift_lead' },
+  { staff_id: 'stf_3', name: 'Jack Ali', role: 'manager' },
+];
+
+/** The desk unlocked by the holder with `role` (Jack Ali, manager, unless told). */
+export function signedIn(role: DeskRole = 'manager', overrides: Partial<LockStatus> = {}): LockStatus {
+  const holder = holders.find((h) => h.role === role) ?? holders[2];
+  return lockStatus({
+    setting_up: false,
+    session: { staff_id: holder?.staff_id ?? 'stf_3', name: holder?.name ?? 'Jack Ali', role },
+    ...overrides,
+  });
+}
+
+/** The desk locked to the kiosk (a manager PIN is set, no one has unlocked it). */
+export function locked(overrides: Partial<LockStatus> = {}): LockStatus {
+  return lockStatus({ setting_up: false, session: null, ...overrides });
+}
 
 type Channel<T> = { onmessage: (message: T) => void };
 
