@@ -1,6 +1,7 @@
 // The Staff console's screens, in navigation order. Adding a screen is one line here.
 import type { Component } from 'svelte';
 import type { DeskRole } from '../../bindings/DeskRole';
+import FirstManagerPin from '../lock/FirstManagerPin.svelte';
 import AlertsCentre from './AlertsCentre.svelte';
 import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
@@ -32,6 +33,7 @@ export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'alerts', label: 'Alerts', component: AlertsCentre, role: 'receptionist' },
   { id: 'attention', label: 'Needs attention', component: NeedsAttention, role: 'manager' },
   { id: 'settings', label: 'Settings', component: Settings, role: 'manager' },
+  { id: 'manager-pin', label: 'Set a manager PIN', component: FirstManagerPin, role: 'receptionist', parent: 'settings' },
 ];
 
 /** The screens in the navigation. */
