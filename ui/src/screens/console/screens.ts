@@ -2,6 +2,7 @@
 import type { Component } from 'svelte';
 import type { DeskRole } from '../../bindings/DeskRole';
 import FirstManagerPin from '../lock/FirstManagerPin.svelte';
+import StaffPins from '../lock/StaffPins.svelte';
 import AlertsCentre from './AlertsCentre.svelte';
 import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
@@ -33,6 +34,7 @@ export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'alerts', label: 'Alerts', component: AlertsCentre, role: 'receptionist' },
   { id: 'attention', label: 'Needs attention', component: NeedsAttention, role: 'manager' },
   { id: 'settings', label: 'Settings', component: Settings, role: 'manager' },
+  { id: 'pins', label: 'Staff PINs', component: StaffPins, role: 'manager', parent: 'settings' },
   { id: 'manager-pin', label: 'Set a manager PIN', component: FirstManagerPin, role: 'receptionist', parent: 'settings' },
 ];
 
