@@ -233,4 +233,21 @@ describe('alerts and the lock', () => {
 
     expect(await screen.findByTestId('alert-title')).toHaveTextContent('Critical incident: fall in room 104');
   });
+
+  it('once unlocked, acknowledging asks for no name: it is the signed-in staff member', async () => {
+    const first = alert();
+    const { user, callsOf } = await startDesk({
+      lock_status: signedIn('receptionist'),
+      list_alerts: { open: [first], recent: [] },
+      acknowledge_alert: { ...first, acknowledged_at: new Date().toISOString(), acknowledged_by: 'Aisha Khan' },
+    });
+    const banner = await screen.findByTestId('alert-banner');
+
+    expect(within(banner).queryByTestId('acknowledged-by')).not.toBeInTheDocument();
+    expect(within(banner).getByTestId('acknowledge-as')).toHaveTextContent('As Aisha Khan');
+    await user.click(within(banner).getByTestId('acknowledge-alert'));
+
+    expect(callsOf('acknowledge_alert')).toEqual([{ id: 1, by: 'Aisha Khan' }]);
+    await waitFor(() => expect(screen.queryByTestId('alert-banner')).not.toBeInTheDocument());
+  });
 });
