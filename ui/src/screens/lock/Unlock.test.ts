@@ -169,6 +169,15 @@ describe('the PIN pad', () => {
     expect(screen.getByTestId('pin-input')).toHaveValue('');
   });
 
+  it('a visitor who opened it by mistake goes back to Reception with one large button', async () => {
+    const { user } = await lockedDesk();
+
+    await user.click(await screen.findByTestId('back-to-reception'));
+
+    expect(await screen.findByTestId('reception')).toBeInTheDocument();
+    expect(screen.queryByTestId('unlock')).not.toBeInTheDocument();
+  });
+
   it('has twelve keys in a labelled group: the digits, Delete and Unlock (sizes: the window tests)', async () => {
     const { user } = await lockedDesk();
     await chooseName(user);
