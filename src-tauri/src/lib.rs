@@ -127,4 +127,5 @@ app_commands! {
     #[demo] #[access(KIOSK)] demo_commands::demo_server_visit,
     #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,
     #[demo] #[access(KIOSK)] demo_commands::set_demo_bridge,
+    #[demo] #[access(KIOSK)] demo_commands::advance_demo_clock,
 }

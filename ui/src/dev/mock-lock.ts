@@ -263,9 +263,24 @@ export function mockLock(params: URLSearchParams, staff: Staff[]) {
     }
   }
 
+  /**
+   * The desk's clock moved `ms` forward (`advance_demo_clock`): as Rust's idle lock, the console
+   * locks when the idle time has passed since it was last used; a pause ends sooner.
+   */
+  function clockMoved(ms: number): void {
+    lastUsed -= ms;
+    if (pausedUntil) pausedUntil -= ms;
+    if (session && Date.now() - lastUsed > idleMinutes * 60_000) {
+      session = null;
+      clearTimeout(idleTimer);
+      announce(`Locked after ${idleMinutes} minute${idleMinutes === 1 ? '' : 's'} without use`);
+    }
+  }
+
   return {
     answer,
     check,
+    clockMoved,
     /** The unlocked staff member (none on the kiosk or while setting up). */
     session: () => (settingUp() ? null : session),
     /** Whether the desk is locked to the kiosk. */

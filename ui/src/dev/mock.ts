@@ -468,6 +468,15 @@ function desk(params: URLSearchParams) {
         feed.message = args.running ? null : 'The bridge did not answer: connection refused';
         setTimeout(() => pushAlert({ event: 'feed', data: { ...feed, open_count: open.length } }), 0);
         return null;
+      case 'advance_demo_clock': {
+        onlyInDemo();
+        const minutes = Number(args.minutes);
+        if (!Number.isInteger(minutes) || minutes < 1 || minutes > 24 * 60) {
+          invalid('Check the minutes', { minutes: 'Move the clock 1 to 1,440 minutes' });
+        }
+        lock.clockMoved(minutes * 60_000);
+        return null;
+      }
       case 'demo_server_visit': {
         onlyInDemo();
         const visit = visits.find((v) => v.id === args.id);

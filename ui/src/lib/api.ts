@@ -79,6 +79,7 @@ export const commands = {
   demoServerVisit: 'demo_server_visit',
   triggerDemoAlert: 'trigger_demo_alert',
   setDemoBridge: 'set_demo_bridge',
+  advanceDemoClock: 'advance_demo_clock',
 } as const;
 
 export function isCommandError(value: unknown): value is CommandError {
@@ -439,6 +440,14 @@ export function demoServerVisit(id: string): Promise<ServerVisit> {
 /** Stops or restarts the demo bridge. No screen has it; the window tests call it. */
 export function setDemoBridge(running: boolean): Promise<void> {
   return call<void>(commands.setDemoBridge, { running });
+}
+
+/**
+ * Moves the desk's clock `minutes` forward (1 to 1,440; never back): the idle lock comes without
+ * waiting. No screen has it; the window tests call it.
+ */
+export function advanceDemoClock(minutes: number): Promise<void> {
+  return call<void>(commands.advanceDemoClock, { minutes });
 }
 
 /** Leaves out arguments that are not given, so Rust sees `None` rather than an empty value. */

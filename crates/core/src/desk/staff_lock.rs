@@ -353,8 +353,15 @@ impl Desk {
     /// The person at the desk is still using it (typing, reading): the idle time starts again.
     /// Locked: `locked`.
     pub async fn still_here(&self) -> Result<LockStatus, CommandError> {
-        self.authorize(Access::Staff(DeskRole::Receptionist)).await?;
+        self.authorize(Access::Staff(DeskRole::Receptionist))
+            .await?;
         self.lock_status().await
+    }
+
+    /// The desk's clock was moved forward (an [`crate::clock::OffsetClock`] in a test or the
+    /// demo): the idle lock looks at its deadline again now instead of when it would have woken.
+    pub fn clock_moved(&self) {
+        self.arm_idle_lock();
     }
 
     /// Locks the desk back to the kiosk.
