@@ -7,4 +7,5 @@ mod alerts;
 mod commands;
 mod residents;
 mod shell;
+mod staff_lock;
 mod visits;
