@@ -153,8 +153,8 @@ mod tests {
         let sources = [
             include_str!("commands.rs"),
             include_str!("alerts_commands.rs"),
-            include_str!("demo_commands.rs"),
             include_str!("staff_lock_commands.rs"),
+            include_str!("demo_commands.rs"),
             include_str!("window_commands.rs"),
         ];
         let mut found = Vec::new();

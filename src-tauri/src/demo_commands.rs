@@ -1,7 +1,7 @@
 //! Demo-only commands (a build with the `demo` feature, `LOOPDESK_DEMO=1`): "Send a test alert"
 //! and "Reset demo data" in Settings, and what the window tests use to take the demo CareLoop or
-//! bridge down and check what CareLoop holds. Behaviour lives in `loopdesk_demo::Demo`; these
-//! only delegate.
+//! bridge down, check what CareLoop holds and move the desk's clock. Behaviour lives in
+//! `loopdesk_demo::Demo`; these only delegate.
 
 use loopdesk_core::ipc::{Code, CommandError};
 use loopdesk_demo::{Demo, ServerVisit};
@@ -72,4 +72,27 @@ pub async fn reset_demo_data<R: Runtime>(
         crate::alerts_commands::notify_raised_alerts(&app);
     }
     reset
+}
+
+/// Moves the desk's clock `minutes` forward (never back) and has the desk look at the time
+/// again: the window tests reach the idle lock this way instead of waiting. Everything on the
+/// desk's clock sees the jump: the alerts feed looks late until its next poll, and times the
+/// desk gives (a pause's end) are that far ahead of the window's clock.
+#[tauri::command]
+pub async fn advance_demo_clock(
+    state: State<'_, AppState>,
+    minutes: u32,
+) -> Result<(), CommandError> {
+    if !(1..=24 * 60).contains(&minutes) {
+        return Err(CommandError::invalid_fields(
+            "Check the minutes",
+            [(
+                "minutes".to_owned(),
+                "Move the clock 1 to 1,440 minutes".to_owned(),
+            )],
+        ));
+    }
+    demo(&state)?.advance_clock(std::time::Duration::from_secs(u64::from(minutes) * 60));
+    state.desk()?.clock_moved();
+    Ok(())
 }

@@ -154,4 +154,5 @@ app_commands! {
     #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,
     #[demo] #[access(KIOSK)] demo_commands::set_demo_bridge,
     #[demo] #[access(MANAGER)] demo_commands::reset_demo_data,
+    #[demo] #[access(KIOSK)] demo_commands::advance_demo_clock,
 }

@@ -7,7 +7,7 @@ use std::{
 };
 
 use loopdesk_core::{
-    desk::{DemoBackend, Desk, DeskConfig},
+    desk::{Desk, DeskConfig},
     ipc::{AppInfo, Code, CommandError, StartupState},
     logging::{self, LogGuard},
     secrets::KeyringStore,
@@ -102,6 +102,8 @@ impl AppState {
                 demo: None,
                 startup: StartupState::Ready,
             }),
+            #[cfg(feature = "demo")]
+            resetting: std::sync::atomic::AtomicBool::new(false),
             _logs: None,
         }
     }
@@ -291,7 +293,7 @@ fn open_desk(store: Arc<Store>) -> (Option<Arc<Desk>>, DemoHandle) {
 /// Opens the desk over the store with the OS keyring, on `demo` if there is one.
 async fn open_desk_on(store: Arc<Store>, demo: &DemoHandle) -> Option<Arc<Desk>> {
     let mut config = DeskConfig::new(Arc::new(KeyringStore::default()));
-    config.demo = demo_backend(demo);
+    on_demo(demo, &mut config);
     match Desk::open(store, config).await {
         Ok(desk) => Some(desk),
         Err(e) => {
@@ -311,15 +313,17 @@ async fn start_demo(store: &Arc<Store>) -> DemoHandle {
         })
 }
 
+/// On the demo: its backend, and its clock (which the window tests move forward).
 #[cfg(feature = "demo")]
-fn demo_backend(demo: &DemoHandle) -> Option<DemoBackend> {
-    demo.as_ref().map(loopdesk_demo::Demo::backend)
+fn on_demo(demo: &DemoHandle, config: &mut DeskConfig) {
+    if let Some(demo) = demo {
+        config.demo = Some(demo.backend());
+        config.clock = demo.clock();
+    }
 }
 
 #[cfg(not(feature = "demo"))]
 async fn start_demo(_: &Arc<Store>) -> DemoHandle {}
 
 #[cfg(not(feature = "demo"))]
-fn demo_backend(_: &DemoHandle) -> Option<DemoBackend> {
-    None
-}
+fn on_demo(_: &DemoHandle, _: &mut DeskConfig) {}

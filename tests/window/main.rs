@@ -9,4 +9,5 @@ mod demo;
 mod residents;
 mod shell;
 mod single_instance;
+mod staff_lock;
 mod visits;

@@ -9,7 +9,8 @@
 //! do what a real desk cannot, for demonstrations and the window tests: stop and restart its
 //! CareLoop ([`Demo::set_sandbox_running`]), read a visit as CareLoop has it
 //! ([`Demo::server_visit`]), send a test alert ([`Demo::trigger_alert`]), stop its bridge
-//! ([`Demo::set_bridge_running`]) and start afresh ([`Demo::reset`]).
+//! ([`Demo::set_bridge_running`]), move the desk's clock forward ([`Demo::advance_clock`]) and
+//! start afresh ([`Demo::reset`]).
 //!
 //! # What the demo keeps
 //!
@@ -39,6 +40,7 @@ use std::time::Duration;
 
 use loopdesk_core::alerts::{self, DemoFeed};
 use loopdesk_core::api::{ApiClient, ClientOptions, Limits, ListQuery, RateGate};
+use loopdesk_core::clock::OffsetClock;
 use loopdesk_core::desk::{settings, DemoBackend, Desk};
 use loopdesk_core::ipc::{Code, CommandError};
 use loopdesk_core::secret::Secret;
@@ -90,6 +92,8 @@ struct Inner {
     stale_after: Option<Duration>,
     http: reqwest::Client,
     gate: Arc<RateGate>,
+    /// The desk's clock in the demo: the real time until told to move on.
+    clock: Arc<OffsetClock>,
 }
 
 impl std::fmt::Debug for Demo {
@@ -249,6 +253,7 @@ impl Demo {
                 stale_after: stale_after_from_env(),
                 http: reqwest::Client::new(),
                 gate: Arc::new(RateGate::new(Limits::default())),
+                clock: Arc::new(OffsetClock::new()),
             }),
         }
     }
@@ -373,6 +378,18 @@ impl Demo {
 
     pub fn base_url(&self) -> String {
         self.inner.sandbox.base_url().to_owned()
+    }
+
+    /// The clock for a desk on this demo (`DeskConfig::clock`): the real time plus however far
+    /// [`Demo::advance_clock`] moved it.
+    pub fn clock(&self) -> Arc<OffsetClock> {
+        self.inner.clock.clone()
+    }
+
+    /// Moves the demo desk's clock forward by `by` (never back), to show what time does (the
+    /// idle lock, a pause ending) without waiting; the desk is told with `Desk::clock_moved`.
+    pub fn advance_clock(&self, by: Duration) {
+        self.inner.clock.advance(by);
     }
 
     /// Stops (`false`: requests are refused, as with no network) or restarts the demo CareLoop

@@ -261,6 +261,9 @@ fn samples(t: &TestApp, c: &Context) -> BTreeMap<&'static str, Sample> {
             sample(json!({"kind": "visit.no_show"})),
         ),
         ("set_demo_bridge", sample(json!({"running": true}))),
+        // This app is not on the demo: refused for that (by a manager), nothing is deleted.
+        ("reset_demo_data", sample(json!({}))),
+        ("advance_demo_clock", sample(json!({"minutes": 1}))),
     ])
 }
 

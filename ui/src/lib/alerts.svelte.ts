@@ -1,6 +1,10 @@
 // Open alerts and whether alerts are arriving, for the banner, the kiosk indicator and the
 // alerts centre. Watched through `watch_alerts`; read with `list_alerts` + `alert_feed_status`
 // on start, and polled whenever watching is not possible.
+//
+// On the locked kiosk (`kiosk`) only how many alerts are open may be known: `list_alerts` is a
+// staff command, the events arrive without their words, and nothing is kept but the count
+// (`alert_feed_status`). Until the lock has been read the store counts as the kiosk.
 import { getContext, setContext } from 'svelte';
 import type { Alert } from '../bindings/Alert';
 import type { CommandError } from '../bindings/CommandError';
@@ -44,6 +48,8 @@ export class AlertsStore {
   /** Why the alerts or the feed state could not be read: treated as "not arriving". */
   error: CommandError | null = $state(null);
   loaded: boolean = $state(false);
+  /** The desk is locked to the kiosk: only the count of open alerts, never their words. */
+  kiosk: boolean = $state(true);
 
   #timer: ReturnType<typeof setInterval> | undefined;
   /** Events that arrived while a read was in flight: applied again on top of its answer. */
@@ -73,14 +79,40 @@ export class AlertsStore {
     clearInterval(this.#timer);
   }
 
+  /** How many alerts are open (on the kiosk, as the feed counts them). */
+  get openCount(): number {
+    return this.kiosk ? (this.feed?.open_count ?? 0) : this.open.length;
+  }
+
+  /**
+   * The console locked (`true`: forget every alert's words, keep the count) or opened (read the
+   * alerts in full).
+   */
+  setKiosk(kiosk: boolean): void {
+    if (kiosk === this.kiosk) return;
+    this.kiosk = kiosk;
+    if (kiosk) {
+      this.open = [];
+      this.recent = [];
+    }
+    void this.refresh();
+  }
+
   async refresh(): Promise<void> {
     const during: AlertEvent[] = [];
     this.#during = during;
+    const kiosk = this.kiosk;
     try {
-      const [view, feed] = await Promise.all([listAlerts(), alertFeedStatus()]);
-      this.open = view.open;
-      this.recent = view.recent;
-      this.feed = feed;
+      if (kiosk) {
+        this.feed = await alertFeedStatus();
+      } else {
+        const [view, feed] = await Promise.all([listAlerts(), alertFeedStatus()]);
+        // Read for the console, but the desk locked meanwhile: keep nothing.
+        if (this.kiosk) return;
+        this.open = view.open;
+        this.recent = view.recent;
+        this.feed = feed;
+      }
       this.error = null;
     } catch (error) {
       this.error = error as CommandError;
@@ -100,6 +132,12 @@ export class AlertsStore {
       return;
     }
     const alert = event.data;
+    // The kiosk keeps no alert, and an alert without its words (sent while the desk was locked)
+    // has no place on the console: either way, read again what may be shown.
+    if (this.kiosk || alert.key === '') {
+      if (!this.#during) void this.refresh();
+      return;
+    }
     if (event.event === 'raised' && alert.acknowledged_at === null) {
       if (!this.open.some((a) => a.id === alert.id)) {
         // At its place by the desk's rule, not at the end: the banner leads with the most urgent.

@@ -24,6 +24,10 @@ import type { AlertsView } from '../bindings/AlertsView';
 import type { ServerVisit } from '../bindings/ServerVisit';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { WindowOptions } from '../bindings/WindowOptions';
+import type { DeskRole } from '../bindings/DeskRole';
+import type { LockEvent } from '../bindings/LockEvent';
+import type { LockStatus } from '../bindings/LockStatus';
+import type { PinHolder } from '../bindings/PinHolder';
 
 /**
  * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
@@ -64,12 +68,25 @@ export const commands = {
   setKioskMode: 'set_kiosk_mode',
   setStartAtLogin: 'set_start_at_login',
   quitApp: 'quit_app',
+  lockStatus: 'lock_status',
+  watchLock: 'watch_lock',
+  pinHolders: 'pin_holders',
+  unlock: 'unlock',
+  stillHere: 'still_here',
+  lockDesk: 'lock_desk',
+  setFirstManagerPin: 'set_first_manager_pin',
+  listPins: 'list_pins',
+  setStaffPin: 'set_staff_pin',
+  setStaffRole: 'set_staff_role',
+  removeStaffPin: 'remove_staff_pin',
+  setIdleLock: 'set_idle_lock',
   // Demo only: the app has these only in a build with the `demo` feature.
   setDemoSandbox: 'set_demo_sandbox',
   demoServerVisit: 'demo_server_visit',
   triggerDemoAlert: 'trigger_demo_alert',
   setDemoBridge: 'set_demo_bridge',
   resetDemoData: 'reset_demo_data',
+  advanceDemoClock: 'advance_demo_clock',
 } as const;
 
 export function isCommandError(value: unknown): value is CommandError {
@@ -119,11 +136,27 @@ function hasIpc(): boolean {
   return typeof internals?.invoke === 'function';
 }
 
+/**
+ * Told of every `locked` or `forbidden` answer, from any command: the staff lock (the shell's
+ * lock store) reads the lock again and returns to the PIN pad when the desk locked.
+ */
+let onRefused: ((error: CommandError) => void) | null = null;
+
+/** Sets the one listener for `locked` / `forbidden` answers; returns how to remove it. */
+export function onAccessRefused(listener: (error: CommandError) => void): () => void {
+  onRefused = listener;
+  return () => {
+    if (onRefused === listener) onRefused = null;
+  };
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {
-    throw toCommandError(error);
+    const failure = toCommandError(error);
+    if (failure.code === 'locked' || failure.code === 'forbidden') onRefused?.(failure);
+    throw failure;
   }
 }
 
@@ -312,7 +345,10 @@ export function listAlerts(): Promise<AlertsView> {
   return call<AlertsView>(commands.listAlerts);
 }
 
-/** `by` is the name of the staff member acknowledging (required). */
+/**
+ * `by` is the name of the staff member acknowledging, typed only while the desk is being set up;
+ * once someone has unlocked it, Rust records the unlocked staff member whatever `by` says.
+ */
 export function acknowledgeAlert(id: number, by: string): Promise<Alert> {
   return call<Alert>(commands.acknowledgeAlert, { id, by });
 }
@@ -347,6 +383,74 @@ export function setStartAtLogin(enabled: boolean): Promise<WindowOptions> {
 /** Closes Loopdesk (a manager; also in kiosk mode). */
 export function quitApp(): Promise<void> {
   return call<void>(commands.quitApp);
+}
+
+// ---- the staff lock ------------------------------------------------------------------------
+// Rust decides (every command checks the lock itself); these show and change it. A PIN is
+// passed straight on and never kept by the UI once the command has answered.
+
+/** Who is signed in (if anyone), whether the desk is being set up, a pause, the idle minutes. */
+export function lockStatus(): Promise<LockStatus> {
+  return call<LockStatus>(commands.lockStatus);
+}
+
+/** Streams the lock's changes (unlocked, locked, locked when idle, with why) to `onEvent`. */
+export function watchLock(onEvent: (event: LockEvent) => void): Promise<void> {
+  const channel = new Channel<LockEvent>(onEvent);
+  return call<void>(commands.watchLock, { onEvent: channel });
+}
+
+/** The names (and roles) of the staff who can unlock this desk: the PIN pad's list. */
+export function pinHolders(): Promise<PinHolder[]> {
+  return call<PinHolder[]>(commands.pinHolders);
+}
+
+/**
+ * Unlocks the console. A wrong PIN rejects with `invalid_input` (`fields.pin` says how many tries
+ * are left), the fifth in a row with `paused`; neither says whether the name or the PIN was wrong.
+ */
+export function unlock(staffId: string, pin: string): Promise<LockStatus> {
+  return call<LockStatus>(commands.unlock, { staffId, pin });
+}
+
+/** The person is still using the console: the idle time starts again. */
+export function stillHere(): Promise<LockStatus> {
+  return call<LockStatus>(commands.stillHere);
+}
+
+/** Locks the console back to the kiosk. */
+export function lockDesk(): Promise<LockStatus> {
+  return call<LockStatus>(commands.lockDesk);
+}
+
+/** Only while the desk is being set up: the first manager's PIN (they are then signed in). */
+export function setFirstManagerPin(staffId: string, pin: string): Promise<LockStatus> {
+  return call<LockStatus>(commands.setFirstManagerPin, { staffId, pin });
+}
+
+/** Managers: every PIN holder and their role. */
+export function listPins(): Promise<PinHolder[]> {
+  return call<PinHolder[]>(commands.listPins);
+}
+
+/** Managers: adds or resets a staff member's PIN, with their role (errors per field: staff_id, pin, role). */
+export function setStaffPin(staffId: string, pin: string, role: DeskRole): Promise<PinHolder> {
+  return call<PinHolder>(commands.setStaffPin, { staffId, pin, role });
+}
+
+/** Managers: changes a PIN holder's role (never leaves the desk without a manager: `fields.role`). */
+export function setStaffRole(staffId: string, role: DeskRole): Promise<PinHolder> {
+  return call<PinHolder>(commands.setStaffRole, { staffId, role });
+}
+
+/** Managers: removes a PIN (the last manager's is refused: `fields.staff_id`). After confirmation only. */
+export function removeStaffPin(staffId: string): Promise<void> {
+  return call<void>(commands.removeStaffPin, { staffId });
+}
+
+/** Managers: the minutes without use after which the console locks itself (1 to 60: `fields.minutes`). */
+export function setIdleLock(minutes: number): Promise<LockStatus> {
+  return call<LockStatus>(commands.setIdleLock, { minutes });
 }
 
 // ---- demo only ---------------------------------------------------------------------------
@@ -386,6 +490,14 @@ export function setDemoBridge(running: boolean): Promise<void> {
  */
 export function resetDemoData(): Promise<void> {
   return call<void>(commands.resetDemoData);
+}
+
+/**
+ * Moves the desk's clock `minutes` forward (1 to 1,440; never back): the idle lock comes without
+ * waiting. No screen has it; the window tests call it.
+ */
+export function advanceDemoClock(minutes: number): Promise<void> {
+  return call<void>(commands.advanceDemoClock, { minutes });
 }
 
 /** Leaves out arguments that are not given, so Rust sees `None` rather than an empty value. */

@@ -10,9 +10,18 @@ export class Router {
   /** What the screen shows inside itself, e.g. a resident's id on "Residents". */
   consoleParam: string | null = $state(null);
 
+  readonly #home: string;
+
   constructor(initial: { area?: AreaId; consoleScreen: string }) {
     this.area = initial.area ?? 'reception';
     this.consoleScreen = initial.consoleScreen;
+    this.#home = initial.consoleScreen;
+  }
+
+  /** After a lock: the next person starts on the console's first screen, with nothing open. */
+  resetConsole(): void {
+    this.consoleScreen = this.#home;
+    this.consoleParam = null;
   }
 
   showArea(area: AreaId): void {

@@ -1,6 +1,7 @@
 // Test helper: the whole app on the Staff console with a mock desk behind it, and handles to
 // push sync and alert events through the channels the UI subscribed with.
-import { render, screen } from '@testing-library/svelte';
+import { render, screen, waitFor } from '@testing-library/svelte';
+import { expect } from 'vitest';
 import userEvent from '@testing-library/user-event';
 import App from '../App.svelte';
 import type { Alert } from '../bindings/Alert';
@@ -12,8 +13,33 @@ import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
 import { fromHomeWallClock, homeTime } from '../lib/format';
+import type { DeskRole } from '../bindings/DeskRole';
+import type { LockEvent } from '../bindings/LockEvent';
+import type { LockStatus } from '../bindings/LockStatus';
+import type { PinHolder } from '../bindings/PinHolder';
 import type { AreaId } from '../lib/router.svelte';
-import { readyBackend, sampleInfo } from './ipc';
+import { lockStatus, readyBackend, sampleInfo } from './ipc';
+
+export const holders: PinHolder[] = [
+  { staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' },
+  { staff_id: 'stf_2', name: 'Femi Hughes', role: 'shift_lead' },
+  { staff_id: 'stf_3', name: 'Jack Ali', role: 'manager' },
+];
+
+/** The desk unlocked by the holder with `role` (Jack Ali, manager, unless told). */
+export function signedIn(role: DeskRole = 'manager', overrides: Partial<LockStatus> = {}): LockStatus {
+  const holder = holders.find((h) => h.role === role) ?? holders[2];
+  return lockStatus({
+    setting_up: false,
+    session: { staff_id: holder?.staff_id ?? 'stf_3', name: holder?.name ?? 'Jack Ali', role },
+    ...overrides,
+  });
+}
+
+/** The desk locked to the kiosk (a manager PIN is set, no one has unlocked it). */
+export function locked(overrides: Partial<LockStatus> = {}): LockStatus {
+  return lockStatus({ setting_up: false, session: null, ...overrides });
+}
 
 type Channel<T> = { onmessage: (message: T) => void };
 
@@ -107,6 +133,7 @@ export async function startDesk(
 ) {
   let syncChannel: Channel<SyncEvent> | null = null;
   let alertChannel: Channel<AlertEvent> | null = null;
+  let lockChannel: Channel<LockEvent> | null = null;
   const backend = readyBackend(sampleInfo, {
     sync_status: syncStatus(),
     watch_sync: (args: Record<string, unknown>) => {
@@ -123,11 +150,17 @@ export async function startDesk(
     list_locations: sampleLocations,
     desk_summary: deskSummary(),
     get_window_options: { kiosk_mode: false, start_at_login: false },
+    watch_lock: (args: Record<string, unknown>) => {
+      lockChannel = args.onEvent as Channel<LockEvent>;
+      return null;
+    },
     ...answers,
   });
   const user = userEvent.setup();
   render(App, { initialArea: options.area ?? 'console' });
-  await screen.findByTestId('shell');
+  const shell = await screen.findByTestId('shell');
+  // The lock has been read (the console or the PIN pad shows).
+  await waitFor(() => expect(shell).not.toHaveAttribute('data-lock', 'unknown'));
   if (options.screen) {
     await user.click(await screen.findByTestId(`console-nav-${options.screen}`));
   }
@@ -143,6 +176,11 @@ export async function startDesk(
     sendAlert: (event: AlertEvent) => {
       if (!alertChannel) throw new Error('the UI did not call watch_alerts');
       alertChannel.onmessage(event);
+    },
+    /** A change of the staff lock, as Rust sends it (`watch_lock`). */
+    sendLock: (event: LockEvent) => {
+      if (!lockChannel) throw new Error('the UI did not call watch_lock');
+      lockChannel.onmessage(event);
     },
   };
 }

@@ -365,6 +365,12 @@ impl Desk {
         self.lock_status().await
     }
 
+    /// The desk's clock was moved forward (an [`crate::clock::OffsetClock`] in a test or the
+    /// demo): the idle lock looks at its deadline again now instead of when it would have woken.
+    pub fn clock_moved(&self) {
+        self.arm_idle_lock();
+    }
+
     /// Locks the desk back to the kiosk.
     pub async fn lock_desk(&self) -> Result<LockStatus, CommandError> {
         let was = lock(&self.lock_state).session.take();

@@ -295,6 +295,45 @@ async fn the_console_locks_itself_after_the_idle_time_on_the_desks_clock() {
     d.shutdown().await;
 }
 
+/// The clock moved on (the demo's, for the window tests) and the desk told so: the idle lock
+/// comes at once, with nothing called, instead of when its task would have woken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_idle_lock_comes_as_soon_as_the_desk_is_told_its_clock_moved() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let l = desk(&peer).await;
+    with_pins(&l).await;
+    let d = &l.desk;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let _events = d.forward_lock_events(move |e| tx.send(e).is_ok());
+    d.unlock(l.staff[0].0.clone(), pin("58273619"))
+        .await
+        .unwrap();
+    d.set_idle_lock(1).await.unwrap();
+    // Time for the idle task to take the new minute and go to sleep until it is up (a PIN
+    // hashed with Argon2id is slow; setting one does not wake the task).
+    d.set_staff_pin(l.staff[2].0.clone(), pin("24680"), DeskRole::Receptionist)
+        .await
+        .unwrap();
+
+    l.clock.advance(Duration::from_secs(61));
+    d.clock_moved();
+
+    // Well within the minute the idle task would otherwise sleep.
+    let told = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            let e = rx.recv().await.unwrap();
+            if e.reason.as_deref() == Some("Locked after 1 minute without use") {
+                return e;
+            }
+        }
+    })
+    .await
+    .expect("the lock was announced without a command");
+    assert!(told.status.session.is_none());
+    assert!(d.lock_status().await.unwrap().session.is_none());
+    d.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pins_are_managed_without_clashes_and_never_leave_the_desk_without_a_manager() {
     let peer = Peer::start(config(DataSize::Small)).await;

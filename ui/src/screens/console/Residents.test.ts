@@ -5,7 +5,7 @@ import type { DnarStatus } from '../../bindings/DnarStatus';
 import type { Resident } from '../../bindings/Resident';
 import type { ResidentDetail } from '../../bindings/ResidentDetail';
 import { CommandFailure } from '../../test/ipc';
-import { startDesk } from '../../test/console';
+import { signedIn, startDesk } from '../../test/console';
 
 function resident(overrides: Partial<Resident> = {}): Resident {
   return {
@@ -269,5 +269,26 @@ describe('add care note', () => {
     expect(notes[0]).toHaveTextContent('Waiting to sync');
     expect(screen.queryByTestId('care-note-form')).not.toBeInTheDocument();
     expect(screen.getByTestId('add-care-note')).toHaveFocus();
+  });
+
+  it('a note added by the signed-in staff member says "by" them on the timeline', async () => {
+    const { user } = await startDesk(
+      {
+        lock_status: signedIn('shift_lead'),
+        search_residents: list,
+        get_resident: detail(),
+        add_care_note: (args: Record<string, unknown>) =>
+          note({ id: 'new', body: String(args.body), category: String(args.category), pending: true, author_staff_id: 'stf_2', author_name: 'Femi Hughes' }),
+      },
+      { screen: 'residents' },
+    );
+    await user.click((await screen.findAllByTestId('resident-row'))[0]!);
+    await user.click(await screen.findByTestId('add-care-note'));
+    await user.selectOptions(screen.getByLabelText('Category'), 'Mood');
+    await user.type(screen.getByLabelText(/^Note/), 'Enjoyed the music session.');
+    await user.click(screen.getByTestId('save-care-note'));
+
+    const [added] = await screen.findAllByTestId('care-note');
+    expect(within(added!).getByTestId('care-note-author')).toHaveTextContent('by Femi Hughes');
   });
 });

@@ -57,7 +57,7 @@ describe('visits', () => {
     const { callsOf } = await startDesk(
       {
         list_visits: [
-          visit({ id: 'b', starts_at: at(11), ends_at: at(11, 30), visit_type: 'meal', status: 'confirmed', pending: true }),
+          visit({ id: 'b', starts_at: at(11), ends_at: at(11, 30), visit_type: 'meal', status: 'confirmed', pending: true, changed_by: 'Femi Hughes' }),
           visit({ id: 'a' }),
         ],
       },
@@ -75,6 +75,9 @@ describe('visits', () => {
     expect(rows[1]).toHaveAttribute('data-status', 'confirmed');
     expect(rows[1]).toHaveAttribute('data-pending', 'true');
     expect(within(rows[1]!).getByTestId('visit-pending')).toHaveTextContent('Waiting to sync');
+    // Who changed it at this desk, when someone did.
+    expect(within(rows[1]!).getByTestId('visit-changed-by')).toHaveTextContent('Last changed here by: Femi Hughes');
+    expect(within(rows[0]!).queryByTestId('visit-changed-by')).not.toBeInTheDocument();
 
     const [args] = callsOf('list_visits');
     expect(args).toEqual({ from: startOfDay(new Date()).toISOString(), to: startOfDay(new Date(), 1).toISOString(), locationId: 'loc_rowan' });

@@ -1,5 +1,8 @@
 // The Staff console's screens, in navigation order. Adding a screen is one line here.
 import type { Component } from 'svelte';
+import type { DeskRole } from '../../bindings/DeskRole';
+import FirstManagerPin from '../lock/FirstManagerPin.svelte';
+import StaffPins from '../lock/StaffPins.svelte';
 import AlertsCentre from './AlertsCentre.svelte';
 import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
@@ -14,16 +17,28 @@ export type ConsoleScreen = {
   /** The words in the left navigation and the page heading. */
   label: string;
   component: Component;
+  /**
+   * The least role that may open it: the role its commands need (`#[access(…)]` in
+   * src-tauri/src/lib.rs). Rust refuses the commands anyway; this keeps the screen out of sight.
+   */
+  role: DeskRole;
+  /** A page inside another screen (not in the navigation, which marks that screen instead). */
+  parent?: string;
 };
 
 export const consoleScreens: readonly ConsoleScreen[] = [
-  { id: 'overview', label: 'This desk', component: Overview },
-  { id: 'residents', label: 'Residents', component: Residents },
-  { id: 'visits', label: 'Visits', component: Visits },
-  { id: 'staff', label: 'Staff', component: StaffDirectory },
-  { id: 'alerts', label: 'Alerts', component: AlertsCentre },
-  { id: 'attention', label: 'Needs attention', component: NeedsAttention },
-  { id: 'settings', label: 'Settings', component: Settings },
+  { id: 'overview', label: 'This desk', component: Overview, role: 'receptionist' },
+  { id: 'residents', label: 'Residents', component: Residents, role: 'shift_lead' },
+  { id: 'visits', label: 'Visits', component: Visits, role: 'shift_lead' },
+  { id: 'staff', label: 'Staff', component: StaffDirectory, role: 'shift_lead' },
+  { id: 'alerts', label: 'Alerts', component: AlertsCentre, role: 'receptionist' },
+  { id: 'attention', label: 'Needs attention', component: NeedsAttention, role: 'manager' },
+  { id: 'settings', label: 'Settings', component: Settings, role: 'manager' },
+  { id: 'pins', label: 'Staff PINs', component: StaffPins, role: 'manager', parent: 'settings' },
+  { id: 'manager-pin', label: 'Set a manager PIN', component: FirstManagerPin, role: 'receptionist', parent: 'settings' },
 ];
+
+/** The screens in the navigation. */
+export const navScreens: readonly ConsoleScreen[] = consoleScreens.filter((screen) => !screen.parent);
 
 export const defaultConsoleScreen = 'overview';

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import App from '../../App.svelte';
 import { CommandFailure, readyBackend, sampleInfo } from '../../test/ipc';
-import { consoleScreens } from '../console/screens';
+import { navScreens } from '../console/screens';
 
 async function startShell() {
   const backend = readyBackend();
@@ -97,10 +97,10 @@ describe('shell', () => {
     const nav = screen.getByRole('navigation', { name: 'Staff console' });
     const items = within(nav).getAllByRole('button');
     expect(items.map((item) => item.textContent?.trim())).toEqual(
-      consoleScreens.map((s) => s.label),
+      navScreens.map((s) => s.label),
     );
     expect(items[0]).toHaveAttribute('aria-current', 'page');
-    expect(screen.getByTestId(`console-screen-${consoleScreens[0]?.id}`)).toBeInTheDocument();
+    expect(screen.getByTestId(`console-screen-${navScreens[0]?.id}`)).toBeInTheDocument();
   });
 });
 
