@@ -96,7 +96,7 @@ describe('times in words on every screen', () => {
       id: 'vis_late', location_id: 'loc_rowan', staff_user_id: null, resident_id: null, visit_type: 'night_check',
       starts_at: homeAt(0, 23), ends_at: homeAt(1, 1), status: 'completed', notes: null, confirmed_at: null,
       completed_at: null, cancelled_at: null, cancel_reason: null, created_at: null, updated_at: '2026-11-01T00:00:00Z',
-      staff_name: null, resident_name: null, pending: false,
+      staff_name: null, resident_name: null, pending: false, changed_by: null,
     };
     await startDesk({ list_visits: [late] }, { screen: 'visits' });
 

@@ -33,16 +33,19 @@ describe('reception', () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     vi.setSystemTime(new Date(2026, 10, 22, 23, 58, 20));
     const { unmount } = render(Reception);
-    // One timer, due at the next minute: nothing runs in between.
-    expect(vi.getTimerCount()).toBe(1);
+    // Two timers: the clock's, due at the next minute, and the welcome-again one (a minute
+    // after the last input). Nothing runs in between.
+    expect(vi.getTimerCount()).toBe(2);
     await vi.advanceTimersByTimeAsync(39_999);
     expect(screen.getByTestId('reception-time')).toHaveTextContent('23:58');
     await vi.advanceTimersByTimeAsync(1);
     expect(screen.getByTestId('reception-time')).toHaveTextContent('23:59');
-    expect(vi.getTimerCount()).toBe(1);
+    expect(vi.getTimerCount()).toBe(2);
 
-    // From one minute to the next: one wake-up, a whole minute later.
-    await vi.advanceTimersToNextTimerAsync();
+    // A whole minute on, just before midnight nothing has changed; at midnight, the day too.
+    await vi.advanceTimersByTimeAsync(59_999);
+    expect(screen.getByTestId('reception-time')).toHaveTextContent('23:59');
+    await vi.advanceTimersByTimeAsync(1);
     expect(Date.now()).toBe(new Date(2026, 10, 23, 0, 0, 0).getTime());
     expect(screen.getByTestId('reception-time')).toHaveTextContent('00:00');
     expect(screen.getByTestId('reception-date')).toHaveTextContent('Monday 23 November 2026');
