@@ -10,6 +10,7 @@
 mod alerts;
 mod outbox;
 mod overview;
+pub mod reception;
 mod residents;
 pub mod settings;
 mod staff;
@@ -177,6 +178,7 @@ impl Desk {
         let task = tokio::spawn(engine.run(desk.shutdown.clone()));
         *lock(&desk.task) = Some(task);
         tokio::spawn(desk.clone().idle_lock_loop());
+        tokio::spawn(desk.clone().reception_loop());
         Ok(desk)
     }
 

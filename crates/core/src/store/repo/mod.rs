@@ -11,6 +11,7 @@ pub mod care;
 pub mod outbox;
 pub mod people;
 pub mod pins;
+pub mod reception;
 pub mod settings;
 pub mod sync_state;
 pub mod training;
