@@ -3,4 +3,4 @@
 /**
  * The codes the UI branches on. Everything else is `internal`.
  */
-export type Code = "store_unavailable" | "invalid_input" | "needs_confirmation" | "not_found" | "not_configured" | "auth_failed" | "unavailable" | "internal";
+export type Code = "store_unavailable" | "invalid_input" | "needs_confirmation" | "not_found" | "locked" | "forbidden" | "paused" | "not_configured" | "auth_failed" | "unavailable" | "internal";

@@ -8,4 +8,8 @@ export type VisitView = { staff_name: string | null, resident_name: string | nul
 /**
  * A change made here is not yet acknowledged by CareLoop.
  */
-pending: boolean, id: string, location_id: string, staff_user_id: string | null, resident_id: string | null, visit_type: string, starts_at: string, ends_at: string, status: VisitStatus, notes: string | null, confirmed_at: string | null, completed_at: string | null, cancelled_at: string | null, cancel_reason: string | null, created_at: string | null, updated_at: string, };
+pending: boolean, 
+/**
+ * Who at this desk last changed it.
+ */
+changed_by: string | null, id: string, location_id: string, staff_user_id: string | null, resident_id: string | null, visit_type: string, starts_at: string, ends_at: string, status: VisitStatus, notes: string | null, confirmed_at: string | null, completed_at: string | null, cancelled_at: string | null, cancel_reason: string | null, created_at: string | null, updated_at: string, };

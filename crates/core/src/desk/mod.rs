@@ -12,6 +12,7 @@ mod outbox;
 mod overview;
 pub mod reception;
 mod residents;
+pub mod roll_call;
 pub mod settings;
 mod staff;
 pub mod staff_lock;

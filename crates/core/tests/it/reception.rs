@@ -1097,3 +1097,210 @@ async fn a_sign_in_survives_a_kill_right_after_it_and_reaches_careloop_once(
     }
     desk.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_roll_call_lists_everyone_in_the_building_with_the_network_down() {
+    let mut server = Switchable::new(config(DataSize::Small));
+    server.up();
+    let r = reception(&server.url).await;
+    let d = &r.desk;
+    let (manager, carer) = (r.staff[0].0.clone(), r.staff[1].0.clone());
+    d.set_first_manager_pin(manager.clone(), Secret::new("58273619"))
+        .await
+        .unwrap();
+    d.set_staff_pin(carer.clone(), Secret::new("4471"), DeskRole::Receptionist)
+        .await
+        .unwrap();
+    let (out_resident, ..) = r.residents[0].clone();
+    let (noted, ..) = r.residents[1].clone();
+    d.set_resident_reception(
+        noted.clone(),
+        false,
+        Some("Needs the evacuation chair".into()),
+    )
+    .await
+    .unwrap();
+    d.resident_goes_out(out_resident.clone(), "her son David".into())
+        .await
+        .unwrap();
+    server.down().await;
+    // CareLoop is down: the kiosk still signs people in, and the roll call needs nothing else.
+    d.lock_desk().await.unwrap();
+    let visitor = signed_in(
+        d.sign_in_visitor(visiting_resident("Vera", "Visitor", &noted))
+            .await
+            .unwrap(),
+    );
+    d.kiosk_staff_sign_in(carer.clone(), Secret::new("4471"))
+        .await
+        .unwrap();
+    d.unlock(carer.clone(), Secret::new("4471")).await.unwrap();
+    let rc = d.start_roll_call().await.unwrap();
+    assert_eq!(rc.visitors.len(), 1);
+    assert_eq!(
+        rc.visitors[0].key,
+        format!("visitor:{}", visitor.sign_in_id)
+    );
+    assert_eq!(rc.visitors[0].name, "Vera Visitor");
+    assert_eq!(rc.staff.len(), 1);
+    assert_eq!(rc.staff[0].key, format!("staff:{carer}"));
+    assert_eq!(rc.residents_out.len(), 1);
+    assert_eq!(rc.residents_out[0].key, format!("resident:{out_resident}"));
+    assert!(rc.residents_out[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("her son David"));
+    assert_eq!(
+        rc.residents_in.len(),
+        r.residents.len() - 1,
+        "everyone else is in"
+    );
+    assert!(rc
+        .residents_in
+        .iter()
+        .all(|p| p.key != format!("resident:{out_resident}")));
+    let with_notes = rc
+        .residents_in
+        .iter()
+        .find(|p| p.key == format!("resident:{noted}"))
+        .unwrap();
+    assert_eq!(
+        with_notes.notes.as_deref(),
+        Some("Needs the evacuation chair")
+    );
+    assert!(
+        with_notes.detail.as_deref().unwrap().starts_with("Room "),
+        "{with_notes:?}"
+    );
+    assert!(
+        rc.residents_freshness.contains("today at"),
+        "{}",
+        rc.residents_freshness
+    );
+    assert_eq!(rc.in_building as usize, 1 + 1 + r.residents.len() - 1);
+    assert_eq!(rc.unaccounted, rc.in_building);
+    // Ticks are kept per roll call.
+    let rc2 = d
+        .tick_roll_call(rc.id.clone(), rc.visitors[0].key.clone(), true)
+        .await
+        .unwrap();
+    assert_eq!(rc2.unaccounted, rc.in_building - 1);
+    assert!(rc2.visitors[0].accounted);
+    assert!(d
+        .tick_roll_call(rc.id.clone(), "visitor:nobody".into(), true)
+        .await
+        .is_err());
+    assert_eq!(d.current_roll_call().await.unwrap().unwrap().accounted, 1);
+    // The print: A4 pages, made here.
+    let pdf = d.roll_call_pdf(rc.id.clone()).await.unwrap();
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(pdf.starts_with(b"%PDF-"));
+    let pages = text.matches("/MediaBox [0 0 595.28 841.89]").count();
+    assert!(pages >= 1, "{pages} pages for {} people", rc.in_building);
+    assert!(text.contains(&format!("/Count {pages}")));
+    let saved = d
+        .save_roll_call_pdf(rc.id.clone(), r.dir.path().join("Downloads"))
+        .await
+        .unwrap();
+    assert!(saved.file_name.starts_with("fire-roll-call-") && saved.file_name.ends_with(".pdf"));
+    assert_eq!(
+        std::fs::read(&saved.path).unwrap().len() as u64,
+        saved.bytes
+    );
+    // A new desk that never synced: the roll call says so.
+    let fresh = tempfile::tempdir().unwrap();
+    let never = open(
+        &fresh.path().join("loopdesk.db"),
+        &server.url,
+        Arc::new(OffsetClock::new()),
+        false,
+        client_options(),
+    )
+    .await;
+    let empty = never.start_roll_call().await.unwrap();
+    assert!(
+        empty.residents_freshness.contains("never"),
+        "{}",
+        empty.residents_freshness
+    );
+    assert_eq!(empty.in_building, 0);
+    never.shutdown().await;
+    d.end_roll_call(rc.id).await.unwrap();
+    assert!(d.current_roll_call().await.unwrap().is_none());
+    d.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_is_searched_by_text_and_days_and_exported_as_csv() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let r = reception(&peer.url()).await;
+    let d = &r.desk;
+    let resident = r.residents[0].0.clone();
+    let a = signed_in(
+        d.sign_in_visitor(visiting_resident("Hana", "Hist", &resident))
+            .await
+            .unwrap(),
+    );
+    d.staff_sign_out_visitor(a.sign_in_id).await.unwrap();
+    let contractor = VisitorSignInForm {
+        first_name: "Carl".into(),
+        surname: "Contractor".into(),
+        phone: Some("+44 7700 900456".into()),
+        visiting_kind: "other".into(),
+        company: Some("=Acme Boilers".into()),
+        purpose: Some("Boiler service".into()),
+        car_registration: Some("ab12cde".into()),
+        ..VisitorSignInForm::default()
+    };
+    signed_in(d.sign_in_visitor(contractor).await.unwrap());
+    let all = d.visitor_history(HistoryQuery::default()).await.unwrap();
+    assert_eq!(all.len(), 2);
+    let boiler = d
+        .visitor_history(HistoryQuery {
+            text: Some("boiler".into()),
+            ..HistoryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(boiler.len(), 1);
+    assert_eq!(boiler[0].visitor_name, "Carl Contractor");
+    let today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Europe::London)
+        .date_naive();
+    let yesterday = today.pred_opt().unwrap().to_string();
+    let none = d
+        .visitor_history(HistoryQuery {
+            from: Some(yesterday.clone()),
+            to: Some(yesterday.clone()),
+            ..HistoryQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(none.is_empty());
+    let e = d
+        .visitor_history(HistoryQuery {
+            from: Some("yesterday".into()),
+            ..HistoryQuery::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(fields(&e), ["from"]);
+    let on_site = d.visitors_on_site().await.unwrap();
+    assert_eq!(on_site.len(), 1);
+    assert!(on_site[0].pending_sync);
+    let saved = d
+        .export_visitor_history(HistoryQuery::default(), r.dir.path().join("Downloads"))
+        .await
+        .unwrap();
+    let csv = std::fs::read_to_string(&saved.path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3, "{csv}");
+    assert!(lines[0].starts_with("Signed in,Signed out,"));
+    assert!(
+        csv.contains("'=Acme Boilers"),
+        "a formula stays text: {csv}"
+    );
+    assert!(csv.contains("By staff"));
+    d.shutdown().await;
+}
