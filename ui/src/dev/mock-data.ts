@@ -160,6 +160,7 @@ export function visitsAround(today: Date): VisitView[] {
         staff_name: member?.full_name ?? null,
         resident_name: type === 'night_check' ? null : (resident?.full_name ?? null),
         pending: d === 0 && i === 2,
+        changed_by: d === 0 && i === 2 ? 'Femi Hughes' : null,
       });
     });
   }

@@ -12,6 +12,8 @@
 //   &do=click:<id>;type:<id>:<text>;...  several steps in this order (each once its element appears)
 //   &click=<id>,<id>,...   clicks each element (by data-testid) in turn once it appears
 //   &focus=<data-testid>   focuses that element once it appears (to screenshot focus styles)
+//   &lock=unlocked (default) | locked | setting_up | paused, &role=manager | shift_lead |
+//        receptionist, &idle=<minutes>: the staff lock (mock-lock.ts, with the mock's PINs)
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { Alert } from '../bindings/Alert';
 import type { AppInfo } from '../bindings/AppInfo';
@@ -28,6 +30,7 @@ import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
 import type { AreaId } from '../lib/router.svelte';
+import { mockLock } from './mock-lock';
 import {
   acknowledgedAlerts,
   attentionEntries,
@@ -112,6 +115,9 @@ function desk(params: URLSearchParams) {
   };
   const syncWatchers: Listener<SyncEvent>[] = [];
   const alertWatchers: Listener<AlertEvent>[] = [];
+  const lock = mockLock(params, staff);
+  /** The unlocked staff member's name, for what they write; the desk's while setting up. */
+  const signer = () => lock.session()?.name ?? null;
 
   const lastSync = new Date(now.getTime() - (syncScenario === 'offline' ? 25 * 60_000 : 40_000)).toISOString();
   const status: SyncStatus = {
@@ -158,8 +164,26 @@ function desk(params: URLSearchParams) {
     }
   }
 
+  /** As Rust sends them: without their words while the desk is locked to the kiosk. */
   function pushAlert(event: AlertEvent): void {
-    for (const w of alertWatchers) w.onmessage(event);
+    const out: AlertEvent =
+      lock.locked() && event.event !== 'feed'
+        ? {
+            event: event.event,
+            data: {
+              ...event.data,
+              key: '',
+              event_id: null,
+              title: 'Staff alert',
+              detail: null,
+              location_id: null,
+              resident_id: null,
+              resource_id: null,
+              when_at: null,
+            },
+          }
+        : event;
+    for (const w of alertWatchers) w.onmessage(out);
   }
 
   function changeVisit(id: unknown, to: VisitStatus, reason?: string): VisitView {
@@ -170,6 +194,7 @@ function desk(params: URLSearchParams) {
     }
     visit.status = to;
     visit.pending = true;
+    visit.changed_by = signer();
     if (to === 'cancelled') visit.cancel_reason = reason ?? null;
     setTimeout(pushStatus, 0);
     return { ...visit };
@@ -204,6 +229,9 @@ function desk(params: URLSearchParams) {
   }
 
   return (cmd: string, args: Args): unknown => {
+    lock.check(cmd);
+    const locking = lock.answer(cmd, args);
+    if (locking !== undefined) return locking;
     switch (cmd) {
       case 'search_residents':
         return search(args);
@@ -217,8 +245,8 @@ function desk(params: URLSearchParams) {
         const note: CareNoteView = {
           id: `local_${Date.now()}`,
           resident_id: String(args.residentId),
-          author_staff_id: null,
-          author_name: 'Front desk',
+          author_staff_id: lock.session()?.staff_id ?? null,
+          author_name: signer() ?? 'Front desk',
           category: String(args.category),
           body: String(args.body).trim(),
           recorded_at: new Date().toISOString(),
@@ -281,6 +309,7 @@ function desk(params: URLSearchParams) {
           staff_name: member?.full_name ?? null,
           resident_name: resident?.full_name ?? null,
           pending: true,
+          changed_by: signer(),
         };
         visits.push(visit);
         setTimeout(pushStatus, 0);
@@ -394,7 +423,7 @@ function desk(params: URLSearchParams) {
         alertWatchers.push(args.onEvent as Listener<AlertEvent>);
         return null;
       case 'acknowledge_alert': {
-        const by = String(args.by ?? '').trim();
+        const by = signer() ?? String(args.by ?? '').trim();
         if (!by) invalid('Say who is acknowledging', { by: 'Enter your name' });
         const alert = open.find((a) => a.id === args.id);
         if (!alert) throw { code: 'not_found', message: 'This alert is not open.' } satisfies CommandError;

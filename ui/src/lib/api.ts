@@ -23,6 +23,10 @@ import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { AlertsView } from '../bindings/AlertsView';
 import type { ServerVisit } from '../bindings/ServerVisit';
 import type { SettingsView } from '../bindings/SettingsView';
+import type { DeskRole } from '../bindings/DeskRole';
+import type { LockEvent } from '../bindings/LockEvent';
+import type { LockStatus } from '../bindings/LockStatus';
+import type { PinHolder } from '../bindings/PinHolder';
 
 /**
  * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
@@ -58,6 +62,18 @@ export const commands = {
   acknowledgeAlert: 'acknowledge_alert',
   alertFeedStatus: 'alert_feed_status',
   watchAlerts: 'watch_alerts',
+  lockStatus: 'lock_status',
+  watchLock: 'watch_lock',
+  pinHolders: 'pin_holders',
+  unlock: 'unlock',
+  stillHere: 'still_here',
+  lockDesk: 'lock_desk',
+  setFirstManagerPin: 'set_first_manager_pin',
+  listPins: 'list_pins',
+  setStaffPin: 'set_staff_pin',
+  setStaffRole: 'set_staff_role',
+  removeStaffPin: 'remove_staff_pin',
+  setIdleLock: 'set_idle_lock',
   // Demo only: the app has these only in a build with the `demo` feature.
   setDemoSandbox: 'set_demo_sandbox',
   demoServerVisit: 'demo_server_visit',
@@ -112,11 +128,27 @@ function hasIpc(): boolean {
   return typeof internals?.invoke === 'function';
 }
 
+/**
+ * Told of every `locked` or `forbidden` answer, from any command: the staff lock (the shell's
+ * lock store) reads the lock again and returns to the PIN pad when the desk locked.
+ */
+let onRefused: ((error: CommandError) => void) | null = null;
+
+/** Sets the one listener for `locked` / `forbidden` answers; returns how to remove it. */
+export function onAccessRefused(listener: (error: CommandError) => void): () => void {
+  onRefused = listener;
+  return () => {
+    if (onRefused === listener) onRefused = null;
+  };
+}
+
 async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
   try {
     return await invoke<T>(command, args);
   } catch (error) {
-    throw toCommandError(error);
+    const failure = toCommandError(error);
+    if (failure.code === 'locked' || failure.code === 'forbidden') onRefused?.(failure);
+    throw failure;
   }
 }
 
@@ -294,7 +326,10 @@ export function listAlerts(): Promise<AlertsView> {
   return call<AlertsView>(commands.listAlerts);
 }
 
-/** `by` is the name of the staff member acknowledging (required). */
+/**
+ * `by` is the name of the staff member acknowledging, typed only while the desk is being set up;
+ * once someone has unlocked it, Rust records the unlocked staff member whatever `by` says.
+ */
 export function acknowledgeAlert(id: number, by: string): Promise<Alert> {
   return call<Alert>(commands.acknowledgeAlert, { id, by });
 }
@@ -307,6 +342,74 @@ export function alertFeedStatus(): Promise<AlertFeedStatus> {
 export function watchAlerts(onEvent: (event: AlertEvent) => void): Promise<void> {
   const channel = new Channel<AlertEvent>(onEvent);
   return call<void>(commands.watchAlerts, { onEvent: channel });
+}
+
+// ---- the staff lock ------------------------------------------------------------------------
+// Rust decides (every command checks the lock itself); these show and change it. A PIN is
+// passed straight on and never kept by the UI once the command has answered.
+
+/** Who is signed in (if anyone), whether the desk is being set up, a pause, the idle minutes. */
+export function lockStatus(): Promise<LockStatus> {
+  return call<LockStatus>(commands.lockStatus);
+}
+
+/** Streams the lock's changes (unlocked, locked, locked when idle, with why) to `onEvent`. */
+export function watchLock(onEvent: (event: LockEvent) => void): Promise<void> {
+  const channel = new Channel<LockEvent>(onEvent);
+  return call<void>(commands.watchLock, { onEvent: channel });
+}
+
+/** The names (and roles) of the staff who can unlock this desk: the PIN pad's list. */
+export function pinHolders(): Promise<PinHolder[]> {
+  return call<PinHolder[]>(commands.pinHolders);
+}
+
+/**
+ * Unlocks the console. A wrong PIN rejects with `invalid_input` (`fields.pin` says how many tries
+ * are left), the fifth in a row with `paused`; neither says whether the name or the PIN was wrong.
+ */
+export function unlock(staffId: string, pin: string): Promise<LockStatus> {
+  return call<LockStatus>(commands.unlock, { staffId, pin });
+}
+
+/** The person is still using the console: the idle time starts again. */
+export function stillHere(): Promise<LockStatus> {
+  return call<LockStatus>(commands.stillHere);
+}
+
+/** Locks the console back to the kiosk. */
+export function lockDesk(): Promise<LockStatus> {
+  return call<LockStatus>(commands.lockDesk);
+}
+
+/** Only while the desk is being set up: the first manager's PIN (they are then signed in). */
+export function setFirstManagerPin(staffId: string, pin: string): Promise<LockStatus> {
+  return call<LockStatus>(commands.setFirstManagerPin, { staffId, pin });
+}
+
+/** Managers: every PIN holder and their role. */
+export function listPins(): Promise<PinHolder[]> {
+  return call<PinHolder[]>(commands.listPins);
+}
+
+/** Managers: adds or resets a staff member's PIN, with their role (errors per field: staff_id, pin, role). */
+export function setStaffPin(staffId: string, pin: string, role: DeskRole): Promise<PinHolder> {
+  return call<PinHolder>(commands.setStaffPin, { staffId, pin, role });
+}
+
+/** Managers: changes a PIN holder's role (never leaves the desk without a manager: `fields.role`). */
+export function setStaffRole(staffId: string, role: DeskRole): Promise<PinHolder> {
+  return call<PinHolder>(commands.setStaffRole, { staffId, role });
+}
+
+/** Managers: removes a PIN (the last manager's is refused: `fields.staff_id`). After confirmation only. */
+export function removeStaffPin(staffId: string): Promise<void> {
+  return call<void>(commands.removeStaffPin, { staffId });
+}
+
+/** Managers: the minutes without use after which the console locks itself (1 to 60: `fields.minutes`). */
+export function setIdleLock(minutes: number): Promise<LockStatus> {
+  return call<LockStatus>(commands.setIdleLock, { minutes });
 }
 
 // ---- demo only ---------------------------------------------------------------------------

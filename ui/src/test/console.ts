@@ -1,6 +1,7 @@
 // Test helper: the whole app on the Staff console with a mock desk behind it, and handles to
 // push sync and alert events through the channels the UI subscribed with.
-import { render, screen } from '@testing-library/svelte';
+import { render, screen, waitFor } from '@testing-library/svelte';
+import { expect } from 'vitest';
 import userEvent from '@testing-library/user-event';
 import App from '../App.svelte';
 import type { Alert } from '../bindings/Alert';
@@ -10,6 +11,7 @@ import type { SyncStatus } from '../bindings/SyncStatus';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
+import type { LockEvent } from '../bindings/LockEvent';
 import type { AreaId } from '../lib/router.svelte';
 import { readyBackend, sampleInfo } from './ipc';
 
@@ -84,6 +86,7 @@ export async function startDesk(
 ) {
   let syncChannel: Channel<SyncEvent> | null = null;
   let alertChannel: Channel<AlertEvent> | null = null;
+  let lockChannel: Channel<LockEvent> | null = null;
   const backend = readyBackend(sampleInfo, {
     sync_status: syncStatus(),
     watch_sync: (args: Record<string, unknown>) => {
@@ -98,11 +101,17 @@ export async function startDesk(
     },
     get_settings: settingsView(),
     list_locations: sampleLocations,
+    watch_lock: (args: Record<string, unknown>) => {
+      lockChannel = args.onEvent as Channel<LockEvent>;
+      return null;
+    },
     ...answers,
   });
   const user = userEvent.setup();
   render(App, { initialArea: options.area ?? 'console' });
-  await screen.findByTestId('shell');
+  const shell = await screen.findByTestId('shell');
+  // The lock has been read (the console or the PIN pad shows).
+  await waitFor(() => expect(shell).not.toHaveAttribute('data-lock', 'unknown'));
   if (options.screen) {
     await user.click(await screen.findByTestId(`console-nav-${options.screen}`));
   }
@@ -118,6 +127,11 @@ export async function startDesk(
     sendAlert: (event: AlertEvent) => {
       if (!alertChannel) throw new Error('the UI did not call watch_alerts');
       alertChannel.onmessage(event);
+    },
+    /** A change of the staff lock, as Rust sends it (`watch_lock`). */
+    sendLock: (event: LockEvent) => {
+      if (!lockChannel) throw new Error('the UI did not call watch_lock');
+      lockChannel.onmessage(event);
     },
   };
 }

@@ -2,6 +2,7 @@
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { AppInfo } from '../bindings/AppInfo';
 import type { CommandError } from '../bindings/CommandError';
+import type { LockStatus } from '../bindings/LockStatus';
 import type { StartupState } from '../bindings/StartupState';
 
 export const sampleInfo: AppInfo = {
@@ -44,10 +45,17 @@ export function mockCommands(answers: Record<string, Answer>): {
   return { calls, log };
 }
 
+/** The staff lock: by default the desk is being set up (no PIN yet: the console is open). */
+export function lockStatus(overrides: Partial<LockStatus> = {}): LockStatus {
+  return { session: null, setting_up: true, paused_until: null, idle_minutes: 5, ...overrides };
+}
+
 export function readyBackend(info: AppInfo = sampleInfo, extra: Record<string, Answer> = {}) {
   return mockCommands({
     startup_state: { state: 'ready' } satisfies StartupState,
     app_info: info,
+    lock_status: lockStatus(),
+    watch_lock: null,
     ...extra,
   });
 }

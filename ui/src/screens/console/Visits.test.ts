@@ -32,6 +32,7 @@ function visit(overrides: Partial<VisitView> = {}): VisitView {
     staff_name: 'Chloe Nowak',
     resident_name: 'Eileen Lumb',
     pending: false,
+    changed_by: null,
     ...overrides,
   };
 }
