@@ -3,6 +3,8 @@ import type { Component } from 'svelte';
 import AlertsCentre from './AlertsCentre.svelte';
 import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
+import FireRollCall from './FireRollCall.svelte';
+import ReceptionDesk from './ReceptionDesk.svelte';
 import Residents from './Residents.svelte';
 import Settings from './Settings.svelte';
 import StaffDirectory from './StaffDirectory.svelte';
@@ -18,6 +20,8 @@ export type ConsoleScreen = {
 
 export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'overview', label: 'This desk', component: Overview },
+  { id: 'reception', label: 'Reception desk', component: ReceptionDesk },
+  { id: 'roll-call', label: 'Fire roll call', component: FireRollCall },
   { id: 'residents', label: 'Residents', component: Residents },
   { id: 'visits', label: 'Visits', component: Visits },
   { id: 'staff', label: 'Staff', component: StaffDirectory },
