@@ -821,29 +821,9 @@ fn purpose_for(
 /// Raises a reception notice in the caller's transaction; the alert to announce.
 fn notice(
     tx: &Transaction<'_>,
-    key: &str,
-    kind: &str,
-    title: &str,
-    detail: &str,
-    resident: Option<&str>,
-    resource: Option<&str>,
-    when: DateTime<Utc>,
+    alert: &NewAlert<'_>,
 ) -> crate::store::Result<Option<alerts_repo::Alert>> {
-    let id = alerts_repo::raise_alert(
-        tx,
-        &NewAlert {
-            key,
-            event_id: None,
-            kind,
-            title,
-            detail: Some(detail),
-            location_id: None,
-            resident_id: resident,
-            resource_id: resource,
-            when_at: Some(when),
-        },
-    )?;
-    match id {
+    match alerts_repo::raise_alert(tx, alert)? {
         Some(id) => Ok(alerts_repo::open_alerts(tx)?
             .into_iter()
             .find(|a| a.id == id)),
@@ -1113,17 +1093,21 @@ impl Desk {
                     let key = format!("reception:screening:{}", new_id());
                     let raised = notice(
                         tx,
-                        &key,
-                        NOTICE_SCREENING,
-                        "A visitor answered yes to a health question",
-                        &format!(
-                            "{label} was shown the home's guidance and not signed in \
+                        &NewAlert {
+                            key: &key,
+                            event_id: None,
+                            kind: NOTICE_SCREENING,
+                            title: "A visitor answered yes to a health question",
+                            detail: Some(&format!(
+                                "{label} was shown the home's guidance and not signed in \
                              ({}).",
-                            alerts_repo::WHEN
-                        ),
-                        None,
-                        None,
-                        now,
+                                alerts_repo::WHEN
+                            )),
+                            location_id: None,
+                            resident_id: None,
+                            resource_id: None,
+                            when_at: Some(now),
+                        },
                     )?;
                     repo::audit::audit(tx, "kiosk", "reception.screening_refused", None, None)?;
                     return Ok((
@@ -1189,17 +1173,21 @@ impl Desk {
                 if needs_approval {
                     let raised = notice(
                         tx,
-                        &format!("reception:approval:{id}"),
-                        NOTICE_APPROVAL,
-                        "A visitor is waiting at reception for approval",
-                        &format!(
-                            "{label} has come to visit a resident whose visits need staff \
+                        &NewAlert {
+                            key: &format!("reception:approval:{id}"),
+                            event_id: None,
+                            kind: NOTICE_APPROVAL,
+                            title: "A visitor is waiting at reception for approval",
+                            detail: Some(&format!(
+                                "{label} has come to visit a resident whose visits need staff \
                              approval ({}). Please go to reception.",
-                            alerts_repo::WHEN
-                        ),
-                        checked.resident.as_deref(),
-                        Some(&id),
-                        now,
+                                alerts_repo::WHEN
+                            )),
+                            location_id: None,
+                            resident_id: checked.resident.as_deref(),
+                            resource_id: Some(&id),
+                            when_at: Some(now),
+                        },
                     )?;
                     repo::audit::audit(
                         tx,
@@ -2068,20 +2056,24 @@ impl Desk {
                 }
                 let raised = notice(
                     tx,
-                    &format!("reception:automatic:{}", repo::ts(&cutoff)),
-                    NOTICE_AUTOMATIC,
-                    &if n == 1 {
-                        "1 visitor was signed out automatically".to_owned()
-                    } else {
-                        format!("{n} visitors were signed out automatically")
+                    &NewAlert {
+                        key: &format!("reception:automatic:{}", repo::ts(&cutoff)),
+                        event_id: None,
+                        kind: NOTICE_AUTOMATIC,
+                        title: &if n == 1 {
+                            "1 visitor was signed out automatically".to_owned()
+                        } else {
+                            format!("{n} visitors were signed out automatically")
+                        },
+                        detail: Some(&format!(
+                            "Still signed in {}: see Reception → Signed out automatically.",
+                            alerts_repo::WHEN
+                        )),
+                        location_id: None,
+                        resident_id: None,
+                        resource_id: None,
+                        when_at: Some(cutoff),
                     },
-                    &format!(
-                        "Still signed in {}: see Reception → Signed out automatically.",
-                        alerts_repo::WHEN
-                    ),
-                    None,
-                    None,
-                    cutoff,
                 )?;
                 repo::audit::audit(
                     tx,
