@@ -5,6 +5,7 @@
 mod accessibility;
 mod alerts;
 mod commands;
+mod reception;
 mod residents;
 mod shell;
 mod visits;

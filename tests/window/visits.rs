@@ -14,8 +14,13 @@ async fn set_demo_sandbox(app: &AppWindow, running: bool) {
 }
 
 /// The id of a scheduled visit on the day after tomorrow (local time, as the Visits screen's
-/// day tabs), from the desk's own list.
+/// day tabs) at this desk's home (the screen shows it), from the desk's own list.
 async fn scheduled_visit_in_two_days(app: &AppWindow) -> String {
+    let home = app
+        .invoke("get_settings", json!({}))
+        .await
+        .expect("the settings")["location_id"]
+        .clone();
     let script = "const done = arguments[arguments.length - 1];
         const from = new Date();
         from.setHours(0, 0, 0, 0);
@@ -23,10 +28,10 @@ async fn scheduled_visit_in_two_days(app: &AppWindow) -> String {
         const to = new Date(from);
         to.setDate(to.getDate() + 1);
         window.__TAURI_INTERNALS__
-            .invoke('list_visits', { from: from.toISOString(), to: to.toISOString(), locationId: null })
+            .invoke('list_visits', { from: from.toISOString(), to: to.toISOString(), locationId: arguments[0] })
             .then((v) => done(v.filter((x) => x.status === 'scheduled').map((x) => x.id)),
                   (e) => done({ err: e }));";
-    let ids = app.session.execute_async(script, vec![]).await.unwrap();
+    let ids = app.session.execute_async(script, vec![home]).await.unwrap();
     let ids = ids
         .as_array()
         .unwrap_or_else(|| panic!("list_visits: {ids}"));
