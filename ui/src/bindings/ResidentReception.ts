@@ -11,4 +11,8 @@ visits_need_approval: boolean,
 /**
  * Personal evacuation notes, shown on the fire roll call.
  */
-evacuation_notes: string | null, updated_by: string | null, updated_at: string | null, };
+evacuation_notes: string | null, 
+/**
+ * Who changed it last: stored as their staff id; the desk's answers give their name.
+ */
+updated_by: string | null, updated_at: string | null, };

@@ -702,15 +702,15 @@ fn resident_label(c: &Connection, id: &str) -> crate::store::Result<Option<Strin
 }
 
 fn staff_label(c: &Connection, id: &str) -> crate::store::Result<Option<String>> {
-    let found: Option<(String, Option<String>)> = c
-        .query_row(
-            "SELECT full_name, preferred_name FROM staff WHERE id = ?1 AND deleted_at IS NULL
-               AND status = 'active'",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .ok();
-    Ok(found.map(|(full, pref)| person_label(&full, pref.as_deref())))
+    Ok(people::active_staff_names(c, id)?.map(|(full, pref)| person_label(&full, pref.as_deref())))
+}
+
+/// Who did something, by name: a staff id from the lock's session, or the desk's setup.
+pub(super) fn actor_name(c: &Connection, id: &str) -> crate::store::Result<String> {
+    Ok(match id {
+        "setup" => "the person setting up this desk".to_owned(),
+        id => people::staff_name(c, id)?.unwrap_or_else(|| id.to_owned()),
+    })
 }
 
 /// The console's record of a sign-in.
@@ -1830,8 +1830,15 @@ impl Desk {
         &self,
         resident_id: String,
     ) -> Result<ResidentReception, CommandError> {
-        self.read(move |c| rx::resident_reception(c, &resident_id))
-            .await
+        self.read(move |c| {
+            let mut r = rx::resident_reception(c, &resident_id)?;
+            r.updated_by = match r.updated_by.take() {
+                Some(id) => Some(actor_name(c, &id)?),
+                None => None,
+            };
+            Ok(r)
+        })
+        .await
     }
 
     /// A shift lead sets whether a resident's visits need staff approval, and their personal
@@ -2294,7 +2301,11 @@ fn check_sign_in(
             }
         }
         Some(VisitingKind::Staff) => {
-            if id.is_some_and(|id| staff_label(tx, id).ok().flatten().is_some()) {
+            let known = match id {
+                Some(id) => staff_label(tx, id)?.is_some(),
+                None => false,
+            };
+            if known {
                 staff = id.map(str::to_owned);
             } else {
                 fields.insert(

@@ -226,10 +226,7 @@ fn view(
     for p in &mut snap.residents_out {
         p.accounted = ticked.contains(&p.key);
     }
-    let started_by = match row.started_by.as_str() {
-        "setup" => "the person setting up this desk".to_owned(),
-        id => people::staff_name(c, id)?.unwrap_or_else(|| id.to_owned()),
-    };
+    let started_by = super::reception::actor_name(c, &row.started_by)?;
     Ok(RollCallView {
         id: row.id.clone(),
         home_name: snap.home_name,

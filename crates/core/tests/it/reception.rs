@@ -540,9 +540,15 @@ async fn a_visit_that_needs_approval_waits_for_staff_in_the_console() {
     let r = reception(&peer.url()).await;
     let d = &r.desk;
     let resident = r.residents[2].0.clone();
-    d.set_resident_reception(resident.clone(), true, Some("Needs a wheelchair".into()))
+    let noted = d
+        .set_resident_reception(resident.clone(), true, Some("Needs a wheelchair".into()))
         .await
         .unwrap();
+    // Who changed it comes back by name, not by id.
+    assert_eq!(
+        noted.updated_by.as_deref(),
+        Some("the person setting up this desk")
+    );
     let outcome = d
         .sign_in_visitor(visiting_resident("Alex", "Waite", &resident))
         .await

@@ -603,6 +603,7 @@ pub struct ResidentReception {
     pub visits_need_approval: bool,
     /// Personal evacuation notes, shown on the fire roll call.
     pub evacuation_notes: Option<String>,
+    /// Who changed it last: stored as their staff id; the desk's answers give their name.
     pub updated_by: Option<String>,
     pub updated_at: Option<DateTime<Utc>>,
 }
