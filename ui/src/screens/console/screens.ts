@@ -5,6 +5,7 @@ import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
 import FireRollCall from './FireRollCall.svelte';
 import ReceptionDesk from './ReceptionDesk.svelte';
+import ReceptionSettings from './ReceptionSettings.svelte';
 import Residents from './Residents.svelte';
 import Settings from './Settings.svelte';
 import StaffDirectory from './StaffDirectory.svelte';
@@ -27,6 +28,7 @@ export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'staff', label: 'Staff', component: StaffDirectory },
   { id: 'alerts', label: 'Alerts', component: AlertsCentre },
   { id: 'attention', label: 'Needs attention', component: NeedsAttention },
+  { id: 'reception-settings', label: 'Reception settings', component: ReceptionSettings },
   { id: 'settings', label: 'Settings', component: Settings },
 ];
 
