@@ -88,35 +88,17 @@ async fn ok(app: &AppWindow, command: &str, args: Value) -> Value {
         .unwrap_or_else(|e| panic!("{command}: {e}"))
 }
 
-#[tokio::test]
-async fn a_visitor_signs_in_by_touch_is_on_the_roll_call_with_the_staff_on_shift_and_signs_out() {
-    let config = tempfile::tempdir().unwrap();
-    let app = AppWindow::launch_with(LaunchOptions {
-        env: vec![
-            ("LOOPDESK_DEMO".into(), "1".into()),
-            // No user-dirs.dirs: the roll call's PDF goes into the data folder, not ~/Downloads.
-            (
-                "XDG_CONFIG_HOME".into(),
-                config.path().display().to_string(),
-            ),
-        ],
-        ..Default::default()
-    })
-    .await;
-    app.wait_for("[data-testid=shell]").await;
-    app.wait_until_pulled("residents").await;
-    app.wait_until_pulled("staff").await;
-
-    // Set-up (no screen of this issue): the demo desk stands at the demo's first home; a
-    // resident there to visit, and the first manager's PIN; then the console is locked and the
-    // kiosk is what a visitor sees.
-    let settings = ok(&app, "get_settings", json!({})).await;
+/// This desk's home (the demo desk stands at the demo's first home), a current resident there
+/// with a plain family name of four letters or more (typed on the kiosk's keyboard to find
+/// them): the home's id, the resident's id and their family name.
+async fn plain_resident(app: &AppWindow) -> (String, String, String) {
+    let settings = ok(app, "get_settings", json!({})).await;
     let home = settings["location_id"]
         .as_str()
         .expect("the demo desk has a home")
         .to_owned();
     let residents = ok(
-        &app,
+        app,
         "search_residents",
         json!({ "locationId": home, "status": "current", "limit": 50 }),
     )
@@ -140,6 +122,33 @@ async fn a_visitor_signs_in_by_touch_is_on_the_roll_call_with_the_staff_on_shift
         .last()
         .unwrap()
         .to_owned();
+    let id = resident["id"].as_str().unwrap().to_owned();
+    (home, id, family)
+}
+
+#[tokio::test]
+async fn a_visitor_signs_in_by_touch_is_on_the_roll_call_with_the_staff_on_shift_and_signs_out() {
+    let config = tempfile::tempdir().unwrap();
+    let app = AppWindow::launch_with(LaunchOptions {
+        env: vec![
+            ("LOOPDESK_DEMO".into(), "1".into()),
+            // No user-dirs.dirs: the roll call's PDF goes into the data folder, not ~/Downloads.
+            (
+                "XDG_CONFIG_HOME".into(),
+                config.path().display().to_string(),
+            ),
+        ],
+        ..Default::default()
+    })
+    .await;
+    app.wait_for("[data-testid=shell]").await;
+    app.wait_until_pulled("residents").await;
+    app.wait_until_pulled("staff").await;
+
+    // Set-up (no screen of this issue): the demo desk stands at the demo's first home; a
+    // resident there to visit, and the first manager's PIN; then the console is locked and the
+    // kiosk is what a visitor sees.
+    let (home, _, family) = plain_resident(&app).await;
     let staff = ok(&app, "list_staff", json!({ "locationId": home })).await;
     let member = staff
         .as_array()
@@ -292,5 +301,195 @@ async fn a_visitor_signs_in_by_touch_is_on_the_roll_call_with_the_staff_on_shift
     app.click_on("[data-testid=sign-out-finish]").await;
     app.click_on("[data-testid=start-sign-out]").await;
     app.wait_for("[data-testid=no-visitors]").await;
+    app.close().await;
+}
+
+/// The app in demo mode, its first sync done for residents: the desk is being set up (no PIN
+/// yet), so its console is open.
+async fn demo_desk() -> AppWindow {
+    let app = AppWindow::launch_with(LaunchOptions {
+        env: vec![("LOOPDESK_DEMO".into(), "1".into())],
+        ..Default::default()
+    })
+    .await;
+    app.wait_for("[data-testid=shell]").await;
+    app.wait_until_pulled("residents").await;
+    app
+}
+
+/// On the kiosk's "whom" screen: a resident, found by the first four letters of `family`.
+async fn choose_resident(app: &AppWindow, family: &str) {
+    app.wait_for("[data-testid=sign-in][data-step=whom]").await;
+    app.click_on("[data-testid=kind-resident]").await;
+    app.wait_for("[data-testid=visiting-search]").await;
+    tap(app, &family[..4]).await;
+    app.click_on("[data-testid=visiting-choice]").await;
+    app.wait_for("[data-testid=visiting-chosen]").await;
+}
+
+#[tokio::test]
+async fn a_yes_to_a_health_question_shows_the_guidance_signs_no_one_in_and_tells_the_console() {
+    let app = demo_desk().await;
+    let (_, _, family) = plain_resident(&app).await;
+
+    // A manager switches outbreak mode on in the console's Reception settings: the kiosk then
+    // asks the home's health questions.
+    app.click_on("[data-testid=nav-console]").await;
+    app.click_on("[data-testid=console-nav-reception-settings]")
+        .await;
+    app.click_on("[data-testid=reception-outbreak-mode]").await;
+    app.click_on("[data-testid=save-reception-settings]").await;
+    app.wait_for("[data-testid=reception-settings-saved]").await;
+    let settings = ok(&app, "get_reception_settings", json!({})).await;
+    assert_eq!(settings["outbreak_mode"], true, "{settings}");
+    let guidance = settings["screening_guidance"].as_str().unwrap().to_owned();
+
+    // A visitor: name, whom, then the questions (the fourth screen is the answer).
+    app.click_on("[data-testid=nav-reception]").await;
+    app.click_on("[data-testid=start-sign-in]").await;
+    app.wait_for("[data-testid=sign-in][data-step=name]").await;
+    let progress = app.text_of("[data-testid=sign-in-progress]").await;
+    assert_eq!(progress.trim(), "Step 1 of 4");
+    app.click_on("[data-testid=first-name]").await;
+    tap(&app, "CARL").await;
+    app.click_on("[data-testid=surname]").await;
+    tap(&app, "MEDINA").await;
+    app.click_on("[data-testid=phone]").await;
+    tap(&app, "07700900456").await;
+    app.click_on("[data-testid=sign-in-continue]").await;
+    choose_resident(&app, &family).await;
+    app.click_on("[data-testid=relationship]").await;
+    tap(&app, "SON").await;
+    app.click_on("[data-testid=sign-in-continue]").await;
+
+    app.wait_for("[data-testid=sign-in][data-step=questions]")
+        .await;
+    small_targets(&app, "sign-in: questions").await;
+    let questions = app
+        .session
+        .execute(
+            "return document.querySelectorAll('[data-testid=answer-no]').length;",
+            vec![],
+        )
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap();
+    assert!(questions >= 1, "the home's questions are asked");
+    app.click_on("#question-0-yes").await;
+    for i in 1..questions {
+        app.click_on(&format!("#question-{i}-no")).await;
+    }
+    app.click_on("[data-testid=sign-in-continue]").await;
+
+    // The home's guidance; not signed in.
+    let said = app.text_of("[data-testid=sign-in-not-today]").await;
+    assert!(said.contains("Please do not visit today"), "{said}");
+    assert!(said.contains("You have not been signed in"), "{said}");
+    let start: String = guidance.chars().take(40).collect();
+    assert!(said.contains(&start), "the home's guidance: {said}");
+    small_targets(&app, "sign-in: not today").await;
+    app.screenshot("reception-not-today").await;
+    app.click_on("[data-testid=sign-in-finish]").await;
+    app.click_on("[data-testid=start-sign-out]").await;
+    app.wait_for("[data-testid=no-visitors]").await;
+    app.click_on("[data-testid=sign-out-cancel]").await;
+
+    // The staff console has the notice, with the visitor's first name and initial only.
+    app.click_on("[data-testid=nav-console]").await;
+    app.click_on("[data-testid=console-nav-alerts]").await;
+    let open = app
+        .session
+        .wait_for_text("[data-testid=open-alerts]", APPEAR, |t| {
+            t.contains("A visitor answered yes to a health question")
+        })
+        .await;
+    let open = open.expect("the notice is on the console");
+    assert!(open.contains("Carl M."), "{open}");
+    assert!(!open.contains("Medina"), "{open}");
+    app.check_accessibility("alerts with the screening notice")
+        .await;
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_returning_visitor_signs_in_in_three_screens_found_by_three_letters_and_phone_digits() {
+    let app = demo_desk().await;
+    let (_, resident, family) = plain_resident(&app).await;
+
+    // Set-up (an earlier visit): Bella Hart came to see the resident and signed out.
+    let first = ok(
+        &app,
+        "sign_in_visitor",
+        json!({ "form": {
+            "first_name": "Bella",
+            "surname": "Hart",
+            "phone": "07700 900789",
+            "visiting_kind": "resident",
+            "visiting_id": resident,
+            "relationship": "granddaughter",
+            "screening_answers": [],
+        } }),
+    )
+    .await;
+    let code = first["confirmation"]["sign_out_code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("signed in: {first}"))
+        .to_owned();
+    ok(&app, "sign_out_with_code", json!({ "code": code })).await;
+
+    // Screen 1: three letters offer her by first name and initial; the last three digits of
+    // her phone confirm it is her (a wrong three first).
+    app.click_on("[data-testid=nav-reception]").await;
+    app.click_on("[data-testid=start-sign-in]").await;
+    app.wait_for("[data-testid=sign-in][data-step=name]").await;
+    app.click_on("[data-testid=first-name]").await;
+    tap(&app, "BEL").await;
+    let offered = app.text_of("[data-testid=returning-match]").await;
+    assert_eq!(offered.trim(), "Bella H.");
+    app.click_on("[data-testid=returning-match]").await;
+    app.wait_for("[data-testid=returning-confirm]").await;
+    small_targets(&app, "sign-in: returning").await;
+    tap(&app, "123").await;
+    app.click_on("[data-testid=confirm-returning]").await;
+    let wrong = app.text_of("#phone_digits-error").await;
+    assert!(!wrong.trim().is_empty());
+    assert_eq!(value_of(&app, "#phone_digits").await, "");
+    tap(&app, "789").await;
+    app.click_on("[data-testid=confirm-returning]").await;
+
+    // Screen 2: whom, as last time, already chosen.
+    app.wait_for("[data-testid=sign-in][data-step=whom]").await;
+    let progress = app.text_of("[data-testid=sign-in-progress]").await;
+    assert_eq!(progress.trim(), "Step 2 of 3");
+    let chosen = app.text_of("[data-testid=visiting-chosen]").await;
+    let initial = family.chars().next().unwrap();
+    assert!(chosen.contains(&format!(" {initial}.")), "{chosen}");
+    assert!(
+        !chosen.contains(&family),
+        "first name and initial only: {chosen}"
+    );
+    assert_eq!(value_of(&app, "#relationship").await, "granddaughter");
+    small_targets(&app, "sign-in: returning, whom").await;
+    app.click_on("[data-testid=sign-in-continue]").await;
+
+    // Screen 3: signed in.
+    app.wait_for("[data-testid=sign-in-done]").await;
+    let done = app.text_of("[data-testid=sign-in-done]").await;
+    assert!(done.contains("Thank you, Bella"), "{done}");
+    let visiting = app.text_of("[data-testid=signed-in-visiting]").await;
+    assert!(chosen.contains(visiting.trim()), "{visiting} / {chosen}");
+    let code = app.text_of("[data-testid=sign-out-code]").await;
+    let code = code.trim().to_owned();
+    app.click_on("[data-testid=sign-in-finish]").await;
+
+    // She leaves with her code, typed on the keypad.
+    app.click_on("[data-testid=start-sign-out]").await;
+    app.click_on("[data-testid=sign-out-code-input]").await;
+    small_targets(&app, "sign-out by code").await;
+    tap(&app, &code).await;
+    app.click_on("[data-testid=sign-out-with-code]").await;
+    let bye = app.text_of("[data-testid=sign-out-done]").await;
+    assert!(bye.contains("Bella H."), "{bye}");
     app.close().await;
 }
