@@ -89,6 +89,7 @@ test: deps lint test-ui test-rust conformance
 bench: deps
 	cargo bench -p loopdesk-bridge
 	cargo bench -p loopdesk-core --bench writes
+	cargo bench -p loopdesk-core --bench reception
 	cargo bench -p loopdesk-core --bench sync
 
 # Mutation testing (cargo-mutants): every mutant of each file below must make a test fail.
