@@ -2046,6 +2046,21 @@ impl Desk {
     /// desk's clock in [`Desk::reception_loop`] and at start-up (catch-up).
     pub async fn sign_out_automatically(&self) -> Result<u32, CommandError> {
         let now = self.clock.now();
+        // Most minutes no one is due: look first, so that the minute's check writes nothing
+        // (and asks the sync engine for no push).
+        let due = self
+            .read(move |c| {
+                let s = read_settings(c)?;
+                let zone = repo::settings::home_zone(c)?;
+                Ok(match last_cutoff(zone, &s.auto_sign_out_time, now) {
+                    Some(cutoff) => !rx::due_for_automatic_sign_out(c, cutoff)?.is_empty(),
+                    None => false,
+                })
+            })
+            .await?;
+        if !due {
+            return Ok(0);
+        }
         let (n, raised) = self
             .save(move |tx| {
                 let s = read_settings(tx)?;
