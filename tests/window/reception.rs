@@ -330,7 +330,6 @@ async fn choose_resident(app: &AppWindow, family: &str) {
 #[tokio::test]
 async fn a_yes_to_a_health_question_shows_the_guidance_signs_no_one_in_and_tells_the_console() {
     let app = demo_desk().await;
-    let (_, _, family) = plain_resident(&app).await;
 
     // A manager switches outbreak mode on in the console's Reception settings: the kiosk then
     // asks the home's health questions.
@@ -340,6 +339,7 @@ async fn a_yes_to_a_health_question_shows_the_guidance_signs_no_one_in_and_tells
     app.click_on("[data-testid=reception-outbreak-mode]").await;
     app.click_on("[data-testid=save-reception-settings]").await;
     app.wait_for("[data-testid=reception-settings-saved]").await;
+    app.screenshot("reception-settings").await;
     let settings = ok(&app, "get_reception_settings", json!({})).await;
     assert_eq!(settings["outbreak_mode"], true, "{settings}");
     let guidance = settings["screening_guidance"].as_str().unwrap().to_owned();
@@ -357,9 +357,15 @@ async fn a_yes_to_a_health_question_shows_the_guidance_signs_no_one_in_and_tells
     app.click_on("[data-testid=phone]").await;
     tap(&app, "07700900456").await;
     app.click_on("[data-testid=sign-in-continue]").await;
-    choose_resident(&app, &family).await;
-    app.click_on("[data-testid=relationship]").await;
-    tap(&app, "SON").await;
+    // A contractor: company and purpose.
+    app.wait_for("[data-testid=sign-in][data-step=whom]").await;
+    app.click_on("[data-testid=kind-other]").await;
+    app.click_on("[data-testid=company]").await;
+    tap(&app, "ACME LIFTS").await;
+    app.click_on("[data-testid=purpose]").await;
+    tap(&app, "LIFT SERVICE").await;
+    assert_eq!(value_of(&app, "#company").await, "Acme Lifts");
+    small_targets(&app, "sign-in: whom, contractor").await;
     app.click_on("[data-testid=sign-in-continue]").await;
 
     app.wait_for("[data-testid=sign-in][data-step=questions]")
@@ -491,5 +497,126 @@ async fn a_returning_visitor_signs_in_in_three_screens_found_by_three_letters_an
     app.click_on("[data-testid=sign-out-with-code]").await;
     let bye = app.text_of("[data-testid=sign-out-done]").await;
     assert!(bye.contains("Bella H."), "{bye}");
+    app.close().await;
+}
+
+#[tokio::test]
+async fn a_visit_that_needs_approval_waits_at_the_kiosk_until_a_member_of_staff_approves_it() {
+    let app = demo_desk().await;
+    let (_, resident, family) = plain_resident(&app).await;
+
+    // A shift lead, on the resident's page in the console: visits need approval, and a note
+    // for the fire marshal.
+    app.click_on("[data-testid=nav-console]").await;
+    app.click_on("[data-testid=console-nav-residents]").await;
+    let search = app.wait_for("[data-testid=resident-search]").await;
+    app.session.send_keys(&search, &family).await.unwrap();
+    app.click_on(&format!(
+        "[data-testid=resident-row][data-resident-id=\"{resident}\"]"
+    ))
+    .await;
+    app.wait_for("[data-testid=resident-reception-form]").await;
+    app.click_on("[data-testid=visits-need-approval]").await;
+    let notes = app.wait_for("[data-testid=edit-evacuation-notes]").await;
+    app.session
+        .send_keys(&notes, "Uses a wheelchair")
+        .await
+        .unwrap();
+    app.click_on("[data-testid=save-resident-reception]").await;
+    app.wait_for("[data-testid=resident-reception-saved]").await;
+    let noted = ok(
+        &app,
+        "get_resident_reception",
+        json!({ "residentId": resident }),
+    )
+    .await;
+    assert_eq!(noted["visits_need_approval"], true, "{noted}");
+    assert_eq!(noted["evacuation_notes"], "Uses a wheelchair", "{noted}");
+
+    // Set-up (no screen of this test): the home has a visitor policy to accept.
+    let mut settings = ok(&app, "get_reception_settings", json!({})).await;
+    settings["policy_text"] = json!("Please sign in and out, and wash your hands.");
+    ok(
+        &app,
+        "save_reception_settings",
+        json!({ "settings": settings }),
+    )
+    .await;
+
+    // The visitor: name, whom, the policy accepted with a tap (the third of four screens).
+    app.click_on("[data-testid=nav-reception]").await;
+    app.click_on("[data-testid=start-sign-in]").await;
+    app.wait_for("[data-testid=sign-in][data-step=name]").await;
+    app.click_on("[data-testid=first-name]").await;
+    tap(&app, "DORA").await;
+    app.click_on("[data-testid=surname]").await;
+    tap(&app, "LENNOX").await;
+    app.click_on("[data-testid=phone]").await;
+    tap(&app, "07700900654").await;
+    app.click_on("[data-testid=sign-in-continue]").await;
+    choose_resident(&app, &family).await;
+    app.click_on("[data-testid=relationship]").await;
+    tap(&app, "NIECE").await;
+    app.click_on("[data-testid=sign-in-continue]").await;
+    app.wait_for("[data-testid=sign-in][data-step=questions] [data-testid=policy]")
+        .await;
+    let progress = app.text_of("[data-testid=sign-in-progress]").await;
+    assert_eq!(progress.trim(), "Step 3 of 4");
+    small_targets(&app, "sign-in: policy").await;
+    app.click_on("[data-testid=accept-policy]").await;
+    app.click_on("[data-testid=sign-in-continue]").await;
+
+    // "Please wait": no reason shown, not on site yet, a notice for staff.
+    let wait = app.text_of("[data-testid=sign-in-wait]").await;
+    assert!(
+        wait.contains("a member of staff will come to you"),
+        "{wait}"
+    );
+    assert!(!wait.contains("wheelchair"), "{wait}");
+    small_targets(&app, "sign-in: wait").await;
+    app.screenshot("reception-wait-for-staff").await;
+    let waiting = ok(&app, "pending_visitor_approvals", json!({})).await;
+    let waiting = waiting.as_array().unwrap();
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(ok(&app, "kiosk_on_site", json!({}))
+        .await
+        .as_array()
+        .unwrap()
+        .is_empty());
+    let alerts = ok(&app, "list_alerts", json!({})).await;
+    assert!(
+        alerts["open"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["kind"] == "reception.approval"),
+        "{alerts}"
+    );
+
+    // A member of staff approves it (at a console; here by the command, so that this window
+    // stays on the kiosk): the kiosk, which asks every few seconds, shows the code.
+    let sign_in = waiting[0]["sign_in_id"].as_str().unwrap();
+    ok(&app, "approve_visitor", json!({ "signInId": sign_in })).await;
+    app.wait_for("[data-testid=sign-in-done]").await;
+    let code = app.text_of("[data-testid=sign-out-code]").await;
+    assert!(code.trim().chars().all(|c| c.is_ascii_digit()), "{code}");
+    small_targets(&app, "sign-in: approved").await;
+
+    // The fire roll call has her, and the resident with the marshal's note.
+    let roll_call = ok(&app, "start_roll_call", json!({})).await;
+    let in_building = roll_call["residents_in"].as_array().unwrap();
+    let noted = in_building
+        .iter()
+        .find(|p| p["key"] == format!("resident:{resident}"))
+        .expect("the resident is in the building");
+    assert_eq!(noted["notes"], "Uses a wheelchair", "{noted}");
+    assert!(
+        roll_call["visitors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"].as_str().is_some_and(|n| n.contains("Dora"))),
+        "{roll_call}"
+    );
     app.close().await;
 }
