@@ -90,6 +90,7 @@ test: deps lint test-ui test-rust conformance
 bench: deps
 	cargo bench -p loopdesk-bridge
 	cargo bench -p loopdesk-core --bench writes
+	cargo bench -p loopdesk-core --bench reception
 	cargo bench -p loopdesk-core --bench sync
 
 # Idle CPU: the release app with the demo feature, idle on Reception, against an empty Tauri 2

@@ -3,12 +3,17 @@
 //! It resolves the OS folders, starts logging, opens the local store and the desk (sync engine,
 //! settings, OS keyring; the demo backend with `LOOPDESK_DEMO=1`), and maps commands to core.
 
+// `app_commands!` takes one step per flag and per command: the list is longer than the
+// default limit of 128.
+#![recursion_limit = "512"]
+
 mod alerts_commands;
 mod command_list;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo_commands;
 mod kiosk_window;
+mod reception_commands;
 mod staff_lock_commands;
 mod state;
 mod window_commands;
@@ -149,6 +154,44 @@ app_commands! {
     #[access(MANAGER)] window_commands::set_kiosk_mode,
     #[access(MANAGER)] window_commands::set_start_at_login,
     #[access(MANAGER)] window_commands::quit_app,
+    #[access(KIOSK)] reception_commands::kiosk_reception,
+    #[access(KIOSK)] reception_commands::find_returning_visitors,
+    #[access(KIOSK)] reception_commands::confirm_returning_visitor,
+    #[access(KIOSK)] reception_commands::kiosk_find_residents,
+    #[access(KIOSK)] reception_commands::kiosk_find_staff,
+    #[access(KIOSK)] reception_commands::sign_in_visitor,
+    #[access(KIOSK)] reception_commands::visitor_sign_in_status,
+    #[access(KIOSK)] reception_commands::kiosk_on_site,
+    #[access(KIOSK)] reception_commands::sign_out_visitor,
+    #[access(KIOSK)] reception_commands::sign_out_with_code,
+    #[access(KIOSK)] reception_commands::kiosk_staff_sign_in,
+    #[access(KIOSK)] reception_commands::kiosk_staff_sign_out,
+    #[access(RECEPTION)] reception_commands::visitors_on_site,
+    #[access(RECEPTION)] reception_commands::staff_sign_out_visitor,
+    #[access(RECEPTION)] reception_commands::pending_visitor_approvals,
+    #[access(RECEPTION)] reception_commands::approve_visitor,
+    #[access(RECEPTION)] reception_commands::decline_visitor,
+    #[access(RECEPTION)] reception_commands::visitor_history,
+    #[access(RECEPTION)] reception_commands::export_visitor_history,
+    #[access(RECEPTION)] reception_commands::automatic_sign_outs,
+    #[access(RECEPTION)] reception_commands::review_automatic_sign_outs,
+    #[access(RECEPTION)] reception_commands::staff_on_site,
+    #[access(RECEPTION)] reception_commands::staff_sign_out_staff,
+    #[access(RECEPTION)] reception_commands::reception_find_residents,
+    #[access(RECEPTION)] reception_commands::residents_out,
+    #[access(RECEPTION)] reception_commands::resident_goes_out,
+    #[access(RECEPTION)] reception_commands::resident_comes_back,
+    #[access(RECEPTION)] reception_commands::start_roll_call,
+    #[access(RECEPTION)] reception_commands::current_roll_call,
+    #[access(RECEPTION)] reception_commands::get_roll_call,
+    #[access(RECEPTION)] reception_commands::tick_roll_call,
+    #[access(RECEPTION)] reception_commands::end_roll_call,
+    #[access(RECEPTION)] reception_commands::save_roll_call_pdf,
+    #[access(SHIFT_LEAD)] reception_commands::get_resident_reception,
+    #[access(SHIFT_LEAD)] reception_commands::set_resident_reception,
+    #[access(MANAGER)] reception_commands::get_reception_settings,
+    #[access(MANAGER)] reception_commands::save_reception_settings,
+    #[access(MANAGER)] reception_commands::purge_reception_records,
     #[demo] #[access(KIOSK)] demo_commands::set_demo_sandbox,
     #[demo] #[access(KIOSK)] demo_commands::demo_server_visit,
     #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,

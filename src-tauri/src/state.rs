@@ -191,7 +191,13 @@ impl AppState {
         let (store, startup) = store::open_for_startup(&self.data_dir);
         let store = store.map(Arc::new);
         let desk = match &store {
-            Some(store) => open_desk_on(store.clone(), &fresh).await,
+            Some(store) => {
+                // The new data file stands at the demo's first home again, as at start.
+                if let (Ok(_), Some(demo)) = (&reset, &fresh) {
+                    demo.choose_home(store).await;
+                }
+                open_desk_on(store.clone(), &fresh).await
+            }
             None => None,
         };
         {

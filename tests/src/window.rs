@@ -50,6 +50,11 @@ use crate::{
 /// 2-core machine takes seconds. Waits end as soon as the thing appears.
 pub const APPEAR: Duration = Duration::from_secs(60);
 
+/// How long the first sync may take to bring a resource: more generous still, as the demo's
+/// CareLoop serves thousands of records to a debug build while other builds share the cores. A
+/// deadline: the wait ends as soon as the resource has arrived.
+pub const FIRST_SYNC: Duration = Duration::from_secs(180);
+
 /// Extra set-up for a launch.
 #[derive(Debug, Default, Clone)]
 pub struct LaunchOptions {
@@ -390,9 +395,9 @@ impl AppWindow {
     }
 
     /// Waits until the desk has pulled `resource` (`residents`, `visits`, ...) at least once,
-    /// as its sync status says.
+    /// as its sync status says (at most [`FIRST_SYNC`]).
     pub async fn wait_until_pulled(&self, resource: &str) {
-        let deadline = Instant::now() + APPEAR;
+        let deadline = Instant::now() + FIRST_SYNC;
         loop {
             let status = self.invoke("sync_status", json!({})).await;
             let pulled = status.as_ref().is_ok_and(|s| {

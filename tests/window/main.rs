@@ -6,6 +6,7 @@ mod accessibility;
 mod alerts;
 mod commands;
 mod demo;
+mod reception;
 mod residents;
 mod shell;
 mod single_instance;

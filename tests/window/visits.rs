@@ -14,8 +14,14 @@ async fn set_demo_sandbox(app: &AppWindow, running: bool) {
 }
 
 /// The id of a scheduled visit on the day after tomorrow (in the home's calendar, Europe/London,
-/// as the Visits screen's day tabs), from the desk's own list.
+/// as the Visits screen's day tabs) at this desk's home (the screen shows it), from the desk's
+/// own list.
 async fn scheduled_visit_in_two_days(app: &AppWindow) -> String {
+    let home = app
+        .invoke("get_settings", json!({}))
+        .await
+        .expect("the settings")["location_id"]
+        .clone();
     let script = "const done = arguments[arguments.length - 1];
         const day = (d) => new Intl.DateTimeFormat('en-CA', {
             timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' }).format(d);
@@ -23,12 +29,12 @@ async fn scheduled_visit_in_two_days(app: &AppWindow) -> String {
         const from = new Date(Date.now() + 86400000);
         const to = new Date(Date.now() + 4 * 86400000);
         window.__TAURI_INTERNALS__
-            .invoke('list_visits', { from: from.toISOString(), to: to.toISOString(), locationId: null })
+            .invoke('list_visits', { from: from.toISOString(), to: to.toISOString(), locationId: arguments[0] })
             .then((v) => done(v
                     .filter((x) => x.status === 'scheduled' && day(new Date(x.starts_at)) === target)
                     .map((x) => x.id)),
                   (e) => done({ err: e }));";
-    let ids = app.session.execute_async(script, vec![]).await.unwrap();
+    let ids = app.session.execute_async(script, vec![home]).await.unwrap();
     let ids = ids
         .as_array()
         .unwrap_or_else(|| panic!("list_visits: {ids}"));

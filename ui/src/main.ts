@@ -3,6 +3,7 @@ import App from './App.svelte';
 import type { AreaId } from './lib/router.svelte';
 import './styles/tokens.css';
 import './styles/base.css';
+import './styles/kiosk.css';
 
 async function start(): Promise<void> {
   let initialArea: AreaId = 'reception';

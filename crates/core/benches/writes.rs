@@ -11,7 +11,7 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::{TimeDelta, Utc};
 use loopdesk_core::desk::{Desk, DeskConfig};
@@ -22,48 +22,21 @@ use loopdesk_core::store::repo::{care, people};
 use loopdesk_core::sync::SyncOptions;
 use loopdesk_core::Store;
 
+mod common;
+use common::{bench_dir, figures, ms, ratio, Figures, PlainDb};
+
 /// Writes timed per kind and queue length.
 const SAMPLES: usize = 400;
 /// Writes before timing starts (caches, the WAL file's first growth).
 const WARM_UP: usize = 40;
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i.min(sorted.len() - 1)]
-}
-
-struct Figures {
-    p50: Duration,
-    p99: Duration,
-}
-
-fn figures(mut d: Vec<Duration>) -> Figures {
-    d.sort_unstable();
-    Figures {
-        p50: percentile(&d, 0.50),
-        p99: percentile(&d, 0.99),
-    }
-}
-
-/// One row, `INSERT` + `COMMIT`, WAL and `synchronous=FULL`: the least a durable write costs
-/// on this disk.
+/// `SAMPLES` plain commits after `WARM_UP` untimed ones, in a file removed afterwards.
 fn plain_commits(dir: &Path) -> Figures {
-    let c = rusqlite::Connection::open(dir.join("plain.db")).unwrap();
-    c.pragma_update(None, "journal_mode", "WAL").unwrap();
-    c.pragma_update(None, "synchronous", "FULL").unwrap();
-    c.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
-        .unwrap();
-    let mut times = Vec::with_capacity(SAMPLES);
-    for i in 0..SAMPLES + WARM_UP {
-        let start = Instant::now();
-        c.execute_batch(&format!(
-            "BEGIN IMMEDIATE; INSERT INTO t (body) VALUES ('note {i}'); COMMIT;"
-        ))
-        .unwrap();
-        if i >= WARM_UP {
-            times.push(start.elapsed());
-        }
-    }
+    let mut db = PlainDb::open(dir);
+    let times = (0..SAMPLES + WARM_UP)
+        .map(|_| db.commit())
+        .skip(WARM_UP)
+        .collect();
     figures(times)
 }
 
@@ -179,14 +152,6 @@ async fn desk_writes(dir: &Path, queued: usize) -> (Figures, Figures) {
     (figures(notes), figures(confirms))
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn ratio(a: Duration, b: Duration) -> String {
-    format!("{:.2}×", a.as_secs_f64() / b.as_secs_f64())
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; a filter argument is not used here.
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -194,13 +159,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // On the disk of the build folder (the desk's data folder is on the same disk here), not
-    // in a RAM-backed /tmp.
-    let base = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::env::current_dir().unwrap().join("target"));
-    std::fs::create_dir_all(&base).unwrap();
-    let dir = tempfile::tempdir_in(&base).unwrap();
+    let dir = bench_dir();
 
     println!("desk writes against a plain commit (WAL, synchronous=FULL), {SAMPLES} each:");
     println!(
@@ -225,10 +184,6 @@ fn main() {
                 ratio(f.p50, plain.p50),
                 ratio(f.p99, plain.p99)
             );
-        }
-        std::fs::remove_file(dir.path().join("plain.db")).ok();
-        for suffix in ["-wal", "-shm"] {
-            std::fs::remove_file(dir.path().join(format!("plain.db{suffix}"))).ok();
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod events;
 pub mod ipc;
 pub mod logging;
 pub mod outbox;
+pub mod print;
 pub mod secret;
 pub mod secrets;
 pub mod store;

@@ -137,6 +137,7 @@ pub async fn if_requested(store: &Arc<Store>) -> Result<Option<Demo>, loopdesk_s
     if demo.inner.sandbox.made_fresh() {
         demo.refresh_whole(store);
     }
+    demo.choose_home(store).await;
     Ok(Some(demo))
 }
 
@@ -390,6 +391,45 @@ impl Demo {
     /// idle lock, a pause ending) without waiting; the desk is told with `Desk::clock_moved`.
     pub fn advance_clock(&self, by: Duration) {
         self.inner.clock.advance(by);
+    }
+
+    /// The demo desk stands at the demo's first home (a real desk's home is chosen in
+    /// Settings, which would end the demo), so the kiosk's sign-in works out of the box. A home
+    /// chosen before is kept; when the demo CareLoop cannot say, the desk has none (and says
+    /// so where it needs one). At start and again after [`Demo::reset`], on its new data file.
+    pub async fn choose_home(&self, store: &Arc<Store>) {
+        let chosen = store
+            .read(|c| repo::settings::get_setting(c, settings::LOCATION_ID))
+            .ok()
+            .flatten();
+        if chosen.is_some() {
+            return;
+        }
+        let first = async {
+            let client = ApiClient::new(
+                &self.base_url(),
+                self.inner.key.clone(),
+                self.inner.gate.clone(),
+                ClientOptions::default(),
+            )
+            .ok()?;
+            let page = client
+                .get::<serde_json::Value>("/v1/locations?page_size=1")
+                .await
+                .ok()?
+                .body;
+            page["data"][0]["id"].as_str().map(str::to_owned)
+        };
+        match first.await {
+            Some(home) => {
+                if let Err(e) =
+                    store.write(|tx| repo::settings::set_setting(tx, settings::LOCATION_ID, &home))
+                {
+                    tracing::warn!(error = %e, "the demo desk's home could not be saved");
+                }
+            }
+            None => tracing::warn!("the demo CareLoop did not list a home for this desk"),
+        }
     }
 
     /// Stops (`false`: requests are refused, as with no network) or restarts the demo CareLoop

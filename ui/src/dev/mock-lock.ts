@@ -281,9 +281,14 @@ export function mockLock(params: URLSearchParams, staff: Staff[]) {
     answer,
     check,
     clockMoved,
+  return {
+    answer,
+    check,
     /** The unlocked staff member (none on the kiosk or while setting up). */
     session: () => (settingUp() ? null : session),
     /** Whether the desk is locked to the kiosk. */
     locked: () => !settingUp() && session === null,
+    /** Whether `pin` is this staff member's (the kiosk's staff sign-in checks it, unlocking nothing). */
+    pinMatches: (id: string, pin: string) => pins.get(id)?.pin === pin,
   };
 }

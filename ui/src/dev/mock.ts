@@ -14,6 +14,7 @@
 //   &focus=<data-testid>   focuses that element once it appears (to screenshot focus styles)
 //   &lock=unlocked (default) | locked | setting_up | paused, &role=manager | shift_lead |
 //        receptionist, &idle=<minutes>: the staff lock (mock-lock.ts, with the mock's PINs)
+//   &outbreak=1, &policy=1, &visitors=<n>: reception (mock-reception.ts)
 import { mockIPC } from '@tauri-apps/api/mocks';
 import type { Alert } from '../bindings/Alert';
 import type { AppInfo } from '../bindings/AppInfo';
@@ -34,6 +35,7 @@ import { byUrgency } from '../lib/alerts.svelte';
 import { startOfDay, when } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import { mockLock } from './mock-lock';
+import { mockReception } from './mock-reception';
 import {
   acknowledgedAlerts,
   attentionEntries,
@@ -121,6 +123,7 @@ function desk(params: URLSearchParams) {
   const lock = mockLock(params, staff);
   /** The unlocked staff member's name, for what they write; the desk's while setting up. */
   const signer = () => lock.session()?.name ?? null;
+  const reception = mockReception(params, residents, staff);
 
   const lastSync = new Date(now.getTime() - (syncScenario === 'offline' ? 25 * 60_000 : 40_000)).toISOString();
   const status: SyncStatus = {
@@ -235,6 +238,8 @@ function desk(params: URLSearchParams) {
     lock.check(cmd);
     const locking = lock.answer(cmd, args);
     if (locking !== undefined) return locking;
+    const received = reception.answer(cmd, args, () => signer() ?? 'Setting up this desk', lock.pinMatches);
+    if (received !== undefined) return received;
     switch (cmd) {
       case 'search_residents':
         return search(args);

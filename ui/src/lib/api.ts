@@ -28,6 +28,25 @@ import type { DeskRole } from '../bindings/DeskRole';
 import type { LockEvent } from '../bindings/LockEvent';
 import type { LockStatus } from '../bindings/LockStatus';
 import type { PinHolder } from '../bindings/PinHolder';
+import type { HistoryQuery } from '../bindings/HistoryQuery';
+import type { KioskPerson } from '../bindings/KioskPerson';
+import type { KioskReception } from '../bindings/KioskReception';
+import type { OutingView } from '../bindings/OutingView';
+import type { PublicVisitor } from '../bindings/PublicVisitor';
+import type { Purged } from '../bindings/Purged';
+import type { ReceptionSettings } from '../bindings/ReceptionSettings';
+import type { ResidentChoice } from '../bindings/ResidentChoice';
+import type { ResidentReception } from '../bindings/ResidentReception';
+import type { ReturningMatch } from '../bindings/ReturningMatch';
+import type { ReturningVisitor } from '../bindings/ReturningVisitor';
+import type { RollCallView } from '../bindings/RollCallView';
+import type { SavedFile } from '../bindings/SavedFile';
+import type { SignedOut } from '../bindings/SignedOut';
+import type { SignInOutcome } from '../bindings/SignInOutcome';
+import type { StaffMovement } from '../bindings/StaffMovement';
+import type { StaffOnSiteView } from '../bindings/StaffOnSiteView';
+import type { VisitorRecord } from '../bindings/VisitorRecord';
+import type { VisitorSignInForm } from '../bindings/VisitorSignInForm';
 
 /**
  * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
@@ -80,6 +99,45 @@ export const commands = {
   setStaffRole: 'set_staff_role',
   removeStaffPin: 'remove_staff_pin',
   setIdleLock: 'set_idle_lock',
+  // Reception: the kiosk's (nothing private), then the console's.
+  kioskReception: 'kiosk_reception',
+  findReturningVisitors: 'find_returning_visitors',
+  confirmReturningVisitor: 'confirm_returning_visitor',
+  kioskFindResidents: 'kiosk_find_residents',
+  kioskFindStaff: 'kiosk_find_staff',
+  signInVisitor: 'sign_in_visitor',
+  visitorSignInStatus: 'visitor_sign_in_status',
+  kioskOnSite: 'kiosk_on_site',
+  signOutVisitor: 'sign_out_visitor',
+  signOutWithCode: 'sign_out_with_code',
+  kioskStaffSignIn: 'kiosk_staff_sign_in',
+  kioskStaffSignOut: 'kiosk_staff_sign_out',
+  visitorsOnSite: 'visitors_on_site',
+  staffSignOutVisitor: 'staff_sign_out_visitor',
+  pendingVisitorApprovals: 'pending_visitor_approvals',
+  approveVisitor: 'approve_visitor',
+  declineVisitor: 'decline_visitor',
+  visitorHistory: 'visitor_history',
+  exportVisitorHistory: 'export_visitor_history',
+  automaticSignOuts: 'automatic_sign_outs',
+  reviewAutomaticSignOuts: 'review_automatic_sign_outs',
+  staffOnSite: 'staff_on_site',
+  staffSignOutStaff: 'staff_sign_out_staff',
+  receptionFindResidents: 'reception_find_residents',
+  residentsOut: 'residents_out',
+  residentGoesOut: 'resident_goes_out',
+  residentComesBack: 'resident_comes_back',
+  startRollCall: 'start_roll_call',
+  currentRollCall: 'current_roll_call',
+  getRollCall: 'get_roll_call',
+  tickRollCall: 'tick_roll_call',
+  endRollCall: 'end_roll_call',
+  saveRollCallPdf: 'save_roll_call_pdf',
+  getResidentReception: 'get_resident_reception',
+  setResidentReception: 'set_resident_reception',
+  getReceptionSettings: 'get_reception_settings',
+  saveReceptionSettings: 'save_reception_settings',
+  purgeReceptionRecords: 'purge_reception_records',
   // Demo only: the app has these only in a build with the `demo` feature.
   setDemoSandbox: 'set_demo_sandbox',
   demoServerVisit: 'demo_server_visit',
@@ -451,6 +509,208 @@ export function removeStaffPin(staffId: string): Promise<void> {
 /** Managers: the minutes without use after which the console locks itself (1 to 60: `fields.minutes`). */
 export function setIdleLock(minutes: number): Promise<LockStatus> {
   return call<LockStatus>(commands.setIdleLock, { minutes });
+}
+
+// ---- reception: the kiosk -----------------------------------------------------------------
+// The locked kiosk may call these: they answer with first names and surname initials and opaque
+// ids only. A visitor's mistakes come back as `invalid_input` with `fields` (first_name, surname,
+// phone, visiting_kind, visiting_id, relationship, company, purpose, car_registration,
+// screening_answers, accepted_policy_version, returning; code; phone_digits).
+
+/** The home's name, the screening questions asked now (none when off), the visitor policy. */
+export function kioskReception(): Promise<KioskReception> {
+  return call<KioskReception>(commands.kioskReception);
+}
+
+/** Returning visitors whose name starts with `text` (three letters or more; fewer finds none). */
+export function findReturningVisitors(text: string): Promise<ReturningMatch[]> {
+  return call<ReturningMatch[]>(commands.findReturningVisitors, { text });
+}
+
+/** A returning visitor confirms with the last three digits of their phone (`fields.phone_digits`). */
+export function confirmReturningVisitor(visitorId: string, lastDigits: string): Promise<ReturningVisitor> {
+  return call<ReturningVisitor>(commands.confirmReturningVisitor, { visitorId, lastDigits });
+}
+
+/** Residents of this home by part of their name (three letters or more): "Maggie W." and an id. */
+export function kioskFindResidents(text: string): Promise<KioskPerson[]> {
+  return call<KioskPerson[]>(commands.kioskFindResidents, { text });
+}
+
+/** Staff of this home by part of their name (three letters or more). */
+export function kioskFindStaff(text: string): Promise<KioskPerson[]> {
+  return call<KioskPerson[]>(commands.kioskFindStaff, { text });
+}
+
+/** Saved here at once (the network is never waited for); see `SignInOutcome` for what follows. */
+export function signInVisitor(form: VisitorSignInForm): Promise<SignInOutcome> {
+  return call<SignInOutcome>(commands.signInVisitor, { form });
+}
+
+/** A sign-in waiting for a staff member's approval: still waiting, signed in or declined. */
+export function visitorSignInStatus(signInId: string): Promise<SignInOutcome> {
+  return call<SignInOutcome>(commands.visitorSignInStatus, { signInId });
+}
+
+/** Who is signed in now, to tap to sign out ("Jane D.", since "10:05"). */
+export function kioskOnSite(): Promise<PublicVisitor[]> {
+  return call<PublicVisitor[]>(commands.kioskOnSite);
+}
+
+/** A visitor tapped their own name. */
+export function signOutVisitor(signInId: string): Promise<SignedOut> {
+  return call<SignedOut>(commands.signOutVisitor, { signInId });
+}
+
+/** A visitor typed their sign-out code (`fields.code` when it matches nobody). */
+export function signOutWithCode(code: string): Promise<SignedOut> {
+  return call<SignedOut>(commands.signOutWithCode, { code });
+}
+
+/** A staff member signs in for their shift with their PIN (it does not unlock the console). */
+export function kioskStaffSignIn(staffId: string, pin: string): Promise<StaffMovement> {
+  return call<StaffMovement>(commands.kioskStaffSignIn, { staffId, pin });
+}
+
+/** A staff member signs out with their PIN. */
+export function kioskStaffSignOut(staffId: string, pin: string): Promise<StaffMovement> {
+  return call<StaffMovement>(commands.kioskStaffSignOut, { staffId, pin });
+}
+
+// ---- reception: the console (receptionists and up) ----------------------------------------
+
+/** Visitors in the building now, with their time in it. */
+export function visitorsOnSite(): Promise<VisitorRecord[]> {
+  return call<VisitorRecord[]>(commands.visitorsOnSite);
+}
+
+/** A receptionist signs a visitor out. */
+export function staffSignOutVisitor(signInId: string): Promise<VisitorRecord> {
+  return call<VisitorRecord>(commands.staffSignOutVisitor, { signInId });
+}
+
+/** Visitors waiting at the kiosk for a staff member's approval. */
+export function pendingVisitorApprovals(): Promise<VisitorRecord[]> {
+  return call<VisitorRecord[]>(commands.pendingVisitorApprovals);
+}
+
+export function approveVisitor(signInId: string): Promise<VisitorRecord> {
+  return call<VisitorRecord>(commands.approveVisitor, { signInId });
+}
+
+export function declineVisitor(signInId: string): Promise<VisitorRecord> {
+  return call<VisitorRecord>(commands.declineVisitor, { signInId });
+}
+
+/** Past and present visits, newest first (`fields.from` / `fields.to` for a bad date). */
+export function visitorHistory(query: HistoryQuery): Promise<VisitorRecord[]> {
+  return call<VisitorRecord[]>(commands.visitorHistory, { query: compact(query) });
+}
+
+/** The same list as a CSV file written by the desk into the Downloads folder. */
+export function exportVisitorHistory(query: HistoryQuery): Promise<SavedFile> {
+  return call<SavedFile>(commands.exportVisitorHistory, { query: compact(query) });
+}
+
+/** Visitors signed out automatically that no one has looked at yet. */
+export function automaticSignOuts(): Promise<VisitorRecord[]> {
+  return call<VisitorRecord[]>(commands.automaticSignOuts);
+}
+
+/** Marks those as seen; resolves to how many. */
+export function reviewAutomaticSignOuts(): Promise<number> {
+  return call<number>(commands.reviewAutomaticSignOuts);
+}
+
+/** Staff signed in with their PIN at the kiosk. */
+export function staffOnSite(): Promise<StaffOnSiteView[]> {
+  return call<StaffOnSiteView[]>(commands.staffOnSite);
+}
+
+/** A receptionist signs a staff member out (they forgot). */
+export function staffSignOutStaff(staffId: string): Promise<void> {
+  return call<void>(commands.staffSignOutStaff, { staffId });
+}
+
+/** Residents of this home by name or room, with whether they are out. */
+export function receptionFindResidents(text: string): Promise<ResidentChoice[]> {
+  return call<ResidentChoice[]>(commands.receptionFindResidents, { text });
+}
+
+export function residentsOut(): Promise<OutingView[]> {
+  return call<OutingView[]>(commands.residentsOut);
+}
+
+/** A resident goes out (`fields.with_whom` when empty or too long). */
+export function residentGoesOut(residentId: string, withWhom: string): Promise<OutingView> {
+  return call<OutingView>(commands.residentGoesOut, { residentId, withWhom });
+}
+
+export function residentComesBack(residentId: string): Promise<void> {
+  return call<void>(commands.residentComesBack, { residentId });
+}
+
+// ---- the fire roll call (receptionists and up) --------------------------------------------
+
+/** Everyone in the building now, from this desk's data alone (works offline). */
+export function startRollCall(): Promise<RollCallView> {
+  return call<RollCallView>(commands.startRollCall);
+}
+
+/** The roll call still open, if any. */
+export function currentRollCall(): Promise<RollCallView | null> {
+  return call<RollCallView | null>(commands.currentRollCall);
+}
+
+export function getRollCall(id: string): Promise<RollCallView> {
+  return call<RollCallView>(commands.getRollCall, { id });
+}
+
+/** A marshal accounts for a person (or takes it back); the counts come back with it. */
+export function tickRollCall(rollCallId: string, personKey: string, accounted: boolean): Promise<RollCallView> {
+  return call<RollCallView>(commands.tickRollCall, { rollCallId, personKey, accounted });
+}
+
+export function endRollCall(rollCallId: string): Promise<RollCallView> {
+  return call<RollCallView>(commands.endRollCall, { rollCallId });
+}
+
+/** The roll call as an A4 PDF, made on the desk and written into the Downloads folder. */
+export function saveRollCallPdf(rollCallId: string): Promise<SavedFile> {
+  return call<SavedFile>(commands.saveRollCallPdf, { rollCallId });
+}
+
+// ---- reception: shift leads and managers ----------------------------------------------------
+
+/** Shift leads: whether a resident's visits need approval, and their evacuation notes. */
+export function getResidentReception(residentId: string): Promise<ResidentReception> {
+  return call<ResidentReception>(commands.getResidentReception, { residentId });
+}
+
+export function setResidentReception(
+  residentId: string,
+  visitsNeedApproval: boolean,
+  evacuationNotes: string | null,
+): Promise<ResidentReception> {
+  return call<ResidentReception>(commands.setResidentReception, {
+    residentId,
+    visitsNeedApproval,
+    evacuationNotes: evacuationNotes?.trim() ? evacuationNotes.trim() : null,
+  });
+}
+
+/** Managers: outbreak mode, screening, the visitor policy, the automatic sign-out, retention. */
+export function getReceptionSettings(): Promise<ReceptionSettings> {
+  return call<ReceptionSettings>(commands.getReceptionSettings);
+}
+
+export function saveReceptionSettings(settings: ReceptionSettings): Promise<ReceptionSettings> {
+  return call<ReceptionSettings>(commands.saveReceptionSettings, { settings });
+}
+
+/** Managers: deletes what is past its retention now (counts only come back). */
+export function purgeReceptionRecords(): Promise<Purged> {
+  return call<Purged>(commands.purgeReceptionRecords);
 }
 
 // ---- demo only ---------------------------------------------------------------------------

@@ -336,6 +336,13 @@ impl Alerts {
         )
     }
 
+    /// Tells the windows about an alert this desk raised itself (a reception notice), after
+    /// the transaction that stored it committed.
+    pub(crate) fn announce_raised(&self, alert: Alert) {
+        tracing::info!(alert = alert.id, kind = %alert.kind, "notice raised");
+        let _ = self.events.send(AlertEvent::Raised(alert));
+    }
+
     /// Whether the demo feed is in use.
     pub fn is_demo(&self) -> bool {
         lock(&self.demo).is_some()

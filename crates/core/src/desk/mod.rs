@@ -11,7 +11,9 @@ mod alerts;
 pub mod kiosk;
 mod outbox;
 mod overview;
+pub mod reception;
 mod residents;
+pub mod roll_call;
 pub mod settings;
 mod staff;
 pub mod staff_lock;
@@ -182,6 +184,7 @@ impl Desk {
         let task = tokio::spawn(engine.run(desk.shutdown.clone()));
         *lock(&desk.task) = Some(task);
         tokio::spawn(desk.clone().idle_lock_loop());
+        tokio::spawn(desk.clone().reception_loop());
         Ok(desk)
     }
 

@@ -271,6 +271,39 @@ impl Desk {
     /// Unlocks the desk for `staff_id` with `pin`. A wrong PIN, or a name without one, says
     /// the same and counts towards the pause.
     pub async fn unlock(&self, staff_id: String, pin: Secret) -> Result<LockStatus, CommandError> {
+        let holder = self.check_pin(staff_id, pin).await?;
+        let now = self.clock.now();
+        let session = Session {
+            staff_id: Some(holder.staff_id.clone()),
+            name: holder.name.clone(),
+            role: holder.role,
+        };
+        self.save(move |tx| {
+            repo::audit::audit(
+                tx,
+                &holder.staff_id,
+                "staff_lock.unlock",
+                None,
+                Some(&json!({"role": holder.role})),
+            )?;
+            Ok(())
+        })
+        .await?;
+        lock(&self.lock_state).session = Some((session, now));
+        self.arm_idle_lock();
+        self.announce_lock(None).await;
+        self.lock_status().await
+    }
+
+    /// Checks `staff_id`'s PIN without unlocking anything (the staff lock's check, shared with
+    /// the kiosk's staff sign-in): the holder when it matches. A wrong PIN, or a name without
+    /// one, says the same and counts towards the pause; while PIN entry is paused every PIN
+    /// is refused.
+    pub(crate) async fn check_pin(
+        &self,
+        staff_id: String,
+        pin: Secret,
+    ) -> Result<PinHolder, CommandError> {
         let now = self.clock.now();
         let attempts = self.read(pins::attempts).await?;
         if let Some(until) = attempts.locked_until.filter(|t| *t > now) {
@@ -293,27 +326,14 @@ impl Desk {
         let matches = blocking(move || shaped && pin_matches(&pin, &hash)).await?;
         match stored.filter(|_| matches) {
             Some(stored) => {
-                let session = Session {
-                    staff_id: Some(stored.holder.staff_id.clone()),
-                    name: stored.holder.name.clone(),
-                    role: stored.holder.role,
-                };
-                self.save(move |tx| {
-                    pins::set_attempts(tx, &Attempts::default())?;
-                    repo::audit::audit(
-                        tx,
-                        &stored.holder.staff_id,
-                        "staff_lock.unlock",
-                        None,
-                        Some(&json!({"role": stored.holder.role})),
-                    )?;
-                    Ok(())
-                })
-                .await?;
-                lock(&self.lock_state).session = Some((session, now));
-                self.arm_idle_lock();
-                self.announce_lock(None).await;
-                self.lock_status().await
+                if attempts != Attempts::default() {
+                    self.save(move |tx| {
+                        pins::set_attempts(tx, &Attempts::default())?;
+                        Ok(())
+                    })
+                    .await?;
+                }
+                Ok(stored.holder)
             }
             None => {
                 let mut a = attempts;

@@ -63,6 +63,8 @@ operations! {
     care_note_create::CareNoteCreate,
     visit_create::VisitCreate,
     visit_update::VisitUpdate,
+    visitor_sign_in_create::VisitorSignInCreate,
+    visitor_sign_out::VisitorSignOut,
 }
 
 /// The operation stored under `name`, if this version of Loopdesk knows it.

@@ -125,6 +125,12 @@ impl Engine {
                 },
                 _ = tick => None,
             };
+            // Only a full cycle (or a failure) sets when the next cycle is due: a push after a
+            // write, or one resource pulled, must not put off a cycle that is due.
+            let full_cycle = matches!(
+                command,
+                None | Some(Command::Reconfigure) | Some(Command::SyncNow(_))
+            );
             let work = async {
                 match command {
                     None | Some(Command::Reconfigure) => {
@@ -166,9 +172,7 @@ impl Engine {
                     Err(SyncError::NotConfigured) => interval,
                     Err(_) => backoff.next().unwrap_or(interval).min(interval),
                 };
-                if failed || next_tick.is_none_or(|t| t <= Instant::now()) {
-                    next_tick = Some(Instant::now() + wait);
-                }
+                next_tick = next_cycle(next_tick, full_cycle, failed, Instant::now(), wait);
             }
         }
         tracing::info!("sync engine stopped");
@@ -271,6 +275,28 @@ impl Engine {
     }
 }
 
+/// When the next full cycle is due, after a step (`full_cycle`: push and pull everything, else a
+/// push or one resource) that `failed` or not, now; `wait` is the interval, or the backoff after
+/// a failure. A failure always waits `wait` (it is the backoff). A full cycle that was due sets
+/// the next one `wait` from now; one made early (`sync_now`) keeps the time already set. Any
+/// other step that succeeded keeps it too, even when it is due: a push after each local write
+/// must not put off the pull (the reception task's writes every minute once kept the first
+/// pull from ever starting, its minute in step with the engine's).
+fn next_cycle(
+    next_tick: Option<Instant>,
+    full_cycle: bool,
+    failed: bool,
+    now: Instant,
+    wait: std::time::Duration,
+) -> Option<Instant> {
+    let due = next_tick.is_none_or(|t| t <= now);
+    if failed || (full_cycle && due) {
+        Some(now + wait)
+    } else {
+        next_tick
+    }
+}
+
 /// The connection state and message for the outcome of a step.
 pub fn describe(result: &Result<(), SyncError>) -> (Connection, Option<String>) {
     match result {
@@ -295,5 +321,53 @@ pub fn describe(result: &Result<(), SyncError>) -> (Connection, Option<String>) 
             _ => (Connection::Degraded, Some(e.to_string())),
         },
         Err(e) => (Connection::Degraded, Some(e.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn a_push_that_succeeds_never_puts_off_a_cycle_that_is_due() {
+        let now = Instant::now();
+        // At start the first cycle is due at once; a push handled first leaves it due.
+        assert_eq!(next_cycle(Some(now), false, false, now, MINUTE), Some(now));
+        let later = now + Duration::from_secs(61);
+        assert_eq!(
+            next_cycle(Some(now), false, false, later, MINUTE),
+            Some(now)
+        );
+        // Nor one that is not due yet.
+        let due = now + MINUTE;
+        assert_eq!(next_cycle(Some(due), false, false, now, MINUTE), Some(due));
+    }
+
+    #[test]
+    fn a_full_cycle_that_was_due_sets_the_next_one_an_interval_away() {
+        let now = Instant::now();
+        assert_eq!(
+            next_cycle(Some(now), true, false, now, MINUTE),
+            Some(now + MINUTE)
+        );
+        // `sync_now` before the cycle was due keeps the time already set.
+        let due = now + Duration::from_secs(30);
+        assert_eq!(next_cycle(Some(due), true, false, now, MINUTE), Some(due));
+    }
+
+    #[test]
+    fn a_failure_waits_its_backoff_whatever_the_step() {
+        let now = Instant::now();
+        let backoff = Duration::from_secs(2);
+        for full_cycle in [true, false] {
+            assert_eq!(
+                next_cycle(Some(now + MINUTE), full_cycle, true, now, backoff),
+                Some(now + backoff)
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ mod logging;
 mod outbox;
 mod peer;
 mod push;
+mod reception;
 mod repo;
 mod settings;
 mod staff_lock;

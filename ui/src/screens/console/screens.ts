@@ -4,8 +4,11 @@ import type { DeskRole } from '../../bindings/DeskRole';
 import FirstManagerPin from '../lock/FirstManagerPin.svelte';
 import StaffPins from '../lock/StaffPins.svelte';
 import AlertsCentre from './AlertsCentre.svelte';
+import FireRollCall from './FireRollCall.svelte';
 import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
+import ReceptionDesk from './ReceptionDesk.svelte';
+import ReceptionSettings from './ReceptionSettings.svelte';
 import Residents from './Residents.svelte';
 import Settings from './Settings.svelte';
 import StaffDirectory from './StaffDirectory.svelte';
@@ -28,11 +31,14 @@ export type ConsoleScreen = {
 
 export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'overview', label: 'This desk', component: Overview, role: 'receptionist' },
+  { id: 'reception', label: 'Reception desk', component: ReceptionDesk, role: 'receptionist' },
+  { id: 'roll-call', label: 'Fire roll call', component: FireRollCall, role: 'receptionist' },
   { id: 'residents', label: 'Residents', component: Residents, role: 'shift_lead' },
   { id: 'visits', label: 'Visits', component: Visits, role: 'shift_lead' },
   { id: 'staff', label: 'Staff', component: StaffDirectory, role: 'shift_lead' },
   { id: 'alerts', label: 'Alerts', component: AlertsCentre, role: 'receptionist' },
   { id: 'attention', label: 'Needs attention', component: NeedsAttention, role: 'manager' },
+  { id: 'reception-settings', label: 'Reception settings', component: ReceptionSettings, role: 'manager' },
   { id: 'settings', label: 'Settings', component: Settings, role: 'manager' },
   { id: 'pins', label: 'Staff PINs', component: StaffPins, role: 'manager', parent: 'settings' },
   { id: 'manager-pin', label: 'Set a manager PIN', component: FirstManagerPin, role: 'receptionist', parent: 'settings' },

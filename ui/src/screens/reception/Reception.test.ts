@@ -1,23 +1,31 @@
-import { fireEvent, render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { KioskReception } from '../../bindings/KioskReception';
+import { lockStatus, mockCommands } from '../../test/ipc';
 import Reception from './Reception.svelte';
+
+const kiosk: KioskReception = { home_name: 'Rowan House', screening_questions: [], policy: null };
 
 describe('reception', () => {
   afterEach(() => {
     vi.useRealTimers();
   });
 
-  it('welcomes visitors, tells them to ask at the desk and offers no buttons yet', () => {
+  it('welcomes visitors to the home and offers sign in, sign out, staff and the fire roll call', async () => {
+    mockCommands({ kiosk_reception: kiosk });
     render(Reception);
 
-    expect(screen.getByRole('heading', { level: 1, name: 'Welcome' })).toBeInTheDocument();
-    expect(screen.getByText('Please ask at the desk to sign in or out.')).toBeInTheDocument();
-    expect(screen.queryAllByRole('button')).toHaveLength(0);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Welcome to Rowan House' })).toBeInTheDocument();
+    for (const name of ['Sign in', 'Sign out', 'Staff sign in and out', /Fire roll call/]) {
+      expect(screen.getByRole('button', { name })).toBeInTheDocument();
+    }
   });
 
   it('shows the local time and date, and keeps the clock current', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     vi.setSystemTime(new Date(2026, 10, 22, 9, 5, 30));
+    mockCommands({ kiosk_reception: kiosk });
     render(Reception);
 
     expect(screen.getByTestId('reception-time')).toHaveTextContent('09:05');
@@ -32,6 +40,7 @@ describe('reception', () => {
   it('wakes only when the minute changes, including the day at midnight', async () => {
     vi.useFakeTimers({ toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
     vi.setSystemTime(new Date(2026, 10, 22, 23, 58, 20));
+    mockCommands({ kiosk_reception: kiosk });
     const { unmount } = render(Reception);
     // Two timers: the clock's, due at the next minute, and the welcome-again one (a minute
     // after the last input). Nothing runs in between.
@@ -57,8 +66,9 @@ describe('reception', () => {
   it('welcomes again after a minute without input: back to the top, focus on Welcome', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
     const scrolled = vi.spyOn(window, 'scrollTo').mockImplementation(() => {});
+    mockCommands({ kiosk_reception: kiosk });
     render(Reception);
-    const heading = screen.getByRole('heading', { level: 1, name: 'Welcome' });
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Welcome to Rowan House' });
     const elsewhere = document.body.appendChild(document.createElement('button'));
     elsewhere.focus();
 
@@ -74,4 +84,108 @@ describe('reception', () => {
     elsewhere.remove();
     scrolled.mockRestore();
   });
+
+  it('a sign-in left half done goes after a minute without input: the welcome again, nothing typed kept', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date'] });
+    const scrolled = vi.spyOn(window, 'scrollTo').mockImplementation(() => {});
+    mockCommands({ kiosk_reception: kiosk, find_returning_visitors: [] });
+    render(Reception);
+    await fireEvent.click(await screen.findByRole('button', { name: 'Sign in' }));
+    const first = await screen.findByLabelText('First name');
+    await fireEvent.input(first, { target: { value: 'Anna' } });
+    expect(screen.getByTestId('reception')).toHaveAttribute('data-mode', 'sign-in');
+
+    await vi.advanceTimersByTimeAsync(60_000);
+
+    expect(screen.getByTestId('reception')).toHaveAttribute('data-mode', 'home');
+    expect(screen.queryByDisplayValue('Anna')).not.toBeInTheDocument();
+    expect(screen.getByRole('heading', { level: 1, name: 'Welcome to Rowan House' })).toHaveFocus();
+    scrolled.mockRestore();
+  });
+
+  it('signs a member of staff in with their PIN, typed on the keypad, and says so with the day', async () => {
+    const user = userEvent.setup();
+    const { log } = mockCommands({
+      kiosk_reception: kiosk,
+      pin_holders: [{ staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' }],
+      kiosk_staff_sign_in: { staff_id: 'stf_1', label: 'Aisha K.', signed_in: true, at_words: 'today at 07:02' },
+    });
+    render(Reception);
+
+    await user.click(await screen.findByRole('button', { name: 'Staff sign in and out' }));
+    await user.click(await screen.findByRole('button', { name: 'Aisha Khan' }));
+    const pad = screen.getByRole('group', { name: 'On-screen keyboard' });
+    for (const key of '1357') await user.click(within(pad).getByRole('button', { name: key }));
+    await user.click(screen.getByRole('button', { name: 'Sign in for my shift' }));
+
+    expect(await screen.findByTestId('kiosk-said')).toHaveTextContent('Aisha K. signed in today at 07:02.');
+    expect(log.find((c) => c.cmd === 'kiosk_staff_sign_in')?.args).toEqual({ staffId: 'stf_1', pin: '1357' });
+  });
+
+  it('opens the fire roll call behind a staff PIN when the console is locked, and locks it again after', async () => {
+    const user = userEvent.setup();
+    const { calls } = mockCommands({
+      kiosk_reception: kiosk,
+      lock_status: lockStatus({ setting_up: false }),
+      pin_holders: [{ staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' }],
+      unlock: lockStatus({ setting_up: false, session: { staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' } }),
+      current_roll_call: null,
+      start_roll_call: rollCall(),
+      lock_desk: lockStatus({ setting_up: false }),
+    });
+    render(Reception);
+
+    await user.click(await screen.findByRole('button', { name: /Fire roll call/ }));
+    await user.click(await screen.findByRole('button', { name: 'Aisha Khan' }));
+    await user.type(screen.getByLabelText('Your PIN'), '8642');
+    await user.click(screen.getByRole('button', { name: 'Open the fire roll call' }));
+
+    expect(await screen.findByTestId('unaccounted-count')).toHaveTextContent('2 not yet accounted for');
+    expect(calls).toContain('start_roll_call');
+    await user.click(screen.getByRole('button', { name: 'Close' }));
+    expect(calls).toContain('lock_desk');
+    expect(await screen.findByRole('button', { name: 'Sign in' })).toBeInTheDocument();
+  });
+  it('closes the fire roll call when the console locks (the idle lock, or Lock)', async () => {
+    const user = userEvent.setup();
+    mockCommands({
+      kiosk_reception: kiosk,
+      lock_status: lockStatus({ setting_up: false }),
+      pin_holders: [{ staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' }],
+      unlock: lockStatus({ setting_up: false, session: { staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' } }),
+      current_roll_call: null,
+      start_roll_call: rollCall(),
+    });
+    const { rerender } = render(Reception, { locks: 3 });
+    await user.click(await screen.findByRole('button', { name: /Fire roll call/ }));
+    await user.click(await screen.findByRole('button', { name: 'Aisha Khan' }));
+    await user.type(screen.getByLabelText('Your PIN'), '8642');
+    await user.click(screen.getByRole('button', { name: 'Open the fire roll call' }));
+    expect(await screen.findByTestId('unaccounted-count')).toBeInTheDocument();
+
+    await rerender({ locks: 4 });
+
+    expect(screen.getByTestId('reception')).toHaveAttribute('data-mode', 'home');
+    expect(screen.queryByText('Anna Okonjo')).not.toBeInTheDocument();
+  });
 });
+
+function rollCall() {
+  return {
+    id: 'rc_1',
+    home_name: 'Rowan House',
+    started_at: '2026-11-22T14:02:00Z',
+    started_words: 'today at 14:02',
+    started_by: 'Aisha Khan',
+    ended_at: null,
+    residents_updated_at: null,
+    residents_freshness: 'The resident list has never been downloaded on this desk',
+    visitors: [{ key: 'visitor:v1', name: 'Anna Okonjo', detail: 'Visiting Maggie Wilson', notes: null, since: 'since 10:05', accounted: false }],
+    staff: [{ key: 'staff:s1', name: 'Aisha Khan', detail: null, notes: null, since: 'since 07:02', accounted: false }],
+    residents_in: [],
+    residents_out: [],
+    in_building: 2,
+    accounted: 0,
+    unaccounted: 2,
+  };
+}

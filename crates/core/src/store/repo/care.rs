@@ -668,6 +668,8 @@ pub struct VisitorSignIn {
     pub updated_at: DateTime<Utc>,
 }
 
+/// A sign-in as CareLoop has it. A sign-out made elsewhere is kept as made by staff (schema 7
+/// says how each sign-out happened; CareLoop does not).
 pub fn upsert_visitor_sign_in(tx: &Transaction<'_>, v: &VisitorSignIn) -> Result<()> {
     if v.visitor_name.trim().is_empty() {
         return Err(StoreError::Invalid("the visitor's name is needed".into()));
@@ -680,14 +682,19 @@ pub fn upsert_visitor_sign_in(tx: &Transaction<'_>, v: &VisitorSignIn) -> Result
     tx.execute(
         "INSERT INTO visitor_sign_ins (id, location_id, visitor_name, visiting_resident_id,
                                        purpose, phone, car_registration, signed_in_at,
-                                       signed_out_at, created_at, updated_at, deleted_at)
+                                       signed_out_at, sign_out_kind, created_at, updated_at,
+                                       deleted_at)
          VALUES (:id, :location_id, :name, :resident, :purpose, :phone, :car, :in, :out,
-                 :created_at, :updated_at, NULL)
+                 CASE WHEN :out IS NULL THEN NULL ELSE 'staff' END, :created_at, :updated_at,
+                 NULL)
          ON CONFLICT (id) DO UPDATE SET location_id = excluded.location_id,
              visitor_name = excluded.visitor_name,
              visiting_resident_id = excluded.visiting_resident_id, purpose = excluded.purpose,
              phone = excluded.phone, car_registration = excluded.car_registration,
              signed_in_at = excluded.signed_in_at, signed_out_at = excluded.signed_out_at,
+             sign_out_kind = CASE WHEN excluded.signed_out_at IS NULL THEN NULL
+                                  ELSE COALESCE(visitor_sign_ins.sign_out_kind,
+                                                excluded.sign_out_kind) END,
              created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL",
         named_params! {
             ":id": v.id, ":location_id": v.location_id, ":name": v.visitor_name,

@@ -12,6 +12,7 @@ pub mod digest;
 pub mod outbox;
 pub mod people;
 pub mod pins;
+pub mod reception;
 pub mod settings;
 pub mod sync_state;
 pub mod training;

@@ -605,6 +605,19 @@ pub fn staff_name(conn: &Connection, id: &str) -> Result<Option<String>> {
         .optional()?)
 }
 
+/// The full and preferred names of staff member `id` if they are active (not deleted, not left):
+/// whom a kiosk visitor may say they are visiting.
+pub fn active_staff_names(conn: &Connection, id: &str) -> Result<Option<(String, Option<String>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT full_name, preferred_name FROM staff WHERE id = ?1 AND deleted_at IS NULL
+               AND status = 'active'",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// The name of location (home) `id`.
 pub fn location_name(conn: &Connection, id: &str) -> Result<Option<String>> {
     Ok(conn

@@ -101,6 +101,7 @@ pub enum Table {
     Visits,
     Incidents,
     CareNotes,
+    VisitorSignIns,
 }
 
 impl Table {
@@ -114,6 +115,7 @@ impl Table {
             Self::Visits => "visits",
             Self::Incidents => "incidents",
             Self::CareNotes => "care_notes",
+            Self::VisitorSignIns => "visitor_sign_ins",
         }
     }
 
@@ -128,6 +130,7 @@ impl Table {
             Self::Visits => "visit",
             Self::Incidents => "incident",
             Self::CareNotes => "care_note",
+            Self::VisitorSignIns => "visitor_sign_in",
         }
     }
 
