@@ -281,9 +281,6 @@ export function mockLock(params: URLSearchParams, staff: Staff[]) {
     answer,
     check,
     clockMoved,
-  return {
-    answer,
-    check,
     /** The unlocked staff member (none on the kiosk or while setting up). */
     session: () => (settingUp() ? null : session),
     /** Whether the desk is locked to the kiosk. */

@@ -32,19 +32,30 @@ const detail: ResidentDetail = {
 };
 
 describe('the console follows the role', () => {
-  it('a receptionist sees only This desk and Alerts', async () => {
+  it('a receptionist sees This desk, the Reception desk, the fire roll call and Alerts', async () => {
     await startDesk({ lock_status: signedIn('receptionist') });
-    expect(navItems()).toEqual(['This desk', 'Alerts']);
+    expect(navItems()).toEqual(['This desk', 'Reception desk', 'Fire roll call', 'Alerts']);
   });
 
-  it('a shift lead also sees residents, visits and staff, but not settings or refused changes', async () => {
+  it('a shift lead also sees residents, visits and staff, but not the settings or refused changes', async () => {
     await startDesk({ lock_status: signedIn('shift_lead') });
-    expect(navItems()).toEqual(['This desk', 'Residents', 'Visits', 'Staff', 'Alerts']);
+    expect(navItems()).toEqual(['This desk', 'Reception desk', 'Fire roll call', 'Residents', 'Visits', 'Staff', 'Alerts']);
   });
 
   it('a manager sees every screen', async () => {
     await startDesk({ lock_status: signedIn('manager') });
-    expect(navItems()).toEqual(['This desk', 'Residents', 'Visits', 'Staff', 'Alerts', 'Needs attention', 'Settings']);
+    expect(navItems()).toEqual([
+      'This desk',
+      'Reception desk',
+      'Fire roll call',
+      'Residents',
+      'Visits',
+      'Staff',
+      'Alerts',
+      'Needs attention',
+      'Reception settings',
+      'Settings',
+    ]);
   });
 
   it('a receptionist is not offered the refused changes or the settings from the sync bar', async () => {
