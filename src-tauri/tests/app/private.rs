@@ -17,7 +17,7 @@
 //! and email address of a contact or a staff member, every care note, incident description and
 //! visit note on the desk.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::TimeDelta;
 use loopdesk_core::desk::Desk;
@@ -50,10 +50,58 @@ pub const PRIVATE_FIELDS: &[&str] = &[
     "resident_name",
 ];
 
+/// What a private value is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// A resident's full or display name.
+    Name,
+    /// A resident's room ("Room 12").
+    Room,
+    /// A date of birth.
+    Birth,
+    /// A phone number or email address.
+    Contact,
+    /// A care note, incident description or visit note (and what a test wrote).
+    Note,
+}
+
+/// A private field or value found in an answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Leak {
+    /// A private field (`name`) at `at`, whatever its value.
+    Field { at: String, name: String },
+    /// A private value of `kind` said in the text at `at`.
+    Value {
+        at: String,
+        kind: Kind,
+        value: String,
+        text: String,
+    },
+    /// A resuscitation decision.
+    Resuscitation { at: String, text: String },
+}
+
+impl std::fmt::Display for Leak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Leak::Field { at, .. } => write!(f, "{at}: a private field"),
+            Leak::Value {
+                at,
+                kind,
+                value,
+                text,
+            } => write!(f, "{at}: says {value:?} ({kind:?}: {text:?})"),
+            Leak::Resuscitation { at, text } => {
+                write!(f, "{at}: a resuscitation decision ({text:?})")
+            }
+        }
+    }
+}
+
 /// The private values on the desk (see the module's documentation).
 #[derive(Debug, Default)]
 pub struct PrivateValues {
-    values: BTreeSet<String>,
+    values: BTreeMap<String, Kind>,
 }
 
 impl PrivateValues {
@@ -61,7 +109,7 @@ impl PrivateValues {
     pub fn read(desk: &Desk) -> Self {
         desk.store()
             .read(|c| {
-                let mut values = BTreeSet::new();
+                let mut values = BTreeMap::new();
                 let today = chrono::Utc::now().date_naive();
                 let staff = people::list_staff(
                     c,
@@ -77,8 +125,9 @@ impl PrivateValues {
                     .flat_map(|s| [s.full_name.clone(), s.display_name()])
                     .collect();
                 for s in &staff {
-                    values.extend(s.phone.clone());
-                    values.extend(s.email.clone());
+                    for contact in [&s.phone, &s.email].into_iter().flatten() {
+                        values.insert(contact.clone(), Kind::Contact);
+                    }
                 }
                 let residents = people::search_residents(
                     c,
@@ -91,31 +140,34 @@ impl PrivateValues {
                 for r in &residents {
                     if let Some(room) = r.room_number.as_deref().map(str::trim) {
                         if !room.is_empty() {
-                            values.insert(format!("Room {room}"));
+                            values.insert(format!("Room {room}"), Kind::Room);
                         }
                     }
                     if let Some(dob) = r.date_of_birth {
-                        values.insert(dob.format("%Y-%m-%d").to_string());
-                        values.insert(dob.format("%-d %B %Y").to_string());
+                        values.insert(dob.format("%Y-%m-%d").to_string(), Kind::Birth);
+                        values.insert(dob.format("%-d %B %Y").to_string(), Kind::Birth);
                     }
                     for name in [r.full_name.clone(), r.display_name()] {
                         if !staff_names.contains(&name) && name.contains(' ') {
-                            values.insert(name);
+                            values.insert(name, Kind::Name);
                         }
                     }
                     if let Some(full) = people::get_resident(c, &r.id)? {
                         for contact in full.contacts {
-                            values.extend(contact.phone);
-                            values.extend(contact.email);
+                            for c in [contact.phone, contact.email].into_iter().flatten() {
+                                values.insert(c, Kind::Contact);
+                            }
                         }
                     }
                     for note in care::care_notes_for_resident(c, &r.id)? {
-                        values.insert(note.body);
+                        values.insert(note.body, Kind::Note);
                     }
                 }
                 for i in care::incidents_since(c, None, chrono::Utc::now() - TimeDelta::days(3650))?
                 {
-                    values.extend(i.description);
+                    if let Some(d) = i.description {
+                        values.insert(d, Kind::Note);
+                    }
                 }
                 let now = chrono::Utc::now();
                 for v in care::visits_between(
@@ -124,11 +176,12 @@ impl PrivateValues {
                     now - TimeDelta::days(3650),
                     now + TimeDelta::days(3650),
                 )? {
-                    values.extend(v.notes);
-                    values.extend(v.cancel_reason);
+                    for note in [v.notes, v.cancel_reason].into_iter().flatten() {
+                        values.insert(note, Kind::Note);
+                    }
                 }
                 // Short values would be found by chance ("Yes"); every real one is longer.
-                values.retain(|v| v.trim().chars().count() >= 6);
+                values.retain(|v, _| v.trim().chars().count() >= 6);
                 Ok(Self { values })
             })
             .expect("the private values")
@@ -136,7 +189,7 @@ impl PrivateValues {
 
     /// Adds a value (a care note the test wrote, say).
     pub fn insert(&mut self, value: impl Into<String>) {
-        self.values.insert(value.into());
+        self.values.insert(value.into(), Kind::Note);
     }
 
     pub fn len(&self) -> usize {
@@ -144,19 +197,22 @@ impl PrivateValues {
     }
 
     /// Every private field and value in `answer`, with where it is.
-    pub fn leaks(&self, answer: &Value) -> Vec<String> {
+    pub fn leaks(&self, answer: &Value) -> Vec<Leak> {
         let mut found = Vec::new();
         self.scan(answer, "$", &mut found);
         found
     }
 
-    fn scan(&self, value: &Value, at: &str, found: &mut Vec<String>) {
+    fn scan(&self, value: &Value, at: &str, found: &mut Vec<Leak>) {
         match value {
             Value::Object(fields) => {
                 for (name, inner) in fields {
                     let here = format!("{at}.{name}");
                     if PRIVATE_FIELDS.contains(&name.as_str()) {
-                        found.push(format!("{here}: a private field"));
+                        found.push(Leak::Field {
+                            at: here.clone(),
+                            name: name.clone(),
+                        });
                     }
                     self.scan(inner, &here, found);
                 }
@@ -167,13 +223,21 @@ impl PrivateValues {
                 }
             }
             Value::String(text) => {
-                for private in &self.values {
+                for (private, kind) in &self.values {
                     if says(text, private) {
-                        found.push(format!("{at}: says {private:?} ({text:?})"));
+                        found.push(Leak::Value {
+                            at: at.to_owned(),
+                            kind: *kind,
+                            value: private.clone(),
+                            text: text.clone(),
+                        });
                     }
                 }
                 if matches!(text.as_str(), "dnar" | "for_resus") || text.contains("DNAR") {
-                    found.push(format!("{at}: a resuscitation decision ({text:?})"));
+                    found.push(Leak::Resuscitation {
+                        at: at.to_owned(),
+                        text: text.clone(),
+                    });
                 }
             }
             Value::Null | Value::Bool(_) | Value::Number(_) => {}

@@ -184,6 +184,8 @@ impl Desk {
         let task = tokio::spawn(engine.run(desk.shutdown.clone()));
         *lock(&desk.task) = Some(task);
         tokio::spawn(desk.clone().idle_lock_loop());
+        // The start's automatic sign-out and purge before the first command, then each minute.
+        desk.reception_pass().await;
         tokio::spawn(desk.clone().reception_loop());
         Ok(desk)
     }

@@ -185,20 +185,10 @@ pub fn kiosk_label(first: &str, family: &str) -> String {
     }
 }
 
-/// A person's kiosk label from their full and preferred names.
+/// A person's kiosk label from their full and preferred names: the one public name of a
+/// resident anywhere ([`people::public_name`]), used for staff too.
 pub fn person_label(full_name: &str, preferred: Option<&str>) -> String {
-    let mut words = full_name.split_whitespace();
-    let first_word = words.next().unwrap_or_default();
-    let family = full_name.split_whitespace().last().unwrap_or_default();
-    let first = preferred
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .unwrap_or(first_word);
-    let first = first.split_whitespace().next().unwrap_or(first);
-    if full_name.split_whitespace().count() < 2 {
-        return first.to_owned();
-    }
-    kiosk_label(first, family)
+    people::public_name(full_name, preferred)
 }
 
 /// What the kiosk needs to run its screens (nothing private).
@@ -2113,21 +2103,27 @@ impl Desk {
         Ok(n)
     }
 
-    /// The automatic sign-out and the daily purge, on the desk's clock: at start (catching up
-    /// on a night the desk was off), then every minute (a moved clock or setting is noticed
-    /// within a minute).
+    /// The automatic sign-out and the daily purge, on the desk's clock, once: at start
+    /// ([`Desk::open`] waits for it, catching up on a night the desk was off, so that nothing of
+    /// it is written under the first command), then from [`Desk::reception_loop`].
+    pub(super) async fn reception_pass(&self) {
+        if let Err(e) = self.sign_out_automatically().await {
+            tracing::warn!(error = %e, "the automatic sign-out failed; it is tried again");
+        }
+        if let Err(e) = self.purge_if_due().await {
+            tracing::warn!(error = %e, "the retention purge failed; it is tried again");
+        }
+    }
+
+    /// [`Desk::reception_pass`] every minute after the one at start (a moved clock or setting
+    /// is noticed within a minute).
     pub(super) async fn reception_loop(self: Arc<Self>) {
         loop {
-            if let Err(e) = self.sign_out_automatically().await {
-                tracing::warn!(error = %e, "the automatic sign-out failed; it is tried again");
-            }
-            if let Err(e) = self.purge_if_due().await {
-                tracing::warn!(error = %e, "the retention purge failed; it is tried again");
-            }
             tokio::select! {
                 _ = self.shutdown.cancelled() => return,
                 _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
             }
+            self.reception_pass().await;
         }
     }
 
