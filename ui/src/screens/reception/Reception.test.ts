@@ -1,15 +1,17 @@
-import { fireEvent, render, screen, within } from '@testing-library/svelte';
+import { cleanup, fireEvent, render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KioskReception } from '../../bindings/KioskReception';
-import { lockStatus, mockCommands } from '../../test/ipc';
-import Reception from './Reception.svelte';
+import type { VisitorSignInForm } from '../../bindings/VisitorSignInForm';
+import { CommandFailure, lockStatus, mockCommands } from '../../test/ipc';
+import Reception, { forgetWaitingVisitor } from './Reception.svelte';
 
 const kiosk: KioskReception = { home_name: 'Rowan House', screening_questions: [], policy: null };
 
 describe('reception', () => {
   afterEach(() => {
     vi.useRealTimers();
+    forgetWaitingVisitor();
   });
 
   it('welcomes visitors to the home and offers sign in, sign out, staff and the fire roll call', async () => {
@@ -146,6 +148,56 @@ describe('reception', () => {
     expect(calls).toContain('lock_desk');
     expect(await screen.findByRole('button', { name: 'Sign in' })).toBeInTheDocument();
   });
+  it('keeps a visitor waiting for approval while the desk shows its console, and shows them the answer after', async () => {
+    const user = userEvent.setup();
+    const wait = { outcome: 'wait_for_staff', sign_in_id: 'sgn_9', first_name: 'Anna', message: 'Please wait here: a member of staff will come to you.' };
+    let status: unknown = wait;
+    mockCommands({
+      kiosk_reception: kiosk,
+      find_returning_visitors: [],
+      kiosk_find_residents: [{ id: 'res_1', label: 'Maggie W.' }],
+      sign_in_visitor: (args: Record<string, unknown>) =>
+        (args.form as VisitorSignInForm).visiting_kind
+          ? wait
+          : new CommandFailure({ code: 'invalid_input', message: 'Please check your details', fields: { visiting_kind: 'Please choose whom you are visiting' } }),
+      visitor_sign_in_status: () => status,
+    });
+    const kioskShown = render(Reception);
+    await user.click(await screen.findByRole('button', { name: 'Sign in' }));
+    await user.type(screen.getByLabelText('First name'), 'Anna');
+    await user.type(screen.getByLabelText('Surname'), 'Okonjo');
+    await user.type(screen.getByLabelText(/Phone number/), '07700900321');
+    await user.click(screen.getByRole('button', { name: 'Continue' }));
+    await user.click(await screen.findByLabelText('A resident'));
+    await user.type(screen.getByLabelText('Type part of the resident’s name'), 'Mag');
+    await user.click(await screen.findByRole('button', { name: 'Maggie W.' }));
+    await user.type(screen.getByLabelText('How do you know them?'), 'Friend');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByText(wait.message)).toBeInTheDocument();
+
+    // Staff open the console at this desk (the kiosk goes), and come back to it: still waiting.
+    kioskShown.unmount();
+    const again = render(Reception);
+    expect(await screen.findByText(wait.message)).toBeInTheDocument();
+    expect(screen.getByTestId('reception')).toHaveAttribute('data-mode', 'sign-in');
+    again.unmount();
+
+    // They approved it there: back on the kiosk, the visitor has their code at once.
+    status = {
+      outcome: 'signed_in',
+      confirmation: { sign_in_id: 'sgn_9', first_name: 'Anna', signed_in_words: 'today at 10:05', visiting_label: 'Maggie W.', sign_out_code: '4821' },
+    };
+    render(Reception);
+    expect(await screen.findByTestId('sign-out-code')).toHaveTextContent('4821');
+
+    // Finish: the next kiosk drawn welcomes the next visitor.
+    await user.click(screen.getByRole('button', { name: 'Finish' }));
+    expect(screen.getByTestId('reception')).toHaveAttribute('data-mode', 'home');
+    cleanup();
+    render(Reception);
+    expect(await screen.findByRole('heading', { level: 1, name: 'Welcome to Rowan House' })).toBeInTheDocument();
+  });
+
   it('closes the fire roll call when the console locks (the idle lock, or Lock)', async () => {
     const user = userEvent.setup();
     mockCommands({

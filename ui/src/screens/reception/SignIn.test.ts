@@ -164,8 +164,8 @@ describe('visitor sign-in at the kiosk', () => {
     const user = userEvent.setup();
     const wait = { outcome: 'wait_for_staff', sign_in_id: 'sgn_9', first_name: 'Anna', message: 'Please wait here: a member of staff will come to you.' };
     mockCommands({ find_returning_visitors: [], kiosk_find_residents: residents, sign_in_visitor: rustSignIn(plain, wait), visitor_sign_in_status: wait });
-    const waiting: boolean[] = [];
-    render(SignIn, { info: plain, onfinish: () => {}, onwaiting: (w: boolean) => waiting.push(w) });
+    const waiting: unknown[] = [];
+    render(SignIn, { info: plain, onfinish: () => {}, onwaiting: (w: unknown) => waiting.push(w) });
 
     await fillName(user);
     await user.click(screen.getByRole('button', { name: 'Continue' }));
@@ -175,7 +175,21 @@ describe('visitor sign-in at the kiosk', () => {
     expect(await screen.findByText('Please wait here: a member of staff will come to you.')).toBeInTheDocument();
     expect(screen.queryByTestId('sign-out-code')).not.toBeInTheDocument();
     // The kiosk is told, so that it does not welcome the next visitor over the waiting one.
-    expect(waiting).toEqual([true]);
+    expect(waiting).toEqual([wait]);
+  });
+
+  it('shows a visitor already waiting their wait, and the answer as soon as staff have given it', async () => {
+    const wait = { outcome: 'wait_for_staff', sign_in_id: 'sgn_9', first_name: 'Anna', message: 'Please wait here: a member of staff will come to you.' } as const;
+    const declined = { outcome: 'declined', message: 'Please speak to the member of staff with you.' };
+    const { log } = mockCommands({ visitor_sign_in_status: declined });
+    const waiting: unknown[] = [];
+    render(SignIn, { info: plain, onfinish: () => {}, onwaiting: (w: unknown) => waiting.push(w), resume: wait });
+
+    // Asked at once (not after the next few seconds): staff answered while the kiosk was away.
+    expect(await screen.findByRole('heading', { level: 1, name: 'You have not been signed in' })).toHaveFocus();
+    expect(screen.getByText('Please speak to the member of staff with you.')).toBeInTheDocument();
+    expect(log.filter((c) => c.cmd === 'visitor_sign_in_status').map((c) => c.args)).toEqual([{ signInId: 'sgn_9' }]);
+    expect(waiting).toEqual([wait, null]);
   });
 
   it('lets a returning visitor confirm with three phone digits and sign in in three screens', async () => {
