@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { KioskReception } from '../../bindings/KioskReception';
 import type { VisitorSignInForm } from '../../bindings/VisitorSignInForm';
+import { formatTime } from '../../lib/format';
 import { CommandFailure, lockStatus, mockCommands } from '../../test/ipc';
 import Reception, { forgetWaitingVisitor } from './Reception.svelte';
 
@@ -122,6 +123,41 @@ describe('reception', () => {
 
     expect(await screen.findByTestId('kiosk-said')).toHaveTextContent('Aisha K. signed in today at 07:02.');
     expect(log.find((c) => c.cmd === 'kiosk_staff_sign_in')?.args).toEqual({ staffId: 'stf_1', pin: '1357' });
+  });
+
+  it('says until when PIN entry is paused after five wrong PINs, without the keypad, here and when opened again', async () => {
+    const user = userEvent.setup();
+    const until = new Date(Date.now() + 5 * 60_000).toISOString();
+    let status = lockStatus({ setting_up: false });
+    mockCommands({
+      kiosk_reception: kiosk,
+      lock_status: () => status,
+      pin_holders: [{ staff_id: 'stf_1', name: 'Aisha Khan', role: 'receptionist' }],
+      kiosk_staff_sign_in: () => {
+        status = lockStatus({ setting_up: false, paused_until: until });
+        return new CommandFailure({ code: 'paused', message: 'That name and PIN do not match. PIN entry is paused for 5 minutes.' });
+      },
+    });
+    render(Reception);
+
+    await user.click(await screen.findByRole('button', { name: 'Staff sign in and out' }));
+    await user.click(await screen.findByRole('button', { name: 'Aisha Khan' }));
+    const pad = screen.getByRole('group', { name: 'On-screen keyboard' });
+    for (const key of '0000') await user.click(within(pad).getByRole('button', { name: key }));
+    await user.click(screen.getByRole('button', { name: 'Sign in for my shift' }));
+
+    const heading = await screen.findByRole('heading', { level: 1, name: 'Staff sign in and out: PIN entry is paused' });
+    await vi.waitFor(() => expect(heading).toHaveFocus());
+    expect(screen.getByTestId('kiosk-pin-paused')).toHaveTextContent(`Paused until ${formatTime(until)}`);
+    expect(screen.getByText('That name and PIN do not match. PIN entry is paused for 5 minutes.')).toBeInTheDocument();
+    expect(screen.queryByRole('group', { name: 'On-screen keyboard' })).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Your PIN')).not.toBeInTheDocument();
+
+    // Back, and the PIN pad again: still paused, no names to tap.
+    await user.click(screen.getByRole('button', { name: 'Back' }));
+    await user.click(await screen.findByRole('button', { name: 'Staff sign in and out' }));
+    expect(await screen.findByTestId('kiosk-pin-paused')).toHaveTextContent(`Paused until ${formatTime(until)}`);
+    expect(screen.queryByRole('button', { name: 'Aisha Khan' })).not.toBeInTheDocument();
   });
 
   it('opens the fire roll call behind a staff PIN when the console is locked, and locks it again after', async () => {
