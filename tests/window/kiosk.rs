@@ -3,7 +3,8 @@
 //! declines with a click in the console, told to the visitor back on the kiosk; a visitor to a
 //! member of staff (with a car registration) and a contractor (company and purpose), signed in
 //! and out; a member of staff signing in and out for their shift with their PIN, the fire roll
-//! call from the kiosk's corner, and PIN entry paused after five wrong PINs. Every screen visited
+//! call from the kiosk's corner, and PIN entry paused after five wrong PINs; an empty name and a
+//! sign-out code that matches no one, answered beside their field. Every screen visited
 //! passes the accessibility check (the helpers run it whenever the screen changes), and every
 //! target on each kiosk screen is measured at 44 by 44 px or more.
 
@@ -315,5 +316,36 @@ async fn staff_sign_in_and_out_with_their_pin_open_the_roll_call_and_five_wrong_
         .is_none());
     let status = ok(&app, "lock_status", json!({})).await;
     assert!(!status["paused_until"].is_null(), "{status}");
+    app.close().await;
+}
+
+#[tokio::test]
+async fn mistakes_at_the_kiosk_are_answered_beside_their_field_by_touch() {
+    let app = demo_desk().await;
+    app.click_on("[data-testid=nav-reception]").await;
+
+    // "Continue" with nothing typed: each field says what it needs, and the summary too.
+    app.click_on("[data-testid=start-sign-in]").await;
+    app.wait_for("[data-testid=sign-in][data-step=name]").await;
+    app.click_on("[data-testid=sign-in-continue]").await;
+    app.wait_for("[data-testid=error-summary]").await;
+    for field in ["first_name", "surname", "phone"] {
+        let said = app.text_of(&format!("#{field}-error")).await;
+        assert!(!said.trim().is_empty(), "{field}");
+    }
+    small_targets(&app, "sign-in: name, mistakes").await;
+    app.screenshot("kiosk-name-mistakes").await;
+    app.click_on("[data-testid=sign-in-back]").await;
+
+    // A sign-out code that matches no one.
+    app.click_on("[data-testid=start-sign-out]").await;
+    app.click_on("[data-testid=sign-out-code-input]").await;
+    tap(&app, "0000").await;
+    app.click_on("[data-testid=sign-out-with-code]").await;
+    let said = app.text_of("#code-error").await;
+    assert!(!said.trim().is_empty(), "{said}");
+    app.wait_for("[data-testid=error-summary]").await;
+    small_targets(&app, "sign-out by code, no match").await;
+    app.screenshot("kiosk-code-no-match").await;
     app.close().await;
 }
