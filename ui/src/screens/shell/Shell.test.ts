@@ -105,7 +105,7 @@ describe('shell', () => {
 });
 
 describe('status footer', () => {
-  it('shows the app version, schema version and data folder from app_info', async () => {
+  it('shows the public screen the app version only, not the schema or the data folder', async () => {
     const info = {
       version: '9.8.7',
       schema_version: 12,
@@ -115,26 +115,28 @@ describe('status footer', () => {
     readyBackend(info);
     render(App);
 
-    const schema = await screen.findByTestId('schema-version');
-    expect(schema.textContent).toBe('12');
-    expect(screen.getByTestId('app-version').textContent).toBe('9.8.7');
-    expect(screen.getByTestId('data-dir').textContent).toBe('/var/lib/desk-7');
+    const version = await screen.findByTestId('app-version');
+    expect(version.textContent).toBe('9.8.7');
     expect(screen.getByTestId('status-footer')).toBeInTheDocument();
+    expect(screen.getByTestId('reception')).toBeInTheDocument();
+    expect(screen.queryByTestId('schema-version')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('data-dir')).not.toBeInTheDocument();
+    expect(screen.getByTestId('status-footer')).not.toHaveTextContent('/var/lib/desk-7');
   });
 
-  it('stays on every area of the shell', async () => {
+  it('adds the schema version and data folder in the open console, and drops them back at Reception', async () => {
     const user = userEvent.setup();
     await startShell();
-    await screen.findByTestId('schema-version');
+    await screen.findByTestId('app-version');
 
     await user.click(screen.getByRole('button', { name: 'Staff console' }));
-    expect(screen.getByTestId('schema-version')).toHaveTextContent(
+    expect(await screen.findByTestId('schema-version')).toHaveTextContent(
       String(sampleInfo.schema_version),
     );
+    expect(screen.getByTestId('data-dir')).toHaveTextContent(sampleInfo.data_dir);
     await user.click(screen.getByRole('button', { name: 'Reception' }));
-    expect(screen.getByTestId('schema-version')).toHaveTextContent(
-      String(sampleInfo.schema_version),
-    );
+    expect(screen.getByTestId('app-version')).toHaveTextContent(sampleInfo.version);
+    expect(screen.queryByTestId('data-dir')).not.toBeInTheDocument();
   });
 
   it('says plainly when app_info fails, instead of showing blanks', async () => {
@@ -146,6 +148,6 @@ describe('status footer', () => {
     const problem = await screen.findByTestId('app-info-error');
     expect(problem).toHaveTextContent('Desk details not available');
     expect(problem).toHaveTextContent('database is locked');
-    expect(screen.queryByTestId('schema-version')).not.toBeInTheDocument();
+    expect(screen.queryByTestId('app-version')).not.toBeInTheDocument();
   });
 });
