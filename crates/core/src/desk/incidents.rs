@@ -673,7 +673,7 @@ pub struct IncidentAssessment {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, TS)]
 #[serde(rename_all = "snake_case")]
 #[ts(export)]
-pub enum SyncState {
+pub enum IncidentSyncState {
     Pending,
     Synced,
     NeedsAttention,
@@ -683,7 +683,7 @@ pub enum SyncState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
 #[ts(export)]
 pub struct IncidentSync {
-    pub state: SyncState,
+    pub state: IncidentSyncState,
     pub message: Option<String>,
     /// Form field → words (the form's field names; `form` for what has no field).
     pub fields: BTreeMap<String, String>,
@@ -772,7 +772,7 @@ pub struct IncidentSummary {
     pub resident_id: Option<String>,
     /// The resident's name, or the person's for someone else.
     pub person: String,
-    pub sync: SyncState,
+    pub sync: IncidentSyncState,
     pub open_duties: u32,
     /// The earliest deadline among its open duties.
     pub next_deadline: Option<DateTime<Utc>>,
@@ -1876,12 +1876,12 @@ fn sync_of(c: &Connection, id: &str) -> crate::store::Result<IncidentSync> {
     let entries = repo::outbox::entries_for(c, Table::Incidents.entity(), id)?;
     Ok(match entries.first() {
         None => IncidentSync {
-            state: SyncState::Synced,
+            state: IncidentSyncState::Synced,
             message: None,
             fields: BTreeMap::new(),
         },
         Some(e) if e.status == OutboxStatus::NeedsAttention => IncidentSync {
-            state: SyncState::NeedsAttention,
+            state: IncidentSyncState::NeedsAttention,
             message: Some(format!(
                 "CareLoop refused this incident: {}. Correct it on the form and save again.",
                 e.last_error.as_deref().unwrap_or("see beside the answers")
@@ -1889,7 +1889,7 @@ fn sync_of(c: &Connection, id: &str) -> crate::store::Result<IncidentSync> {
             fields: server_fields(e.field_errors.as_ref()),
         },
         Some(_) => IncidentSync {
-            state: SyncState::Pending,
+            state: IncidentSyncState::Pending,
             message: None,
             fields: BTreeMap::new(),
         },
@@ -2011,7 +2011,7 @@ fn view(
         .and_then(|r| serde_json::from_value::<IncidentForm>(r.form.clone()).ok())
         .unwrap_or_else(|| form_of(&incident));
     let sync = sync_of(c, &id)?;
-    let editable = record.is_some() && sync.state != SyncState::Synced;
+    let editable = record.is_some() && sync.state != IncidentSyncState::Synced;
     let duties = ir::duties_of(c, &id)?
         .into_iter()
         .map(|d| duty_view(c, d, incident.occurred_at, now, zone))
@@ -2077,7 +2077,7 @@ fn summaries(
         let sync = if pending.contains(&i.id) {
             sync_of(c, &i.id)?.state
         } else {
-            SyncState::Synced
+            IncidentSyncState::Synced
         };
         let duties = ir::duties_of(c, &i.id)?;
         let next_deadline = duties

@@ -10,7 +10,8 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use loopdesk_core::clock::{Clock, OffsetClock};
 use loopdesk_core::desk::incidents::{
-    FallAnswers, IncidentFilter, IncidentForm, ObservationReading, ObservationState, SyncState,
+    FallAnswers, IncidentFilter, IncidentForm, IncidentSyncState, ObservationReading,
+    ObservationState,
 };
 use loopdesk_core::desk::{settings, Desk, DeskConfig};
 use loopdesk_core::incidents::duties::{self, DutyKind, Facts};
@@ -243,7 +244,7 @@ async fn an_incident_edited_before_sync_is_one_entry_and_read_only_after() {
         .save_incident(fall(&resident, "Edited fall", at), None, None)
         .await
         .unwrap();
-    assert_eq!(saved.sync.state, SyncState::Pending);
+    assert_eq!(saved.sync.state, IncidentSyncState::Pending);
     assert!(saved.editable);
     let mut form = saved.form.clone();
     form.title = "Edited fall, twice".into();
@@ -270,7 +271,7 @@ async fn an_incident_edited_before_sync_is_one_entry_and_read_only_after() {
     let server_id = there[0]["id"].as_str().unwrap().to_owned();
     let page = d.get_incident(saved.id.clone()).await.unwrap();
     assert_eq!(page.id, server_id);
-    assert_eq!(page.sync.state, SyncState::Synced);
+    assert_eq!(page.sync.state, IncidentSyncState::Synced);
     assert!(!page.editable);
     assert!(
         !page.observations.is_empty(),
@@ -333,7 +334,7 @@ async fn with_answers_lost_after_commit_each_incident_is_made_once(#[case] honou
     for t in titles {
         let mine: Vec<_> = list.iter().filter(|s| s.title == t).collect();
         assert_eq!(mine.len(), 1, "{t} listed once");
-        assert_eq!(mine[0].sync, SyncState::Synced);
+        assert_eq!(mine[0].sync, IncidentSyncState::Synced);
     }
     d.shutdown().await;
 }
@@ -466,7 +467,7 @@ async fn a_refusal_comes_back_to_the_form_and_the_correction_is_sent_once() {
         .unwrap();
     d.sync_now().await.unwrap();
     let page = d.get_incident(saved.id.clone()).await.unwrap();
-    assert_eq!(page.sync.state, SyncState::NeedsAttention);
+    assert_eq!(page.sync.state, IncidentSyncState::NeedsAttention);
     assert!(page.editable, "back to the form");
     assert!(
         page.sync.fields.contains_key("occurred_at"),
@@ -481,7 +482,7 @@ async fn a_refusal_comes_back_to_the_form_and_the_correction_is_sent_once() {
         .into_iter()
         .find(|s| s.id == saved.id)
         .unwrap();
-    assert_eq!(list.sync, SyncState::NeedsAttention);
+    assert_eq!(list.sync, IncidentSyncState::NeedsAttention);
     let refused_key = queued(d)[0].client_id.clone();
     // The person puts the time right (two hours and more ago by this desk's clock).
     let mut form = page.form.clone();
@@ -490,7 +491,7 @@ async fn a_refusal_comes_back_to_the_form_and_the_correction_is_sent_once() {
         .save_incident(form, Some(saved.id.clone()), None)
         .await
         .unwrap();
-    assert_eq!(again.sync.state, SyncState::Pending);
+    assert_eq!(again.sync.state, IncidentSyncState::Pending);
     let q = queued(d);
     assert_eq!(q.len(), 1);
     assert_ne!(
@@ -500,7 +501,7 @@ async fn a_refusal_comes_back_to_the_form_and_the_correction_is_sent_once() {
     d.sync_now().await.unwrap();
     assert_eq!(on_server(&peer, "Clock was fast").await.len(), 1);
     let page = d.get_incident(saved.id).await.unwrap();
-    assert_eq!(page.sync.state, SyncState::Synced);
+    assert_eq!(page.sync.state, IncidentSyncState::Synced);
     d.shutdown().await;
 }
 
@@ -1169,7 +1170,7 @@ async fn the_falls_register_counts_sandbox_falls_by_month_and_home_and_finds_rep
         .iter()
         .find(|s| s.title == "Register fall two")
         .unwrap();
-    assert_eq!(two.sync, SyncState::Pending);
+    assert_eq!(two.sync, IncidentSyncState::Pending);
     let e = d
         .list_incidents(IncidentFilter {
             from: Some("last week".into()),
