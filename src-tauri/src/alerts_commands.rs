@@ -83,10 +83,10 @@ pub fn notify_raised_alerts<R: Runtime>(app: &AppHandle<R>) {
     tauri::async_runtime::spawn(async move {
         alerts.forward_events(move |event| {
             if let AlertEvent::Raised(alert) = event {
-                let body = match alert.kind.as_str() {
-                    "incident.critical" => "Critical incident: see Loopdesk now.",
-                    "visit.no_show" => "Missed visit: see Loopdesk now.",
-                    _ => "See Loopdesk now.",
+                // A due observation is a banner, not an OS-level alert.
+                let Some(body) = loopdesk_core::alerts::compose::os_notification(&alert.kind)
+                else {
+                    return true;
                 };
                 let shown = app
                     .notification()

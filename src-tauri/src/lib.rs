@@ -12,6 +12,7 @@ mod command_list;
 mod commands;
 #[cfg(feature = "demo")]
 mod demo_commands;
+mod incident_commands;
 mod kiosk_window;
 mod reception_commands;
 mod staff_lock_commands;
@@ -192,6 +193,25 @@ app_commands! {
     #[access(MANAGER)] reception_commands::get_reception_settings,
     #[access(MANAGER)] reception_commands::save_reception_settings,
     #[access(MANAGER)] reception_commands::purge_reception_records,
+    #[access(SHIFT_LEAD)] incident_commands::incident_form_options,
+    #[access(SHIFT_LEAD)] incident_commands::assess_incident,
+    #[access(SHIFT_LEAD)] incident_commands::save_incident,
+    #[access(SHIFT_LEAD)] incident_commands::get_incident,
+    #[access(SHIFT_LEAD)] incident_commands::list_incidents,
+    #[access(SHIFT_LEAD)] incident_commands::resident_incidents,
+    #[access(SHIFT_LEAD)] incident_commands::save_incident_draft,
+    #[access(SHIFT_LEAD)] incident_commands::list_incident_drafts,
+    #[access(SHIFT_LEAD)] incident_commands::discard_incident_draft,
+    #[access(SHIFT_LEAD)] incident_commands::set_incident_status,
+    #[access(SHIFT_LEAD)] incident_commands::decide_incident_duty,
+    #[access(MANAGER)] incident_commands::mark_duty_sent,
+    #[access(SHIFT_LEAD)] incident_commands::record_observation,
+    #[access(SHIFT_LEAD)] incident_commands::miss_observation,
+    #[access(SHIFT_LEAD)] incident_commands::due_observations,
+    #[access(SHIFT_LEAD)] incident_commands::get_observation_protocol,
+    #[access(MANAGER)] incident_commands::save_observation_protocol,
+    #[access(SHIFT_LEAD)] incident_commands::falls_register,
+    #[access(SHIFT_LEAD)] incident_commands::export_falls_register,
     #[demo] #[access(KIOSK)] demo_commands::set_demo_sandbox,
     #[demo] #[access(KIOSK)] demo_commands::demo_server_visit,
     #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,

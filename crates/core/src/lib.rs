@@ -9,6 +9,7 @@ pub mod credentials;
 pub mod desk;
 pub mod errors;
 pub mod events;
+pub mod incidents;
 pub mod ipc;
 pub mod logging;
 pub mod outbox;

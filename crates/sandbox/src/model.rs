@@ -390,7 +390,7 @@ pub struct Incident {
     pub reported_by_staff_id: Option<String>,
     pub body_map: Vec<BodyMapEntry>,
     pub witnesses: Vec<Witness>,
-    /// Present (not null) exactly when `type` is `fall`.
+    /// Only for a fall, where it is optional (this sandbox's extension; null when not given).
     pub fall: Option<FallDetails>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -116,6 +116,60 @@ struct Context {
     demo_url: String,
     demo_key: String,
     reception: ReceptionRows,
+    incidents: IncidentRows,
+}
+
+/// What the incident samples refer to, made through the desk before the walk: a critical
+/// unwitnessed fall with a head injury (duties, observations, the 999 advice) and a draft.
+struct IncidentRows {
+    form: Value,
+    incident: String,
+    /// Two open duties: one to decide, one to mark sent.
+    duties: [String; 2],
+    /// Two observations: one to record, one to mark missed.
+    observations: [String; 2],
+    draft: String,
+    resident: String,
+}
+
+impl IncidentRows {
+    fn seed(t: &TestApp, resident: &str) -> Self {
+        let desk = &t.desk;
+        let at = chrono::Utc::now() - TimeDelta::minutes(10);
+        let form = json!({
+            "subject": "resident",
+            "resident_id": resident,
+            "type": "fall",
+            "severity": "critical",
+            "occurred_at": repo::ts(&at),
+            "place": "Walk test: the lounge",
+            "title": "Walk test: found on the floor",
+            "description": "Walk test: found beside her chair, a bump on the back of the head",
+            "witnessed": false,
+            "body_regions": ["head.back", "hip.left"],
+            "notified": ["family", "nhs_111_999"],
+            "hospital_transfer": true,
+            "fall": {"how": "found_on_floor", "head_injury": true, "anticoagulants": true,
+                     "neuro_obs_started": true},
+        });
+        let parsed: loopdesk_core::desk::incidents::IncidentForm =
+            serde_json::from_value(form.clone()).expect("the walk's incident form");
+        let page = block(desk.save_incident(parsed.clone(), None, None)).expect("an incident");
+        assert!(page.duties.len() >= 2, "duties advised: {:?}", page.duties);
+        assert!(page.observations.len() >= 2, "observations scheduled");
+        let draft = block(desk.save_incident_draft(None, None, parsed)).expect("a draft");
+        Self {
+            incident: page.id.clone(),
+            duties: [page.duties[0].id.clone(), page.duties[1].id.clone()],
+            observations: [
+                page.observations[0].id.clone(),
+                page.observations[1].id.clone(),
+            ],
+            draft: draft.id,
+            resident: resident.to_owned(),
+            form,
+        }
+    }
 }
 
 /// What reception's samples refer to, made through the desk before the walk (at the walk's
@@ -351,8 +405,10 @@ impl Context {
             .expect("the walk's rows");
         let backend = t.demo.backend();
         let reception = ReceptionRows::seed(t, &location);
+        let incidents = IncidentRows::seed(t, &reception.resident);
         Self {
             reception,
+            incidents,
             location,
             resident: resident.expect("a resident with a room and a visit"),
             visits: visits.try_into().expect("three scheduled visits"),
@@ -377,6 +433,7 @@ fn samples(t: &TestApp, c: &Context) -> BTreeMap<&'static str, Sample> {
     let tomorrow = (chrono::Utc::now() + TimeDelta::days(1)).date_naive();
     let at = |time: &str| format!("{tomorrow}T{time}:00Z");
     let r = &c.reception;
+    let i = &c.incidents;
     BTreeMap::from([
         ("startup_state", sample(json!({}))),
         ("app_info", sample(json!({}))),
@@ -637,6 +694,73 @@ fn samples(t: &TestApp, c: &Context) -> BTreeMap<&'static str, Sample> {
             sample(json!({"settings": r.settings})),
         ),
         ("purge_reception_records", sample(json!({}))),
+        // Incidents and falls (shift leads; managers mark duties sent and set the protocol).
+        ("incident_form_options", sample(json!({}))),
+        ("assess_incident", sample(json!({"form": i.form}))),
+        (
+            "save_incident",
+            sample(json!({"form": i.form, "incidentId": null, "draftId": null})),
+        ),
+        ("get_incident", sample(json!({"id": i.incident}))),
+        ("list_incidents", sample(json!({"filter": {}}))),
+        (
+            "resident_incidents",
+            sample(json!({"residentId": i.resident})),
+        ),
+        (
+            "save_incident_draft",
+            sample(json!({"draftId": null, "incidentId": null, "form": i.form})),
+        ),
+        ("list_incident_drafts", sample(json!({}))),
+        (
+            "discard_incident_draft",
+            sample(json!({"draftId": i.draft})),
+        ),
+        (
+            "set_incident_status",
+            sample(json!({"incidentId": i.incident, "status": "under_review"})),
+        ),
+        (
+            "decide_incident_duty",
+            sample(json!({
+                "dutyId": i.duties[0],
+                "decision": "will_notify",
+                "note": "Walk test: the manager will phone",
+            })),
+        ),
+        (
+            "mark_duty_sent",
+            sample(json!({"dutyId": i.duties[1], "reference": "Walk-test-0001"})),
+        ),
+        (
+            "record_observation",
+            sample(json!({
+                "observationId": i.observations[0],
+                "reading": {"pupils": "Equal and reactive", "gcs": 15, "pulse": 80},
+            })),
+        ),
+        (
+            "miss_observation",
+            sample(json!({
+                "observationId": i.observations[1],
+                "reason": "Walk test: asleep, breathing checked",
+            })),
+        ),
+        ("due_observations", sample(json!({}))),
+        ("get_observation_protocol", sample(json!({}))),
+        (
+            "save_observation_protocol",
+            sample(json!({"protocol": {
+                "stages": [
+                    {"every_minutes": 30, "until_minutes": 120},
+                    {"every_minutes": 60, "until_minutes": 360},
+                    {"every_minutes": 120, "until_minutes": 1440},
+                ],
+                "bruising_check_hours": [24, 48],
+            }})),
+        ),
+        ("falls_register", sample(json!({}))),
+        ("export_falls_register", sample(json!({}))),
         ("set_demo_sandbox", sample(json!({"running": true}))),
         ("demo_server_visit", sample(json!({"id": c.visits[0]}))),
         // This demo has no alert bridge: refused for that, nothing is sent.

@@ -35,6 +35,7 @@ import { byUrgency } from '../lib/alerts.svelte';
 import { startOfDay, when } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import { mockLock } from './mock-lock';
+import { mockIncidents } from './mock-incidents';
 import { mockReception } from './mock-reception';
 import {
   acknowledgedAlerts,
@@ -124,6 +125,7 @@ function desk(params: URLSearchParams) {
   /** The unlocked staff member's name, for what they write; the desk's while setting up. */
   const signer = () => lock.session()?.name ?? null;
   const reception = mockReception(params, residents, staff);
+  const incidents = mockIncidents(() => signer() ?? 'Setting up this desk');
 
   const lastSync = new Date(now.getTime() - (syncScenario === 'offline' ? 25 * 60_000 : 40_000)).toISOString();
   const status: SyncStatus = {
@@ -240,6 +242,8 @@ function desk(params: URLSearchParams) {
     if (locking !== undefined) return locking;
     const received = reception.answer(cmd, args, () => signer() ?? 'Setting up this desk', lock.pinMatches);
     if (received !== undefined) return received;
+    const incident = incidents.answer(cmd, args);
+    if (incident !== undefined) return incident;
     switch (cmd) {
       case 'search_residents':
         return search(args);

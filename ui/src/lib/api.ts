@@ -47,6 +47,17 @@ import type { StaffMovement } from '../bindings/StaffMovement';
 import type { StaffOnSiteView } from '../bindings/StaffOnSiteView';
 import type { VisitorRecord } from '../bindings/VisitorRecord';
 import type { VisitorSignInForm } from '../bindings/VisitorSignInForm';
+import type { DueObservation } from '../bindings/DueObservation';
+import type { FallsRegister } from '../bindings/FallsRegister';
+import type { IncidentAssessment } from '../bindings/IncidentAssessment';
+import type { IncidentDraft } from '../bindings/IncidentDraft';
+import type { IncidentFilter } from '../bindings/IncidentFilter';
+import type { IncidentForm } from '../bindings/IncidentForm';
+import type { IncidentOptions } from '../bindings/IncidentOptions';
+import type { IncidentSummary } from '../bindings/IncidentSummary';
+import type { IncidentView } from '../bindings/IncidentView';
+import type { ObservationProtocol } from '../bindings/ObservationProtocol';
+import type { ObservationReading } from '../bindings/ObservationReading';
 
 /**
  * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
@@ -138,6 +149,26 @@ export const commands = {
   getReceptionSettings: 'get_reception_settings',
   saveReceptionSettings: 'save_reception_settings',
   purgeReceptionRecords: 'purge_reception_records',
+  // Incidents and falls (shift leads; managers mark duties sent and set the protocol).
+  incidentFormOptions: 'incident_form_options',
+  assessIncident: 'assess_incident',
+  saveIncident: 'save_incident',
+  getIncident: 'get_incident',
+  listIncidents: 'list_incidents',
+  residentIncidents: 'resident_incidents',
+  saveIncidentDraft: 'save_incident_draft',
+  listIncidentDrafts: 'list_incident_drafts',
+  discardIncidentDraft: 'discard_incident_draft',
+  setIncidentStatus: 'set_incident_status',
+  decideIncidentDuty: 'decide_incident_duty',
+  markDutySent: 'mark_duty_sent',
+  recordObservation: 'record_observation',
+  missObservation: 'miss_observation',
+  dueObservations: 'due_observations',
+  getObservationProtocol: 'get_observation_protocol',
+  saveObservationProtocol: 'save_observation_protocol',
+  fallsRegister: 'falls_register',
+  exportFallsRegister: 'export_falls_register',
   // Demo only: the app has these only in a build with the `demo` feature.
   setDemoSandbox: 'set_demo_sandbox',
   demoServerVisit: 'demo_server_visit',
@@ -711,6 +742,102 @@ export function saveReceptionSettings(settings: ReceptionSettings): Promise<Rece
 /** Managers: deletes what is past its retention now (counts only come back). */
 export function purgeReceptionRecords(): Promise<Purged> {
   return call<Purged>(commands.purgeReceptionRecords);
+}
+
+// ---- incidents and falls --------------------------------------------------------------------
+// Rust: crates/core/src/desk/incidents.rs. Field errors use IncidentForm's field names (and
+// `fall_how`, `home`, `decisions`); a refused save changes nothing, so keep a draft.
+
+/** The form's lists: types, severities, who was told, body-map regions, the duties. */
+export function incidentFormOptions(): Promise<IncidentOptions> {
+  return call<IncidentOptions>(commands.incidentFormOptions);
+}
+
+/** What the form says while it is filled in: duties, the 999 advice, observations. Saves nothing. */
+export function assessIncident(form: IncidentForm): Promise<IncidentAssessment> {
+  return call<IncidentAssessment>(commands.assessIncident, { form });
+}
+
+/** Saves a new incident, or (with `incidentId`) corrects one not yet on CareLoop. */
+export function saveIncident(
+  form: IncidentForm,
+  incidentId: string | null = null,
+  draftId: string | null = null,
+): Promise<IncidentView> {
+  return call<IncidentView>(commands.saveIncident, { form, incidentId, draftId });
+}
+
+export function getIncident(id: string): Promise<IncidentView> {
+  return call<IncidentView>(commands.getIncident, { id });
+}
+
+export function listIncidents(filter: IncidentFilter): Promise<IncidentSummary[]> {
+  return call<IncidentSummary[]>(commands.listIncidents, { filter });
+}
+
+/** The resident's incidents of the last 90 days (beside the form). */
+export function residentIncidents(residentId: string): Promise<IncidentSummary[]> {
+  return call<IncidentSummary[]>(commands.residentIncidents, { residentId });
+}
+
+export function saveIncidentDraft(
+  form: IncidentForm,
+  draftId: string | null = null,
+  incidentId: string | null = null,
+): Promise<IncidentDraft> {
+  return call<IncidentDraft>(commands.saveIncidentDraft, { draftId, incidentId, form });
+}
+
+export function listIncidentDrafts(): Promise<IncidentDraft[]> {
+  return call<IncidentDraft[]>(commands.listIncidentDrafts);
+}
+
+export function discardIncidentDraft(draftId: string): Promise<boolean> {
+  return call<boolean>(commands.discardIncidentDraft, { draftId });
+}
+
+export function setIncidentStatus(incidentId: string, status: string): Promise<IncidentView> {
+  return call<IncidentView>(commands.setIncidentStatus, { incidentId, status });
+}
+
+export function decideIncidentDuty(dutyId: string, decision: string, note: string | null = null): Promise<IncidentView> {
+  return call<IncidentView>(commands.decideIncidentDuty, { dutyId, decision, note });
+}
+
+/** Managers: a duty sent, with its reference. */
+export function markDutySent(dutyId: string, reference: string): Promise<IncidentView> {
+  return call<IncidentView>(commands.markDutySent, { dutyId, reference });
+}
+
+export function recordObservation(observationId: string, reading: ObservationReading): Promise<IncidentView> {
+  return call<IncidentView>(commands.recordObservation, { observationId, reading });
+}
+
+export function missObservation(observationId: string, reason: string): Promise<IncidentView> {
+  return call<IncidentView>(commands.missObservation, { observationId, reason });
+}
+
+/** Observations due or overdue and not yet recorded or missed. */
+export function dueObservations(): Promise<DueObservation[]> {
+  return call<DueObservation[]>(commands.dueObservations);
+}
+
+export function getObservationProtocol(): Promise<ObservationProtocol> {
+  return call<ObservationProtocol>(commands.getObservationProtocol);
+}
+
+/** Managers: the post-fall observation protocol new schedules follow. */
+export function saveObservationProtocol(protocol: ObservationProtocol): Promise<ObservationProtocol> {
+  return call<ObservationProtocol>(commands.saveObservationProtocol, { protocol });
+}
+
+export function fallsRegister(): Promise<FallsRegister> {
+  return call<FallsRegister>(commands.fallsRegister);
+}
+
+/** Writes the falls register as CSV into Downloads; where it went. */
+export function exportFallsRegister(): Promise<SavedFile> {
+  return call<SavedFile>(commands.exportFallsRegister);
 }
 
 // ---- demo only ---------------------------------------------------------------------------

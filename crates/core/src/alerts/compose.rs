@@ -15,6 +15,23 @@ pub const INCIDENT_CRITICAL: &str = "incident.critical";
 pub const VISIT_NO_SHOW: &str = "visit.no_show";
 
 /// Whether an event of this type raises an alert.
+/// An observation of a post-fall schedule is due (raised by this desk, a banner only).
+pub const OBSERVATION_DUE: &str = "incident.observation_due";
+/// A safeguarding incident was logged on this desk: a notice for managers.
+pub const SAFEGUARDING_NOTICE: &str = "incident.safeguarding";
+
+/// What the OS notification says for an alert of `kind`, or `None` when it is a banner only
+/// (an observation due is a reminder, not a critical alert). It names only the kind: a
+/// notification may show on a visitor-facing screen.
+pub fn os_notification(kind: &str) -> Option<&'static str> {
+    match kind {
+        INCIDENT_CRITICAL => Some("Critical incident: see Loopdesk now."),
+        VISIT_NO_SHOW => Some("Missed visit: see Loopdesk now."),
+        OBSERVATION_DUE => None,
+        _ => Some("See Loopdesk now."),
+    }
+}
+
 pub fn raises_alert(kind: &str) -> bool {
     kind == INCIDENT_CRITICAL || kind == VISIT_NO_SHOW
 }

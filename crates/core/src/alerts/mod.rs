@@ -341,6 +341,14 @@ impl Alerts {
     pub(crate) fn announce_raised(&self, alert: Alert) {
         tracing::info!(alert = alert.id, kind = %alert.kind, "notice raised");
         let _ = self.events.send(AlertEvent::Raised(alert));
+        self.open_alerts_changed();
+    }
+
+    /// Tells the windows about an alert this desk closed itself (an observation recorded),
+    /// after the transaction that stored it committed.
+    pub(crate) fn announce_acknowledged(&self, alert: Alert) {
+        self.open_alerts_changed();
+        let _ = self.events.send(AlertEvent::Acknowledged(alert));
     }
 
     /// Whether the demo feed is in use.

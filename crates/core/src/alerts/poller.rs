@@ -360,7 +360,12 @@ fn store_batch(
             // here or the webhook raises it now.
             let key = match (e.kind.as_str(), &resource_id) {
                 (compose::INCIDENT_CRITICAL, Some(incident)) => {
-                    repo::alerts::incident_key(incident)
+                    // Saved here and not yet acknowledged by CareLoop: the webhook names
+                    // CareLoop's id, which this desk does not know yet; the incident is
+                    // recognised by its home, resident and title.
+                    let twin =
+                        repo::incidents::local_twin(tx, incident, compose::payload(&e.data))?;
+                    repo::alerts::incident_key(twin.as_deref().unwrap_or(incident))
                 }
                 _ => repo::alerts::event_key(&e.id),
             };

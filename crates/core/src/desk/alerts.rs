@@ -85,6 +85,8 @@ fn public_alert(c: &Connection, alert: Alert) -> crate::store::Result<Alert> {
     let what = match alert.kind.as_str() {
         INCIDENT_CRITICAL => "Critical incident",
         VISIT_NO_SHOW => "Missed visit",
+        crate::alerts::compose::OBSERVATION_DUE => "Observation due",
+        crate::alerts::compose::SAFEGUARDING_NOTICE => "Safeguarding notice",
         _ => "Staff alert",
     };
     Ok(Alert {

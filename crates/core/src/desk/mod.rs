@@ -8,6 +8,7 @@
 //! ([`Desk::save`]).
 
 mod alerts;
+pub mod incidents;
 pub mod kiosk;
 mod outbox;
 mod overview;
@@ -124,6 +125,8 @@ pub struct Desk {
     lock_enabled: std::sync::atomic::AtomicBool,
     /// Kiosk mode is on (see [`kiosk`]).
     kiosk_mode: std::sync::atomic::AtomicBool,
+    /// Wakes the observation reminders' task (a schedule was made).
+    observation_wake: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for Desk {
@@ -177,6 +180,7 @@ impl Desk {
             idle_wake: tokio::sync::Notify::new(),
             lock_enabled: std::sync::atomic::AtomicBool::new(true),
             kiosk_mode: std::sync::atomic::AtomicBool::new(false),
+            observation_wake: tokio::sync::Notify::new(),
         });
         desk.load_backend().await?;
         desk.lock_status().await?;
@@ -187,6 +191,11 @@ impl Desk {
         // The start's automatic sign-out and purge before the first command, then each minute.
         desk.reception_pass().await;
         tokio::spawn(desk.clone().reception_loop());
+        // Observations that fell due while the desk was off are reminded now, once each.
+        if let Err(e) = desk.remind_due_observations().await {
+            tracing::warn!(error = %e.message, "observation reminders could not be raised");
+        }
+        tokio::spawn(desk.clone().observation_loop());
         Ok(desk)
     }
 

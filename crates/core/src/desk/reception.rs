@@ -2503,7 +2503,7 @@ fn history_csv(records: &[VisitorRecord], zone: chrono_tz::Tz) -> Result<Vec<u8>
 
 /// A cell a spreadsheet would not run as a formula (text typed at a public kiosk: `=`, `+`,
 /// `-`, `@` at the start get a leading apostrophe).
-fn csv_safe(s: &str) -> String {
+pub(super) fn csv_safe(s: &str) -> String {
     if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{s}")
     } else {

@@ -288,16 +288,19 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                 "fall",
                 described(
                     opt_one_of("FallInput"),
-                    "Required when type is fall, null or absent otherwise.",
+                    "The fall's details (an extension of this sandbox): optional when type is \
+                     fall (stored when given, null when not), null or absent otherwise.",
                 ),
             ),
         ],
     );
-    create_incident["if"] =
-        json!({"required": ["type"], "properties": {"type": {"const": "fall"}}});
-    create_incident["then"] =
-        json!({"required": ["fall"], "properties": {"fall": {"type": "object"}}});
-    create_incident["else"] = json!({"properties": {"fall": {"type": "null"}}});
+    // A fall may come without its details (CareLoop's documented shape has none); any other
+    // type never has them.
+    create_incident["if"] = json!({
+        "required": ["type"],
+        "properties": {"type": {"not": {"const": "fall"}}}
+    });
+    create_incident["then"] = json!({"properties": {"fall": {"type": "null"}}});
     let create_visit = object(
         &[
             "location_id",

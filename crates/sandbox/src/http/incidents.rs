@@ -154,15 +154,9 @@ async fn create(State(s): State<S>, JsonBody(body): JsonBody) -> Result<Response
                 hospital_transfer,
             })
         });
+        // `fall` is this sandbox's extension: a fall posted without it (CareLoop's documented
+        // shape) is taken, with no details; when given, they are checked and stored.
         let fall = match (itype, fall) {
-            (Some(IncidentType::Fall), Some(None)) => {
-                inp.err("fall", "required_for_fall");
-                None
-            }
-            (Some(IncidentType::Fall), None) if !inp.has("fall") => {
-                inp.err("fall", "required_for_fall");
-                None
-            }
             (Some(t), Some(Some(_))) if t != IncidentType::Fall => {
                 inp.err("fall", "only_for_fall");
                 None

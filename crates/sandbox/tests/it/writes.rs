@@ -269,10 +269,32 @@ async fn log_a_fall_with_body_map_and_witnesses() {
 async fn incident_validation() {
     let t = start().await;
     let loc = t.first("/v1/locations").await;
+    // A fall without the sandbox's own details object is CareLoop's documented shape: taken,
+    // with no details (issue 13, item 7); with `fall: null` too.
+    for body in [
+        json!({"type": "fall"}),
+        json!({"type": "fall", "fall": null}),
+    ] {
+        let r = t.post("/v1/incidents", incident(&loc, body)).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["type"], "fall");
+        assert!(r.body["fall"].is_null(), "{}", r.body);
+    }
+    // Given, the details are checked and stored.
     let r = t
-        .post("/v1/incidents", incident(&loc, json!({"type": "fall"})))
+        .post(
+            "/v1/incidents",
+            incident(
+                &loc,
+                json!({"type": "fall", "fall": {"place": "x", "was_witnessed": true}}),
+            ),
+        )
         .await;
-    assert_eq!(r.body["error"]["fields"]["fall"], "required_for_fall");
+    assert_eq!(
+        r.body["error"]["fields"]["fall.injury"], "required",
+        "{}",
+        r.body
+    );
     let r = t
         .post(
             "/v1/incidents",

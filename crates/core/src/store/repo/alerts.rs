@@ -92,6 +92,19 @@ pub fn rekey_incident(tx: &Transaction<'_>, local_id: &str, server_id: &str) -> 
     Ok(())
 }
 
+/// Closes the open alert with this key (its cause was dealt with on the desk, e.g. an
+/// observation recorded); the alert when one was open.
+pub fn acknowledge_by_key(tx: &Transaction<'_>, key: &str, by: &str) -> Result<Option<Alert>> {
+    let id: Option<i64> = tx
+        .query_row(
+            "SELECT id FROM alerts WHERE alert_key = ?1 AND acknowledged_at IS NULL",
+            [key],
+            |r| r.get(0),
+        )
+        .optional()?;
+    id.map(|id| acknowledge_alert(tx, id, by)).transpose()
+}
+
 /// The alert with this key, if any.
 pub fn alert_by_key(conn: &Connection, key: &str) -> Result<Option<Alert>> {
     Ok(conn

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod bridge_events;
 pub mod care;
 pub mod digest;
+pub mod incidents;
 pub mod outbox;
 pub mod people;
 pub mod pins;

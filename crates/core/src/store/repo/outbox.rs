@@ -253,3 +253,25 @@ pub fn pending_ids(conn: &Connection, entity: &str) -> Result<HashSet<String>> {
     let rows = stmt.query_map([entity], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
+
+/// The entries about one row, in order.
+pub fn entries_for(conn: &Connection, entity: &str, entity_id: &str) -> Result<Vec<OutboxEntry>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT * FROM outbox WHERE entity = ?1 AND entity_id = ?2 ORDER BY seq")?;
+    let rows = stmt.query_map([entity, entity_id], outbox_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// An edit before the entry was ever sent: its payload is replaced in place (same key: no
+/// request has used it). False when it was sent meanwhile (or is not pending).
+pub fn replace_unsent_payload(
+    tx: &Transaction<'_>,
+    seq: i64,
+    payload: &serde_json::Value,
+) -> Result<bool> {
+    Ok(tx.execute(
+        "UPDATE outbox SET payload = ?2, updated_at = ?3
+         WHERE seq = ?1 AND status = 'pending' AND sent_at IS NULL",
+        rusqlite::params![seq, payload.to_string(), Ts(now())],
+    )? > 0)
+}

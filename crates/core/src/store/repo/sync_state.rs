@@ -222,6 +222,9 @@ pub fn swap_id(tx: &Transaction<'_>, table: Table, local_id: &str, server_id: &s
         "UPDATE outbox SET entity_id = ?3 WHERE entity = ?1 AND entity_id = ?2",
         [table.entity(), local_id, server_id],
     )?;
+    if table == Table::Incidents {
+        super::incidents::swap_incident_id(tx, local_id, server_id)?;
+    }
     if table == Table::Residents {
         // Care notes and visits refer to residents by id without a constraint.
         tx.execute(
