@@ -18,6 +18,7 @@ pub mod settings;
 mod staff;
 pub mod staff_lock;
 mod sync;
+pub mod training;
 mod types;
 mod visits;
 

@@ -61,6 +61,7 @@ macro_rules! operations {
 
 operations! {
     care_note_create::CareNoteCreate,
+    certification_create::CertificationCreate,
     visit_create::VisitCreate,
     visit_update::VisitUpdate,
     visitor_sign_in_create::VisitorSignInCreate,

@@ -14,6 +14,7 @@ mod settings;
 mod staff_lock;
 mod startup;
 mod sync;
+mod training;
 
 use loopdesk_core::Store;
 
