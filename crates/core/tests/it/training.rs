@@ -538,12 +538,7 @@ async fn bad_renewals_are_refused_beside_the_field_and_save_nothing() {
             ],
         ),
     ];
-    let digest = || {
-        t.desk
-            .store()
-            .read(|c| repo::digest::table_digests(c))
-            .unwrap()
-    };
+    let digest = || t.desk.store().read(repo::digest::table_digests).unwrap();
     let before = digest();
     for (what, form, want) in cases {
         let err = t.desk.record_certification(form).await.unwrap_err();
