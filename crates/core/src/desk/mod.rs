@@ -188,6 +188,9 @@ impl Desk {
         // The start's automatic sign-out and purge before the first command, then each minute.
         desk.reception_pass().await;
         tokio::spawn(desk.clone().reception_loop());
+        // Training notices raised on the desk's clock (issue 14): at start, then each minute.
+        desk.training_pass().await;
+        tokio::spawn(desk.clone().training_loop());
         Ok(desk)
     }
 

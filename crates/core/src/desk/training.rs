@@ -557,3 +557,162 @@ pub fn cell_words(cell: &MatrixCell) -> String {
     }
     words
 }
+
+// ---- notices ---------------------------------------------------------------------------------
+
+/// The setting holding the home date the desk last looked for certifications entering the
+/// 30-day window or expiring.
+const NOTICES_CHECKED_ON: &str = "training_notices_checked_on";
+
+/// How long a notice is listed.
+const NOTICE_DAYS: i64 = 30;
+
+/// A training notice for managers: a certification entering the 30-day window or expiring,
+/// from CareLoop's webhook or raised by this desk (one notice however it was reported).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct TrainingNotice {
+    pub staff_id: String,
+    pub name: String,
+    pub course_id: String,
+    pub course_name: String,
+    /// `expiring` or `expired`.
+    pub kind: String,
+    pub expires_on: Option<NaiveDate>,
+    /// "Fire safety expires on Tue 3 Mar — Maggie Wilson".
+    pub title: String,
+    pub at: DateTime<Utc>,
+    /// Raised by this desk on its own clock (else by CareLoop).
+    pub by_desk: bool,
+}
+
+impl Desk {
+    /// Looks, on the desk's clock and the home's calendar, for certifications (required ones,
+    /// the current certificate of each course) that entered the 30-day window or expired since
+    /// the last look, and raises a notice for each, once. The first look only notes the day.
+    /// Returns how many notices were raised.
+    pub async fn check_training_notices(&self) -> Result<u32, CommandError> {
+        let now = self.clock.now();
+        self.save(move |tx| {
+            let (today, _, _) = calendar(tx, now)?;
+            let last = repo::settings::get_setting(tx, NOTICES_CHECKED_ON)?
+                .as_deref()
+                .and_then(parse_day);
+            repo::settings::set_setting(tx, NOTICES_CHECKED_ON, &today.to_string())?;
+            let Some(last) = last.filter(|l| *l < today) else {
+                return Ok(0);
+            };
+            let data = repo_training::matrix_data(tx)?;
+            let m = model::build_matrix(&data, &MatrixFilter::default(), today, "", now);
+            let mut raised = 0;
+            for row in &m.rows {
+                for cell in row.cells.iter().filter(|c| c.required) {
+                    let Some(e) = cell.expires_on else { continue };
+                    let first_expired = e.succ_opt().unwrap_or(e);
+                    let first_due = e - TimeDelta::days(30);
+                    let kind = if last < first_expired && first_expired <= today {
+                        "expired"
+                    } else if last < first_due && first_due <= today {
+                        "expiring"
+                    } else {
+                        continue;
+                    };
+                    if repo_training::note_training_notice(
+                        tx,
+                        &row.staff_id,
+                        &cell.course_id,
+                        e,
+                        kind,
+                    )? {
+                        raised += 1;
+                    }
+                }
+            }
+            if raised > 0 {
+                repo::audit::audit(
+                    tx,
+                    "system",
+                    "training.notices",
+                    None,
+                    Some(&json!({"raised": raised})),
+                )?;
+            }
+            Ok(raised)
+        })
+        .await
+    }
+
+    /// The training notices of the last 30 days, newest first: CareLoop's `cert.expiring` and
+    /// `cert.expired` webhooks and the desk's own, one per certification and kind, and only
+    /// while that certificate is still the current one (a renewal settles it).
+    pub async fn training_notices(&self) -> Result<Vec<TrainingNotice>, CommandError> {
+        let now = self.clock.now();
+        self.read(move |c| {
+            let (today, _, _) = calendar(c, now)?;
+            let stored = repo_training::notices_since(c, now - TimeDelta::days(NOTICE_DAYS))?;
+            let data = repo_training::matrix_data(c)?;
+            let latest = model::latest_by_person_and_course(&data.held);
+            let mut seen = std::collections::HashSet::new();
+            let mut out = Vec::new();
+            for n in stored {
+                let current = latest.get(&(n.staff_id.as_str(), n.course_id.as_str()));
+                let expires_on = n.expires_on.or(current.and_then(|h| h.expires_on));
+                if current.is_some_and(|h| h.expires_on != expires_on) {
+                    continue; // renewed since
+                }
+                if !seen.insert((n.staff_id.clone(), n.course_id.clone(), n.kind.clone())) {
+                    continue;
+                }
+                let Some(staff) = data.staff.iter().find(|s| s.id == n.staff_id) else {
+                    continue;
+                };
+                let course_name = data
+                    .courses
+                    .iter()
+                    .find(|c| c.id == n.course_id)
+                    .map_or_else(|| "A course".to_owned(), |c| c.name.clone());
+                let when = expires_on.map(|e| clock::day_words(e, today));
+                let title = match (n.kind.as_str(), when) {
+                    ("expired", Some(w)) => {
+                        format!("{course_name} expired on {w} — {}", staff.name)
+                    }
+                    ("expired", None) => format!("{course_name} has expired — {}", staff.name),
+                    (_, Some(w)) => format!("{course_name} expires on {w} — {}", staff.name),
+                    (_, None) => format!("{course_name} expires within 30 days — {}", staff.name),
+                };
+                out.push(TrainingNotice {
+                    staff_id: n.staff_id,
+                    name: staff.name.clone(),
+                    course_id: n.course_id,
+                    course_name,
+                    kind: n.kind,
+                    expires_on,
+                    title,
+                    at: n.at,
+                    by_desk: n.by_desk,
+                });
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// [`Desk::check_training_notices`], its failure logged (it is tried again a minute later).
+    pub(super) async fn training_pass(&self) {
+        if let Err(e) = self.check_training_notices().await {
+            tracing::warn!(error = %e, "the training notices check failed; it is tried again");
+        }
+    }
+
+    /// [`Desk::training_pass`] every minute after the one at start ([`Desk::open`] waits for
+    /// that one, so the first look is taken before any command).
+    pub(super) async fn training_loop(self: std::sync::Arc<Self>) {
+        loop {
+            tokio::select! {
+                _ = self.shutdown.cancelled() => return,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+            }
+            self.training_pass().await;
+        }
+    }
+}

@@ -796,3 +796,175 @@ async fn a_renewal_survives_a_kill_and_reaches_careloop_once(#[case] honoured: b
     assert!(numbers.values().all(|c| *c == 1), "{numbers:?}");
     desk.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_desk_raises_its_own_notice_once_as_certifications_enter_the_window_or_expire() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let clock = Arc::new(OffsetClock::new());
+    let db = dir.path().join("loopdesk.db");
+    let d = open(&db, &peer.url(), clock.clone(), false, client_options()).await;
+    d.sync_now().await.unwrap();
+    // Nothing is announced for what was already due when the desk first looked.
+    assert_eq!(d.check_training_notices().await.unwrap(), 0);
+    assert!(d.training_notices().await.unwrap().is_empty());
+    let m = d.training_matrix(MatrixFilter::default()).await.unwrap();
+    let mut expiring = HashSet::new();
+    let mut expired = HashSet::new();
+    for r in &m.rows {
+        for c in r.cells.iter().filter(|c| c.required) {
+            match c.days_left {
+                Some(31..=40) => expiring.insert((r.staff_id.clone(), c.course_id.clone())),
+                Some(0..=9) => expired.insert((r.staff_id.clone(), c.course_id.clone())),
+                _ => false,
+            };
+        }
+    }
+    assert!(!expiring.is_empty() && !expired.is_empty());
+    // Offline (the sandbox is gone) for ten days, on the desk's own clock.
+    drop(peer);
+    clock.advance(Duration::from_secs(10 * 24 * 3600));
+    let raised = d.check_training_notices().await.unwrap();
+    assert_eq!(raised as usize, expiring.len() + expired.len());
+    assert_eq!(d.check_training_notices().await.unwrap(), 0, "once");
+    let notices = d.training_notices().await.unwrap();
+    assert_eq!(notices.len(), raised as usize);
+    for n in &notices {
+        assert!(n.by_desk);
+        let key = (n.staff_id.clone(), n.course_id.clone());
+        match n.kind.as_str() {
+            "expiring" => assert!(expiring.contains(&key), "{n:?}"),
+            "expired" => {
+                assert!(expired.contains(&key), "{n:?}");
+                assert!(n.title.contains(" expired on "), "{}", n.title);
+            }
+            other => panic!("kind {other}"),
+        }
+    }
+    // Notices, not alerts: nothing for the alerts bar.
+    assert!(d.list_alerts().await.unwrap().open.is_empty());
+    // A reopened desk does not raise them again.
+    d.shutdown().await;
+    drop(d);
+    let d = open(
+        &db,
+        "http://127.0.0.1:9",
+        clock.clone(),
+        false,
+        client_options(),
+    )
+    .await;
+    assert_eq!(d.check_training_notices().await.unwrap(), 0);
+    assert_eq!(d.training_notices().await.unwrap().len(), notices.len());
+    d.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn careloops_cert_webhooks_refresh_certifications_and_show_as_notices_not_alerts() {
+    use loopdesk_core::alerts::{settings as alert_settings, AlertsConfig, DEVICE_TOKEN};
+    use loopdesk_core::desk::DeskConfig;
+    use loopdesk_core::secret::Secret;
+    use loopdesk_core::secrets::{MemorySecretStore, SecretStore};
+
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let bridge = crate::alerts::TestBridge::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(loopdesk_core::Store::open(dir.path().join("loopdesk.db")).unwrap());
+    store
+        .write(|tx| {
+            repo::settings::set_setting(
+                tx,
+                loopdesk_core::desk::settings::API_BASE_URL,
+                &peer.url(),
+            )?;
+            repo::settings::set_setting(tx, alert_settings::BRIDGE_URL, &bridge.url)
+        })
+        .unwrap();
+    let secrets = MemorySecretStore::with_api_key(Secret::new(crate::peer::DESK_KEY));
+    secrets
+        .set(DEVICE_TOKEN, &Secret::new(bridge.token.clone()))
+        .unwrap();
+    let mut config = DeskConfig::new(Arc::new(secrets));
+    config.sync = crate::peer::sync_options();
+    config.client = client_options();
+    config.alerts = AlertsConfig {
+        wait: Duration::from_secs(1),
+        retry_min: Duration::from_millis(20),
+        retry_max: Duration::from_millis(160),
+        ..AlertsConfig::default()
+    };
+    let d = Desk::open(store, config).await.unwrap();
+    d.sync_now().await.unwrap();
+
+    // Another CareLoop user records a fire safety certificate that expires in 20 days.
+    let server = Server::read(&peer).await;
+    let staff = server.active().next().unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let fire = server.course_named("fire safety");
+    let today = today();
+    let expires = today + TimeDelta::days(20);
+    let (status, cert) = peer
+        .send(
+            Method::POST,
+            &format!("/v1/staff/{staff}/certifications"),
+            json!({
+                "course_id": fire, "issued_on": (today - TimeDelta::days(345)).to_string(),
+                "expires_on": expires.to_string(),
+            }),
+        )
+        .await;
+    assert_eq!(status, 201, "{cert}");
+    // CareLoop announces it through the bridge.
+    let data = json!({
+        "certification_id": cert["id"], "staff_id": staff, "course_id": fire,
+        "course_name": "Fire safety", "expires_on": expires.to_string(),
+    });
+    assert_eq!(bridge.post("evt_cert_1", "cert.expiring", data).await, 200);
+
+    // Generous deadlines: each wait ends as soon as the thing is there.
+    let notice = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let notices = d.training_notices().await.unwrap();
+            if let Some(n) = notices.into_iter().find(|n| n.staff_id == staff) {
+                break n;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the notice arrives");
+    assert!(!notice.by_desk);
+    assert_eq!(notice.kind, "expiring");
+    assert_eq!(notice.expires_on, Some(expires));
+    assert!(
+        notice.title.starts_with("Fire safety expires on "),
+        "{}",
+        notice.title
+    );
+    // The webhook refreshed the certifications: the matrix has CareLoop's new expiry.
+    tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            let page = d.staff_training(staff.clone()).await.unwrap();
+            let cell = &page
+                .courses
+                .iter()
+                .find(|c| c.course_id == fire)
+                .unwrap()
+                .cell;
+            if cell.expires_on == Some(expires) {
+                assert_eq!(cell.status, CellStatus::Due30);
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the certifications are refreshed");
+    assert!(
+        d.list_alerts().await.unwrap().open.is_empty(),
+        "a notice, not an alert"
+    );
+    d.shutdown().await;
+}

@@ -430,3 +430,69 @@ pub fn matrix_staff(conn: &Connection, id: &str) -> Result<Option<MatrixStaff>> 
         )
         .optional()?)
 }
+
+/// A training notice as stored: CareLoop's `cert.expiring`/`cert.expired` webhook, or the
+/// desk's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredNotice {
+    pub staff_id: String,
+    pub course_id: String,
+    pub expires_on: Option<NaiveDate>,
+    /// `expiring` or `expired`.
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    /// Raised by this desk (else by CareLoop's webhook).
+    pub by_desk: bool,
+}
+
+/// The training notices received or raised since `since`, newest first.
+pub fn notices_since(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<StoredNotice>> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT type, data, received_at FROM bridge_events
+         WHERE type IN ('cert.expiring', 'cert.expired') AND received_at >= ?1",
+    )?;
+    let rows = stmt.query_map([Ts(since)], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            get_ts(r, "received_at")?,
+        ))
+    })?;
+    for row in rows {
+        let (kind, data, at) = row?;
+        let body: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+        let p = crate::alerts::compose::payload(&body);
+        let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        let (Some(staff_id), Some(course_id)) = (field("staff_id"), field("course_id")) else {
+            continue;
+        };
+        out.push(StoredNotice {
+            staff_id,
+            course_id,
+            expires_on: parse_date(field("expires_on")),
+            kind: kind.trim_start_matches("cert.").to_owned(),
+            at,
+            by_desk: false,
+        });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT staff_id, course_id, expires_on, kind, raised_at FROM training_notices
+         WHERE raised_at >= ?1",
+    )?;
+    let rows = stmt.query_map([Ts(since)], |r| {
+        Ok(StoredNotice {
+            staff_id: r.get(0)?,
+            course_id: r.get(1)?,
+            expires_on: parse_date(r.get(2)?),
+            kind: r.get(3)?,
+            at: get_ts(r, "raised_at")?,
+            by_desk: true,
+        })
+    })?;
+    for n in rows {
+        out.push(n?);
+    }
+    out.sort_by_key(|n| std::cmp::Reverse(n.at));
+    Ok(out)
+}
