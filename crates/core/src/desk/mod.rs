@@ -19,6 +19,7 @@ mod staff;
 pub mod staff_lock;
 mod sync;
 pub mod training;
+pub mod training_export;
 mod types;
 mod visits;
 

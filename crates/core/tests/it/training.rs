@@ -968,3 +968,63 @@ async fn careloops_cert_webhooks_refresh_certifications_and_show_as_notices_not_
     );
     d.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_filtered_matrix_exports_to_csv_and_a_landscape_pdf_offline() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    drop(peer); // made on the desk, offline
+    let filter = MatrixFilter {
+        status: Some(CellStatus::Expired),
+        sort: Some(MatrixSort::SoonestExpiry),
+        ..MatrixFilter::default()
+    };
+    let m = t.desk.training_matrix(filter.clone()).await.unwrap();
+    assert!(!m.rows.is_empty());
+
+    let saved = t
+        .desk
+        .save_training_matrix_csv(filter.clone(), t.dir.path().join("Downloads"))
+        .await
+        .unwrap();
+    assert!(saved.file_name.starts_with("training-matrix-") && saved.file_name.ends_with(".csv"));
+    let bytes = std::fs::read(&saved.path).unwrap();
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_owned).collect();
+    assert_eq!(header.len(), 3 + 2 * m.courses.len());
+    let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), m.rows.len());
+    for (rec, row) in rows.iter().zip(&m.rows) {
+        assert_eq!(&rec[0], row.name);
+        for (i, (course, cell)) in m.courses.iter().zip(&row.cells).enumerate() {
+            assert_eq!(header[3 + 2 * i], format!("{} status", course.name));
+            assert_eq!(&rec[3 + 2 * i], cell.status.words());
+            let expires: Option<NaiveDate> = rec[4 + 2 * i].parse().ok();
+            assert_eq!(expires, cell.expires_on);
+        }
+        assert!(
+            rec.iter().any(|f| f == "Expired"),
+            "only rows with an expired cell"
+        );
+    }
+
+    let pdf = t.desk.training_matrix_pdf(filter.clone()).await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let text = String::from_utf8_lossy(&pdf);
+    let pages = text.matches("/MediaBox [0 0 841.89 595.28]").count();
+    assert!(pages >= 1, "A4 landscape pages");
+    assert!(text.contains(&format!("/Count {pages}")));
+    assert!(
+        text.contains("(Training matrix)"),
+        "the heading is the document's title"
+    );
+    let saved = t
+        .desk
+        .save_training_matrix_pdf(filter, t.dir.path().join("Downloads"))
+        .await
+        .unwrap();
+    assert!(saved.file_name.ends_with(".pdf"));
+    assert_eq!(std::fs::metadata(&saved.path).unwrap().len(), saved.bytes);
+    t.desk.shutdown().await;
+}
