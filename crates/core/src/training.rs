@@ -25,10 +25,13 @@ pub enum CellStatus {
     /// Expires today (still in date until the day ends).
     DueToday,
     /// Expires in 1 to 30 days.
+    #[serde(rename = "due_30")]
     Due30,
     /// Expires in 31 to 60 days.
+    #[serde(rename = "due_60")]
     Due60,
     /// Expires in 61 to 90 days.
+    #[serde(rename = "due_90")]
     Due90,
     /// In date for more than 90 days, or without an expiry.
     Valid,
@@ -852,6 +855,14 @@ mod tests {
             want,
             "today {today}"
         );
+    }
+
+    #[test]
+    fn statuses_are_sent_by_their_names() {
+        for s in CellStatus::ALL {
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+            assert_eq!(s.as_str().parse::<CellStatus>(), Ok(s));
+        }
     }
 
     #[test]

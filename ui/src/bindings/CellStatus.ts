@@ -3,4 +3,4 @@
 /**
  * A cell of the matrix on a calendar date.
  */
-export type CellStatus = "expired" | "due_today" | "due30" | "due60" | "due90" | "valid" | "never_held" | "not_required";
+export type CellStatus = "expired" | "due_today" | "due_30" | "due_60" | "due_90" | "valid" | "never_held" | "not_required";

@@ -36,6 +36,7 @@ import { startOfDay, when } from '../lib/format';
 import type { AreaId } from '../lib/router.svelte';
 import { mockLock } from './mock-lock';
 import { mockReception } from './mock-reception';
+import { mockTraining } from './mock-training';
 import {
   acknowledgedAlerts,
   attentionEntries,
@@ -124,6 +125,7 @@ function desk(params: URLSearchParams) {
   /** The unlocked staff member's name, for what they write; the desk's while setting up. */
   const signer = () => lock.session()?.name ?? null;
   const reception = mockReception(params, residents, staff);
+  const training = mockTraining();
 
   const lastSync = new Date(now.getTime() - (syncScenario === 'offline' ? 25 * 60_000 : 40_000)).toISOString();
   const status: SyncStatus = {
@@ -240,6 +242,8 @@ function desk(params: URLSearchParams) {
     if (locking !== undefined) return locking;
     const received = reception.answer(cmd, args, () => signer() ?? 'Setting up this desk', lock.pinMatches);
     if (received !== undefined) return received;
+    const trained = training.answer(cmd, args);
+    if (trained !== undefined) return trained;
     switch (cmd) {
       case 'search_residents':
         return search(args);
