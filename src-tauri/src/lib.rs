@@ -17,6 +17,7 @@ mod kiosk_window;
 mod reception_commands;
 mod staff_lock_commands;
 mod state;
+mod training_commands;
 mod window_commands;
 
 use tauri::{Manager, Runtime};
@@ -212,6 +213,15 @@ app_commands! {
     #[access(MANAGER)] incident_commands::save_observation_protocol,
     #[access(SHIFT_LEAD)] incident_commands::falls_register,
     #[access(SHIFT_LEAD)] incident_commands::export_falls_register,
+    #[access(MANAGER)] training_commands::training_matrix,
+    #[access(MANAGER)] training_commands::training_rules,
+    #[access(MANAGER)] training_commands::save_training_rules,
+    #[access(MANAGER)] training_commands::staff_training,
+    #[access(SHIFT_LEAD)] training_commands::may_lead_list,
+    #[access(MANAGER)] training_commands::record_certification,
+    #[access(MANAGER)] training_commands::training_notices,
+    #[access(MANAGER)] training_commands::save_training_matrix_csv,
+    #[access(MANAGER)] training_commands::save_training_matrix_pdf,
     #[demo] #[access(KIOSK)] demo_commands::set_demo_sandbox,
     #[demo] #[access(KIOSK)] demo_commands::demo_server_visit,
     #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,

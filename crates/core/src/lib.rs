@@ -18,6 +18,7 @@ pub mod secret;
 pub mod secrets;
 pub mod store;
 pub mod sync;
+pub mod training;
 
 pub use store::{Store, StoreError};
 

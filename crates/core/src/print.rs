@@ -167,6 +167,20 @@ impl Embedded {
 
 /// A PDF of A4 pages, each a list of marks; `title` goes in the document's information.
 pub fn a4_pdf(title: &str, pages: &[Vec<Mark>]) -> Result<Vec<u8>, String> {
+    pdf_of_size(title, pages, A4_WIDTH, A4_HEIGHT)
+}
+
+/// [`a4_pdf`] with the pages turned: A4 landscape (wide tables such as the training matrix).
+pub fn a4_landscape_pdf(title: &str, pages: &[Vec<Mark>]) -> Result<Vec<u8>, String> {
+    pdf_of_size(title, pages, A4_HEIGHT, A4_WIDTH)
+}
+
+fn pdf_of_size(
+    title: &str,
+    pages: &[Vec<Mark>],
+    page_width: f32,
+    page_height: f32,
+) -> Result<Vec<u8>, String> {
     let mut pdf = Pdf::new();
     let mut next = Ref::new(1);
     let mut bump = || next.bump();
@@ -232,7 +246,7 @@ pub fn a4_pdf(title: &str, pages: &[Vec<Mark>]) -> Result<Vec<u8>, String> {
             }
         }
         let mut page = pdf.page(*page_id);
-        page.media_box(Rect::new(0.0, 0.0, A4_WIDTH, A4_HEIGHT))
+        page.media_box(Rect::new(0.0, 0.0, page_width, page_height))
             .parent(tree)
             .contents(*content_id);
         let mut resources = page.resources();

@@ -434,6 +434,7 @@ fn samples(t: &TestApp, c: &Context) -> BTreeMap<&'static str, Sample> {
     let at = |time: &str| format!("{tomorrow}T{time}:00Z");
     let r = &c.reception;
     let i = &c.incidents;
+    let training = tauri::async_runtime::block_on(t.desk.training_rules()).unwrap();
     BTreeMap::from([
         ("startup_state", sample(json!({}))),
         ("app_info", sample(json!({}))),
@@ -761,6 +762,36 @@ fn samples(t: &TestApp, c: &Context) -> BTreeMap<&'static str, Sample> {
         ),
         ("falls_register", sample(json!({}))),
         ("export_falls_register", sample(json!({}))),
+        // The training matrix (managers; whether shift leads may lead: shift leads too).
+        (
+            "training_matrix",
+            sample(json!({"filter": {"status": "expired"}})),
+        ),
+        ("training_rules", sample(json!({}))),
+        (
+            "save_training_rules",
+            sample(json!({"rules": {"roles": training.roles, "renewals": []}})),
+        ),
+        (
+            "staff_training",
+            sample(json!({"staffId": t.holder(DeskRole::ShiftLead).staff_id})),
+        ),
+        ("may_lead_list", sample(json!({"locationId": c.location}))),
+        (
+            "record_certification",
+            sample(json!({"form": {
+                "staff_id": t.holder(DeskRole::ShiftLead).staff_id,
+                "course_id": training.courses[0].course_id,
+                "completed_on": (chrono::Utc::now() - TimeDelta::days(2)).date_naive().to_string(),
+                "certificate_number": "WALK-1",
+            }})),
+        ),
+        ("training_notices", sample(json!({}))),
+        (
+            "save_training_matrix_csv",
+            sample(json!({"filter": {"window_days": 90}})),
+        ),
+        ("save_training_matrix_pdf", sample(json!({"filter": {}}))),
         ("set_demo_sandbox", sample(json!({"running": true}))),
         ("demo_server_visit", sample(json!({"id": c.visits[0]}))),
         // This demo has no alert bridge: refused for that, nothing is sent.

@@ -37,6 +37,7 @@ import type { AreaId } from '../lib/router.svelte';
 import { mockLock } from './mock-lock';
 import { mockIncidents } from './mock-incidents';
 import { mockReception } from './mock-reception';
+import { mockTraining } from './mock-training';
 import {
   acknowledgedAlerts,
   attentionEntries,
@@ -126,6 +127,7 @@ function desk(params: URLSearchParams) {
   const signer = () => lock.session()?.name ?? null;
   const reception = mockReception(params, residents, staff);
   const incidents = mockIncidents(() => signer() ?? 'Setting up this desk');
+  const training = mockTraining();
 
   const lastSync = new Date(now.getTime() - (syncScenario === 'offline' ? 25 * 60_000 : 40_000)).toISOString();
   const status: SyncStatus = {
@@ -244,6 +246,8 @@ function desk(params: URLSearchParams) {
     if (received !== undefined) return received;
     const incident = incidents.answer(cmd, args);
     if (incident !== undefined) return incident;
+    const trained = training.answer(cmd, args);
+    if (trained !== undefined) return trained;
     switch (cmd) {
       case 'search_residents':
         return search(args);

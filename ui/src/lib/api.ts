@@ -58,6 +58,15 @@ import type { IncidentSummary } from '../bindings/IncidentSummary';
 import type { IncidentView } from '../bindings/IncidentView';
 import type { ObservationProtocol } from '../bindings/ObservationProtocol';
 import type { ObservationReading } from '../bindings/ObservationReading';
+import type { MatrixFilter } from '../bindings/MatrixFilter';
+import type { MayLead } from '../bindings/MayLead';
+import type { RecordCertification } from '../bindings/RecordCertification';
+import type { RecordedCertification } from '../bindings/RecordedCertification';
+import type { SaveTrainingRules } from '../bindings/SaveTrainingRules';
+import type { StaffTraining } from '../bindings/StaffTraining';
+import type { TrainingMatrix } from '../bindings/TrainingMatrix';
+import type { TrainingNotice } from '../bindings/TrainingNotice';
+import type { TrainingRules } from '../bindings/TrainingRules';
 
 /**
  * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
@@ -169,6 +178,16 @@ export const commands = {
   saveObservationProtocol: 'save_observation_protocol',
   fallsRegister: 'falls_register',
   exportFallsRegister: 'export_falls_register',
+  // The training matrix (managers; mayLeadList also shift leads).
+  trainingMatrix: 'training_matrix',
+  trainingRules: 'training_rules',
+  saveTrainingRules: 'save_training_rules',
+  staffTraining: 'staff_training',
+  mayLeadList: 'may_lead_list',
+  recordCertification: 'record_certification',
+  trainingNotices: 'training_notices',
+  saveTrainingMatrixCsv: 'save_training_matrix_csv',
+  saveTrainingMatrixPdf: 'save_training_matrix_pdf',
   // Demo only: the app has these only in a build with the `demo` feature.
   setDemoSandbox: 'set_demo_sandbox',
   demoServerVisit: 'demo_server_visit',
@@ -838,6 +857,53 @@ export function fallsRegister(): Promise<FallsRegister> {
 /** Writes the falls register as CSV into Downloads; where it went. */
 export function exportFallsRegister(): Promise<SavedFile> {
   return call<SavedFile>(commands.exportFallsRegister);
+}
+
+// ---- the training matrix (managers; may-lead also shift leads) -----------------------------
+
+/** Managers: the training matrix as filtered, counted on the home's date. */
+export function trainingMatrix(filter: MatrixFilter): Promise<TrainingMatrix> {
+  return call<TrainingMatrix>(commands.trainingMatrix, { filter });
+}
+
+/** Managers: which courses each role must hold, and each course's renewal period. */
+export function trainingRules(): Promise<TrainingRules> {
+  return call<TrainingRules>(commands.trainingRules);
+}
+
+/** Managers: saves the rules (refused per field: a period of zero, an unknown course). */
+export function saveTrainingRules(rules: SaveTrainingRules): Promise<TrainingRules> {
+  return call<TrainingRules>(commands.saveTrainingRules, { rules });
+}
+
+/** Managers: a staff member's training page. */
+export function staffTraining(staffId: string): Promise<StaffTraining> {
+  return call<StaffTraining>(commands.staffTraining, { staffId });
+}
+
+/** Shift leads and managers: whether each shift lead may lead the next shift. */
+export function mayLeadList(locationId?: string | null): Promise<MayLead[]> {
+  return call<MayLead[]>(commands.mayLeadList, { locationId: locationId ?? null });
+}
+
+/** Managers: records a renewal or a new certification (saved here, pending until synced). */
+export function recordCertification(form: RecordCertification): Promise<RecordedCertification> {
+  return call<RecordedCertification>(commands.recordCertification, { form });
+}
+
+/** Managers: certifications entering the 30-day window or expired (CareLoop's and the desk's). */
+export function trainingNotices(): Promise<TrainingNotice[]> {
+  return call<TrainingNotice[]>(commands.trainingNotices);
+}
+
+/** Managers: the matrix as filtered, to CSV in Downloads. */
+export function saveTrainingMatrixCsv(filter: MatrixFilter): Promise<SavedFile> {
+  return call<SavedFile>(commands.saveTrainingMatrixCsv, { filter });
+}
+
+/** Managers: the matrix as filtered, to an A4 landscape PDF in Downloads. */
+export function saveTrainingMatrixPdf(filter: MatrixFilter): Promise<SavedFile> {
+  return call<SavedFile>(commands.saveTrainingMatrixPdf, { filter });
 }
 
 // ---- demo only ---------------------------------------------------------------------------

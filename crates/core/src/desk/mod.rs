@@ -19,6 +19,8 @@ pub mod settings;
 mod staff;
 pub mod staff_lock;
 mod sync;
+pub mod training;
+pub mod training_export;
 mod types;
 mod visits;
 
@@ -196,6 +198,9 @@ impl Desk {
             tracing::warn!(error = %e.message, "observation reminders could not be raised");
         }
         tokio::spawn(desk.clone().observation_loop());
+        // Training notices raised on the desk's clock (issue 14): at start, then each minute.
+        desk.training_pass().await;
+        tokio::spawn(desk.clone().training_loop());
         Ok(desk)
     }
 

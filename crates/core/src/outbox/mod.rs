@@ -61,6 +61,7 @@ macro_rules! operations {
 
 operations! {
     care_note_create::CareNoteCreate,
+    certification_create::CertificationCreate,
     incident_create::IncidentCreate,
     visit_create::VisitCreate,
     visit_update::VisitUpdate,

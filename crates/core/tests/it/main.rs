@@ -15,6 +15,7 @@ mod settings;
 mod staff_lock;
 mod startup;
 mod sync;
+mod training;
 
 use loopdesk_core::Store;
 

@@ -12,6 +12,8 @@ import ReceptionSettings from './ReceptionSettings.svelte';
 import Residents from './Residents.svelte';
 import Settings from './Settings.svelte';
 import StaffDirectory from './StaffDirectory.svelte';
+import MayLeadList from './MayLeadList.svelte';
+import TrainingMatrix from './TrainingMatrix.svelte';
 import Visits from './Visits.svelte';
 
 export type ConsoleScreen = {
@@ -36,6 +38,8 @@ export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'residents', label: 'Residents', component: Residents, role: 'shift_lead' },
   { id: 'visits', label: 'Visits', component: Visits, role: 'shift_lead' },
   { id: 'staff', label: 'Staff', component: StaffDirectory, role: 'shift_lead' },
+  { id: 'training', label: 'Training matrix', component: TrainingMatrix, role: 'manager' },
+  { id: 'may-lead', label: 'Who may lead', component: MayLeadList, role: 'shift_lead' },
   { id: 'alerts', label: 'Alerts', component: AlertsCentre, role: 'receptionist' },
   { id: 'attention', label: 'Needs attention', component: NeedsAttention, role: 'manager' },
   { id: 'reception-settings', label: 'Reception settings', component: ReceptionSettings, role: 'manager' },

@@ -39,7 +39,16 @@ describe('the console follows the role', () => {
 
   it('a shift lead also sees residents, visits and staff, but not the settings or refused changes', async () => {
     await startDesk({ lock_status: signedIn('shift_lead') });
-    expect(navItems()).toEqual(['This desk', 'Reception desk', 'Fire roll call', 'Residents', 'Visits', 'Staff', 'Alerts']);
+    expect(navItems()).toEqual([
+      'This desk',
+      'Reception desk',
+      'Fire roll call',
+      'Residents',
+      'Visits',
+      'Staff',
+      'Who may lead',
+      'Alerts',
+    ]);
   });
 
   it('a manager sees every screen', async () => {
@@ -51,6 +60,8 @@ describe('the console follows the role', () => {
       'Residents',
       'Visits',
       'Staff',
+      'Training matrix',
+      'Who may lead',
       'Alerts',
       'Needs attention',
       'Reception settings',

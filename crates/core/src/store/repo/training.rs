@@ -228,3 +228,271 @@ pub fn count_expired(
         |r| r.get(0),
     )?)
 }
+
+// ---- The training matrix (issue 14) ----
+
+use crate::store::repo::people::StaffRole;
+use crate::training::{HeldCertification, MatrixData, MatrixStaff, SavedRules};
+
+/// The rules a manager saved on this desk (none: the default set applies).
+pub fn saved_rules(conn: &Connection) -> Result<SavedRules> {
+    let configured: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM training_rules_state)",
+        [],
+        |r| r.get(0),
+    )?;
+    let requirements = if configured {
+        let mut stmt = conn.prepare_cached("SELECT role, course_id FROM training_requirements")?;
+        let rows = stmt.query_map([], |r| {
+            Ok((r.get::<_, StaffRole>(0)?, r.get::<_, String>(1)?))
+        })?;
+        Some(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    } else {
+        None
+    };
+    let mut stmt = conn.prepare_cached("SELECT course_id, months FROM training_renewal_periods")?;
+    let renewal_months = stmt
+        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(SavedRules {
+        requirements,
+        renewal_months,
+    })
+}
+
+/// Replaces the rules: the courses each role requires and the renewal periods that differ
+/// from the default.
+pub fn save_rules(
+    tx: &Transaction<'_>,
+    requirements: &[(StaffRole, String)],
+    renewal_months: &[(String, u32)],
+    by: Option<&str>,
+) -> Result<()> {
+    tx.execute("DELETE FROM training_requirements", [])?;
+    tx.execute("DELETE FROM training_renewal_periods", [])?;
+    for (role, course) in requirements {
+        tx.execute(
+            "INSERT OR IGNORE INTO training_requirements (role, course_id) VALUES (?1, ?2)",
+            rusqlite::params![role, course],
+        )?;
+    }
+    for (course, months) in renewal_months {
+        tx.execute(
+            "INSERT OR REPLACE INTO training_renewal_periods (course_id, months) VALUES (?1, ?2)",
+            rusqlite::params![course, months],
+        )?;
+    }
+    tx.execute(
+        "INSERT INTO training_rules_state (id, configured_at, configured_by) VALUES (1, ?1, ?2)
+         ON CONFLICT (id) DO UPDATE SET configured_at = excluded.configured_at,
+             configured_by = excluded.configured_by",
+        rusqlite::params![Ts(super::now()), by],
+    )?;
+    Ok(())
+}
+
+fn held_from_row(r: &Row<'_>) -> rusqlite::Result<HeldCertification> {
+    Ok(HeldCertification {
+        id: r.get("id")?,
+        staff_id: r.get("staff_id")?,
+        course_id: r.get("course_id")?,
+        issued_on: parse_date(r.get("issued_on")?).unwrap_or_default(),
+        expires_on: parse_date(r.get("expires_on")?),
+        certificate_number: r.get("certificate_number")?,
+        pending: r.get("pending")?,
+    })
+}
+
+const HELD_SELECT: &str = "SELECT c.id, c.staff_id, c.course_id, c.issued_on, c.expires_on,
+        c.certificate_number,
+        EXISTS (SELECT 1 FROM outbox o WHERE o.entity = 'certification' AND o.entity_id = c.id)
+            AS pending
+    FROM certifications c WHERE c.deleted_at IS NULL";
+
+/// Everything the training matrix is built from: the active staff with their home, the
+/// catalogue, every live certification (with whether it waits to reach CareLoop), the saved
+/// rules and when certifications were last pulled.
+pub fn matrix_data(conn: &Connection) -> Result<MatrixData> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.id, s.full_name, s.preferred_name, s.role, s.location_id, l.name AS home
+         FROM staff s LEFT JOIN locations l ON l.id = s.location_id AND l.deleted_at IS NULL
+         WHERE s.deleted_at IS NULL AND s.status = 'active'",
+    )?;
+    let staff = stmt
+        .query_map([], |r| {
+            let full: String = r.get("full_name")?;
+            let preferred: Option<String> = r.get("preferred_name")?;
+            Ok(MatrixStaff {
+                id: r.get("id")?,
+                name: super::people::display_name(&full, preferred.as_deref()),
+                role: r.get("role")?,
+                location_id: r.get("location_id")?,
+                location_name: r.get("home")?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut stmt = conn.prepare_cached(HELD_SELECT)?;
+    let held = stmt
+        .query_map([], held_from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(MatrixData {
+        staff,
+        courses: list_courses(conn)?,
+        held,
+        saved_rules: saved_rules(conn)?,
+        data_as_of: super::sync_state::get_sync_state(conn, "certifications")?.last_success_at,
+    })
+}
+
+/// One staff member's certifications, newest first, each with whether it waits to reach
+/// CareLoop: their history as far as this desk holds it.
+pub fn held_by_staff(conn: &Connection, staff_id: &str) -> Result<Vec<HeldCertification>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{HELD_SELECT} AND c.staff_id = ?1 ORDER BY c.issued_on DESC, c.expires_on DESC"
+    ))?;
+    let rows = stmt.query_map([staff_id], held_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A course of the catalogue, if it is there.
+pub fn get_course(conn: &Connection, id: &str) -> Result<Option<Course>> {
+    Ok(list_courses(conn)?.into_iter().find(|c| c.id == id))
+}
+
+/// Saves a certification recorded on this desk (its id is the client UUID until CareLoop's
+/// answer swaps it).
+pub fn insert_local_certification(tx: &Transaction<'_>, c: &Certification) -> Result<()> {
+    upsert_certification(tx, c)?;
+    tx.execute(
+        "UPDATE certifications SET client_id = ?1 WHERE id = ?1",
+        [&c.id],
+    )?;
+    Ok(())
+}
+
+/// Records that the desk raised its notice about (staff, course, expiry, kind); `false` when
+/// it had already been raised.
+pub fn note_training_notice(
+    tx: &Transaction<'_>,
+    staff_id: &str,
+    course_id: &str,
+    expires_on: NaiveDate,
+    kind: &str,
+) -> Result<bool> {
+    Ok(tx.execute(
+        "INSERT OR IGNORE INTO training_notices (staff_id, course_id, expires_on, kind, raised_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        rusqlite::params![
+            staff_id,
+            course_id,
+            date(&expires_on),
+            kind,
+            Ts(super::now())
+        ],
+    )? > 0)
+}
+
+/// A staff member's name as every screen shows it, if they are on this desk.
+pub fn staff_name(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT full_name, preferred_name FROM staff WHERE id = ?1 AND deleted_at IS NULL",
+            [id],
+            |r| {
+                Ok(super::people::display_name(
+                    &r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?.as_deref(),
+                ))
+            },
+        )
+        .optional()?)
+}
+
+/// A staff member on this desk as the training pages need them (active or not).
+pub fn matrix_staff(conn: &Connection, id: &str) -> Result<Option<MatrixStaff>> {
+    Ok(conn
+        .query_row(
+            "SELECT s.id, s.full_name, s.preferred_name, s.role, s.location_id, l.name AS home
+             FROM staff s LEFT JOIN locations l ON l.id = s.location_id AND l.deleted_at IS NULL
+             WHERE s.id = ?1 AND s.deleted_at IS NULL",
+            [id],
+            |r| {
+                let full: String = r.get("full_name")?;
+                let preferred: Option<String> = r.get("preferred_name")?;
+                Ok(MatrixStaff {
+                    id: r.get("id")?,
+                    name: super::people::display_name(&full, preferred.as_deref()),
+                    role: r.get("role")?,
+                    location_id: r.get("location_id")?,
+                    location_name: r.get("home")?,
+                })
+            },
+        )
+        .optional()?)
+}
+
+/// A training notice as stored: CareLoop's `cert.expiring`/`cert.expired` webhook, or the
+/// desk's own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredNotice {
+    pub staff_id: String,
+    pub course_id: String,
+    pub expires_on: Option<NaiveDate>,
+    /// `expiring` or `expired`.
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    /// Raised by this desk (else by CareLoop's webhook).
+    pub by_desk: bool,
+}
+
+/// The training notices received or raised since `since`, newest first.
+pub fn notices_since(conn: &Connection, since: DateTime<Utc>) -> Result<Vec<StoredNotice>> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT type, data, received_at FROM bridge_events
+         WHERE type IN ('cert.expiring', 'cert.expired') AND received_at >= ?1",
+    )?;
+    let rows = stmt.query_map([Ts(since)], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            get_ts(r, "received_at")?,
+        ))
+    })?;
+    for row in rows {
+        let (kind, data, at) = row?;
+        let body: serde_json::Value = serde_json::from_str(&data).unwrap_or_default();
+        let p = crate::alerts::compose::payload(&body);
+        let field = |k: &str| p.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+        let (Some(staff_id), Some(course_id)) = (field("staff_id"), field("course_id")) else {
+            continue;
+        };
+        out.push(StoredNotice {
+            staff_id,
+            course_id,
+            expires_on: parse_date(field("expires_on")),
+            kind: kind.trim_start_matches("cert.").to_owned(),
+            at,
+            by_desk: false,
+        });
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT staff_id, course_id, expires_on, kind, raised_at FROM training_notices
+         WHERE raised_at >= ?1",
+    )?;
+    let rows = stmt.query_map([Ts(since)], |r| {
+        Ok(StoredNotice {
+            staff_id: r.get(0)?,
+            course_id: r.get(1)?,
+            expires_on: parse_date(r.get(2)?),
+            kind: r.get(3)?,
+            at: get_ts(r, "raised_at")?,
+            by_desk: true,
+        })
+    })?;
+    for n in rows {
+        out.push(n?);
+    }
+    out.sort_by_key(|n| std::cmp::Reverse(n.at));
+    Ok(out)
+}
