@@ -3,6 +3,7 @@
 mod alerts;
 mod api;
 mod desk;
+mod idle;
 mod keyring;
 mod logging;
 mod outbox;
