@@ -24,6 +24,8 @@ use tokio_util::sync::CancellationToken;
 pub const DB_FILE: &str = "demo-bridge.db";
 /// The organisation the demo bridge files events under.
 pub const ORG: &str = "loopdesk_demo";
+/// How often the demo bridge checks that the devices of waiting polls are still allowed.
+const REVOCATION_CHECK: Duration = Duration::from_secs(60 * 60);
 
 /// A running demo bridge.
 pub struct DemoBridge {
@@ -97,7 +99,12 @@ impl DemoBridge {
             .await
             .map_err(|e| format!("the demo bridge cannot listen on {}: {e}", self.addr))?;
         let token = CancellationToken::new();
-        let config = Config::new(&self.db);
+        let mut config = Config::new(&self.db);
+        // A device is revoked only here, before the bridge starts (the last run's, in
+        // `prepare`); nothing revokes the desk's device while it polls. The bridge's check of
+        // waiting polls' devices, every second by default, would read the file 86,400 times a
+        // day on a kiosk for nothing.
+        config.revocation_check = REVOCATION_CHECK;
         let t = token.clone();
         let task = tokio::spawn(async move {
             if let Err(e) = loopdesk_bridge::run(config, listener, t).await {

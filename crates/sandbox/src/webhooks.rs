@@ -119,20 +119,31 @@ pub fn incident_events(s: &AppState, db: &mut Db, i: &Incident) {
 }
 
 /// Marks scheduled visits past their grace period as no-shows and announces certifications
-/// entering the 30-day window or expiring. Each event is emitted once.
-pub fn scan(s: &AppState) {
+/// entering the 30-day window or expiring. Each event is emitted once. Returns when a scan can
+/// next find something with time alone: the next visit's end of grace, or the next UTC day
+/// (certifications count days); a write through the API wakes the worker earlier.
+pub fn scan(s: &AppState) -> Ts {
     let now = s.clock.now();
     let grace = TimeDelta::from_std(s.scaled(s.no_show_grace)).unwrap_or(TimeDelta::minutes(15));
     let today = now.date_naive();
-    let (no_shows, expiring, expired) = s.store.read(|db| {
+    let tomorrow = today
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc())
+        .unwrap_or(now + TimeDelta::days(1));
+    let (no_shows, expiring, expired, next) = s.store.read(|db| {
+        let mut next = tomorrow;
         let no_shows: Vec<String> = db
             .visits
             .live()
             // A visit recorded after it started was expected by no one: never a no-show.
+            .filter(|v| v.status == VisitStatus::Scheduled && v.created_at <= v.starts_at)
             .filter(|v| {
-                v.status == VisitStatus::Scheduled
-                    && v.starts_at + grace <= now
-                    && v.created_at <= v.starts_at
+                let due = v.starts_at + grace;
+                if due > now {
+                    next = next.min(due);
+                }
+                due <= now
             })
             .map(|v| v.id.clone())
             .collect();
@@ -146,10 +157,10 @@ pub fn scan(s: &AppState) {
                 expiring.push(c.id.clone());
             }
         }
-        (no_shows, expiring, expired)
+        (no_shows, expiring, expired, next)
     });
     if no_shows.is_empty() && expiring.is_empty() && expired.is_empty() {
-        return;
+        return next;
     }
     let r = s.store.write(|db| {
         for id in no_shows {
@@ -188,10 +199,17 @@ pub fn scan(s: &AppState) {
     if let Err(e) = r {
         tracing::error!(error = %e, "scanner could not persist its changes");
     }
+    next
 }
 
-/// Sends due deliveries, runs the scanners, and sleeps until the next due attempt, a wake-up
-/// (new event, clock advanced) or one second.
+/// The longest the worker sleeps without a reason to wake (a safety net: every write through
+/// the API and every test control that moves the clock wakes it).
+const MAX_SLEEP: Duration = Duration::from_secs(60 * 60);
+
+/// Sends due deliveries, runs the scanners, and sleeps until the next due attempt, the next
+/// time a scan can find something ([`scan`]) or a wake-up (a write through the API, a new
+/// event, the clock advanced or resumed): never on a fixed beat, so an idle sandbox (the
+/// demo's, inside the kiosk app all day) costs nothing.
 pub async fn worker(s: S, shutdown: CancellationToken) {
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
@@ -206,7 +224,7 @@ pub async fn worker(s: S, shutdown: CancellationToken) {
     };
     let inflight: Arc<Mutex<HashSet<String>>> = Arc::default();
     loop {
-        scan(&s);
+        let next_scan = scan(&s);
         let now = s.clock.now();
         let (due, next) = s.store.read(|db| {
             let busy = inflight.lock().unwrap_or_else(|e| e.into_inner());
@@ -258,10 +276,12 @@ pub async fn worker(s: S, shutdown: CancellationToken) {
                 s2.wake.notify_one();
             });
         }
-        let wait = next
-            .and_then(|n| (n - s.clock.now()).to_std().ok())
-            .unwrap_or(Duration::from_secs(1))
-            .min(Duration::from_secs(1));
+        let until = next.map_or(next_scan, |n| n.min(next_scan));
+        let wait = (until - s.clock.now())
+            .to_std()
+            .unwrap_or(Duration::ZERO)
+            .max(Duration::from_millis(1))
+            .min(MAX_SLEEP);
         tokio::select! {
             _ = shutdown.cancelled() => return,
             _ = s.wake.notified() => {}

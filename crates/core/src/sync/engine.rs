@@ -208,9 +208,15 @@ impl Engine {
             Err(_) => return pushed.map(|_| ()),
         }
         let mut first_error: Option<SyncError> = pushed.err();
+        // Resources with nothing new: their success is recorded together, in one write.
+        let mut nothing_new = Vec::new();
         for resource in Resource::ALL {
-            match pull::pull(&self.ctx(&client), resource, false).await {
-                Ok(_) => {}
+            match pull::pull_quietly(&self.ctx(&client), resource, false).await {
+                Ok(report) => {
+                    if report.nothing_new {
+                        nothing_new.push(resource);
+                    }
+                }
                 Err(e) => {
                     let name = resource.name();
                     let text = e.to_string();
@@ -226,6 +232,9 @@ impl Engine {
                     }
                 }
             }
+        }
+        if let Err(e) = pull::record_successes(&self.shared.store, &nothing_new).await {
+            first_error.get_or_insert(e);
         }
         self.shared.status.send_modify(|st| st.progress = None);
         match first_error {

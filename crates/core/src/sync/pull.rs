@@ -129,6 +129,10 @@ pub struct PullReport {
     pub requests: u32,
     pub items: u32,
     pub removed: u32,
+    /// An incremental pull that found nothing after its cursor: it wrote nothing and showed no
+    /// progress. [`pull`] then records its success; [`pull_quietly`] leaves that to the caller
+    /// ([`record_successes`], for several resources in one transaction).
+    pub nothing_new: bool,
 }
 
 /// Where a pull is reported.
@@ -149,8 +153,42 @@ pub struct PullCtx<'a> {
 }
 
 /// Pulls `resource`: incrementally from its cursor, or whole when there is no usable cursor,
-/// when `force_full`, or when a windowed resource's window is due to move.
+/// when `force_full`, or when a windowed resource's window is due to move. Records its success.
 pub async fn pull(
+    ctx: &PullCtx<'_>,
+    resource: Resource,
+    force_full: bool,
+) -> Result<PullReport, SyncError> {
+    let report = pull_quietly(ctx, resource, force_full).await?;
+    if report.nothing_new {
+        record_successes(ctx.store, &[resource]).await?;
+    }
+    Ok(report)
+}
+
+/// A successful incremental pull of each of `resources` that found nothing new
+/// ([`PullReport::nothing_new`]), recorded in one transaction.
+pub async fn record_successes(store: &Arc<Store>, resources: &[Resource]) -> Result<(), SyncError> {
+    if resources.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&'static str> = resources.iter().map(|r| r.name()).collect();
+    db(store, move |s| {
+        s.write(|tx| {
+            for name in &names {
+                repo::sync_state::record_sync_success(tx, name, false)?;
+            }
+            Ok(())
+        })
+    })
+    .await?;
+    Ok(())
+}
+
+/// As [`pull`], except that an incremental pull that finds nothing new writes nothing at all,
+/// not even its success ([`PullReport::nothing_new`]): the desk's idle cycle, once a minute,
+/// then makes one small write for every resource together instead of one each.
+pub async fn pull_quietly(
     ctx: &PullCtx<'_>,
     resource: Resource,
     force_full: bool,
@@ -307,6 +345,12 @@ async fn run_typed<T: Pulled>(
             let sweep = last && rollback.is_none() && full;
             let seen_now = if sweep { Some(seen.clone()) } else { None };
             let finished = last && rollback.is_none();
+            if !full && pass == 1 && page == 1 && count == 0 && finished {
+                // Nothing after the cursor: it stays as it is, and there is nothing to store or
+                // to show.
+                report.nothing_new = true;
+                return Ok(report);
+            }
             let cursor_to_save = next_cursor.clone();
             let removed = db(ctx.store, move |s| {
                 s.write(|tx| {

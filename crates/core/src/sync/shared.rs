@@ -1,7 +1,7 @@
 //! What the sync engine and the desk share: the store, the backend in use (address and key),
 //! the rate gate every request passes, and the status the sync bar shows (with its events).
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, watch};
 
@@ -27,7 +27,11 @@ pub struct Backend {
 #[derive(Debug)]
 pub struct Shared {
     pub store: Arc<Store>,
-    pub backend: RwLock<Option<Backend>>,
+    backend: RwLock<Option<Backend>>,
+    /// The client for `backend`, made once and kept while the backend stays the same: making
+    /// one reads and parses every system root certificate, and its pool keeps the connection
+    /// open from one cycle to the next.
+    client: Mutex<Option<ApiClient>>,
     pub gate: Arc<RateGate>,
     pub client_options: ClientOptions,
     pub status: watch::Sender<SyncStatus>,
@@ -48,6 +52,7 @@ impl Shared {
         Self {
             store,
             backend: RwLock::new(None),
+            client: Mutex::new(None),
             gate,
             client_options,
             status,
@@ -61,15 +66,23 @@ impl Shared {
     }
 
     pub fn set_backend(&self, backend: Option<Backend>) {
+        // The client's lock first (as in `client`): no client of the old backend is kept.
+        let mut kept = crate::errors::lock(&self.client);
         *write(&self.backend) = backend;
+        *kept = None;
     }
 
     /// A client for the backend in use. The sync bar says "offline" as soon as one of its
     /// requests cannot reach CareLoop (it says "online" again when a cycle succeeds).
+    /// The same client (a cheap clone sharing its connection pool) until the backend changes.
     pub fn client(self: &Arc<Self>) -> Result<ApiClient, SyncError> {
+        let mut kept = crate::errors::lock(&self.client);
         let backend = self.backend().ok_or(SyncError::NotConfigured)?;
         if backend.key.is_empty() || backend.base_url.trim().is_empty() {
             return Err(SyncError::NotConfigured);
+        }
+        if let Some(client) = kept.as_ref() {
+            return Ok(client.clone());
         }
         let shared = Arc::downgrade(self);
         let observer = Observer(Arc::new(move |e: &ApiError| {
@@ -83,13 +96,15 @@ impl Shared {
                 });
             }
         }));
-        Ok(ApiClient::new(
+        let client = ApiClient::new(
             &backend.base_url,
             backend.key,
             self.gate.clone(),
             self.client_options.clone(),
         )?
-        .with_observer(observer))
+        .with_observer(observer);
+        *kept = Some(client.clone());
+        Ok(client)
     }
 
     /// Changes the status with `f`, refreshes the counts from the store, and tells

@@ -4,6 +4,7 @@ mod alerts;
 mod api;
 mod desk;
 mod incidents;
+mod idle;
 mod keyring;
 mod logging;
 mod outbox;

@@ -48,13 +48,28 @@ fn authenticate(s: &S, req: &Request) -> Result<ApiKey, ApiError> {
 }
 
 /// Authentication, the rate limits and the audit log.
-pub async fn auth(State(s): State<S>, mut req: Request, next: Next) -> Response {
+pub async fn auth(State(s): State<S>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    // A write can make work for the webhook worker (a visit that will need its no-show, a
+    // certification entering its window): it is woken after each, as it does not look on a
+    // fixed beat.
+    let writes = !matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let resp = authenticated(&s, req, next, path).await;
+    if writes {
+        s.wake.notify_one();
+    }
+    resp
+}
+
+async fn authenticated(s: &S, mut req: Request, next: Next, path: String) -> Response {
     // Without test controls their paths are not routed at all: the router's 404, for anyone.
     if is_public(&path) || (is_test_control(&path) && !s.test_controls) {
         return next.run(req).await;
     }
-    let key = match authenticate(&s, &req) {
+    let key = match authenticate(s, &req) {
         Ok(key) => key,
         Err(e) => return e.into_response(),
     };

@@ -605,3 +605,26 @@ async fn deliveries_are_listed_and_do_not_count_toward_rate_limits() {
         assert_eq!(t.get("/v1/locations").await.status, 200, "request {i}");
     }
 }
+
+/// The worker sleeps until a scan can find something (it has no fixed beat any more): a visit
+/// written while it sleeps towards a later one's deadline still gets its no-show on time, with
+/// no clock control to wake it.
+#[tokio::test]
+async fn a_no_show_comes_at_its_deadline_without_a_beat_or_a_nudge() {
+    // Grace scaled down to one second.
+    let (t, mut rcv) = with_receiver(ok(), 900.0).await;
+    let now: DateTime<Utc> = ts(&t.control(Method::GET, "/v1/_test/clock", None).await.body["now"]);
+    let mut later = visit_body(&t).await;
+    later["starts_at"] = json!((now + chrono::TimeDelta::hours(1)).to_rfc3339());
+    later["ends_at"] = json!((now + chrono::TimeDelta::hours(2)).to_rfc3339());
+    let later = t.post("/v1/visits", later).await.body;
+    let mut soon = visit_body(&t).await;
+    soon["starts_at"] = json!((now + chrono::TimeDelta::seconds(2)).to_rfc3339());
+    soon["ends_at"] = json!((now + chrono::TimeDelta::minutes(30)).to_rfc3339());
+    let soon = t.post("/v1/visits", soon).await.body;
+    let got = rcv.next(|g| g.event == "visit.no_show").await;
+    assert_eq!(got.body["data"]["visit_id"], soon["id"]);
+    let status = |v: &serde_json::Value| format!("/v1/visits/{}", v["id"].as_str().unwrap());
+    assert_eq!(t.get(&status(&soon)).await.body["status"], "no_show");
+    assert_eq!(t.get(&status(&later)).await.body["status"], "scheduled");
+}

@@ -1,0 +1,188 @@
+//! What the desk costs while nothing happens: the kiosk runs all day and syncs once a minute, so
+//! a cycle that finds nothing new must write (and show) as little as possible.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use loopdesk_core::sync::SyncEvent;
+use loopdesk_sandbox::DataSize;
+use reqwest::Method;
+use serde_json::json;
+use tokio::net::{TcpListener, TcpStream};
+
+use crate::peer::{client_options, config, desk_at, Peer, TestDesk, DESK_KEY};
+
+/// Pages appended to the data file's write-ahead log (its header is 32 bytes, each page
+/// 24 + 4,096).
+fn wal_pages(db: &Path) -> u64 {
+    let mut wal = db.as_os_str().to_owned();
+    wal.push("-wal");
+    let len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    len.saturating_sub(32) / (24 + 4096)
+}
+
+/// Moves everything written so far into the data file and empties its log.
+fn checkpoint(db: &Path) {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let (busy, _, _): (i64, i64, i64) = c
+        .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(busy, 0, "the checkpoint ran");
+    assert_eq!(wal_pages(db), 0);
+}
+
+fn last_successes(t: &TestDesk) -> Vec<(String, Option<String>)> {
+    t.desk
+        .store()
+        .read(|c| {
+            let mut stmt =
+                c.prepare("SELECT resource, last_success_at FROM sync_state ORDER BY resource")?;
+            let rows = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            Ok(rows)
+        })
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cycle_that_finds_nothing_new_writes_one_page_and_tells_the_window_once() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let before = last_successes(&t);
+    assert_eq!(before.len(), 7);
+    checkpoint(&t.db());
+    let mut events = t.desk.watch_sync();
+
+    t.desk.sync_now().await.unwrap();
+
+    // One small write for the seven resources together (it was a transaction each: seven
+    // pages, each fsynced).
+    let pages = wal_pages(&t.db());
+    assert!(pages <= 1, "the idle cycle wrote {pages} pages");
+    // Still recorded: the sync bar's "Last synced" and the roll call's freshness move on.
+    let after = last_successes(&t);
+    for ((resource, was), (_, now)) in before.iter().zip(&after) {
+        assert!(now > was, "{resource}: last success {was:?} then {now:?}");
+    }
+    // No progress for pages with nothing on them; the status once (its "last synced").
+    let mut progress = 0;
+    let mut statuses = 0;
+    while let Ok(e) = events.try_recv() {
+        match e {
+            SyncEvent::Progress(_) => progress += 1,
+            SyncEvent::Status(_) => statuses += 1,
+        }
+    }
+    assert_eq!(
+        progress, 0,
+        "no progress shown for an empty incremental pull"
+    );
+    assert!(statuses <= 1, "{statuses} status events");
+
+    // A change on the server still arrives with the next cycle, with its progress.
+    let resident = peer.all("/v1/residents", "").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    peer.control(
+        Method::PATCH,
+        &format!("residents/{resident}"),
+        json!({"room_number": "77C"}),
+    )
+    .await;
+    t.desk.sync_now().await.unwrap();
+    let room: String = t
+        .desk
+        .store()
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT room_number FROM residents WHERE id = ?1",
+                [&resident],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(room, "77C");
+    let mut residents_progress = 0;
+    while let Ok(e) = events.try_recv() {
+        if matches!(&e, SyncEvent::Progress(p) if p.resource == "residents") {
+            residents_progress += 1;
+        }
+    }
+    assert_eq!(residents_progress, 1);
+    t.desk.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_success_of_an_idle_cycle_survives_a_restart() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("loopdesk.db");
+    let desk = desk_at(&db, &peer.url(), Some(DESK_KEY), client_options()).await;
+    desk.sync_now().await.unwrap();
+    desk.sync_now().await.unwrap();
+    let idle = desk.sync_status().await.unwrap().resources;
+    desk.shutdown().await;
+    drop(desk);
+
+    let desk = desk_at(&db, &peer.url(), Some(DESK_KEY), client_options()).await;
+    let reopened = desk.sync_status().await.unwrap().resources;
+    assert_eq!(
+        reopened, idle,
+        "what the idle cycle recorded is in the file"
+    );
+    desk.shutdown().await;
+}
+
+/// A TCP relay to `to` that counts the connections made through it.
+async fn counting_relay(to: String) -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let counted = count.clone();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let to = to.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = TcpStream::connect(&to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    (format!("http://{addr}"), count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cycles_share_one_client_and_its_connection() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let sandbox = peer.url().trim_start_matches("http://").to_owned();
+    let (url, connections) = counting_relay(sandbox).await;
+    let dir = tempfile::tempdir().unwrap();
+    let desk = desk_at(
+        &dir.path().join("loopdesk.db"),
+        &url,
+        Some(DESK_KEY),
+        client_options(),
+    )
+    .await;
+    desk.sync_now().await.unwrap();
+    let first = connections.load(Ordering::SeqCst);
+    assert!(first >= 1);
+    for _ in 0..3 {
+        desk.sync_now().await.unwrap();
+    }
+    // A new client each cycle read every root certificate again and opened a new connection.
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        first,
+        "later cycles reuse the first cycle's connection"
+    );
+    desk.shutdown().await;
+}
