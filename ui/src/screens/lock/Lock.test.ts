@@ -39,7 +39,7 @@ describe('the console follows the role', () => {
 
   it('a shift lead also sees residents, visits and staff, but not the settings or refused changes', async () => {
     await startDesk({ lock_status: signedIn('shift_lead') });
-    expect(navItems()).toEqual(['This desk', 'Reception desk', 'Fire roll call', 'Residents', 'Visits', 'Staff', 'Alerts']);
+    expect(navItems()).toEqual(['This desk', 'Reception desk', 'Fire roll call', 'Residents', 'Incidents', 'Falls register', 'Visits', 'Staff', 'Alerts']);
   });
 
   it('a manager sees every screen', async () => {
@@ -49,6 +49,8 @@ describe('the console follows the role', () => {
       'Reception desk',
       'Fire roll call',
       'Residents',
+      'Incidents',
+      'Falls register',
       'Visits',
       'Staff',
       'Alerts',
