@@ -126,7 +126,10 @@ function desk(params: URLSearchParams) {
   /** The unlocked staff member's name, for what they write; the desk's while setting up. */
   const signer = () => lock.session()?.name ?? null;
   const reception = mockReception(params, residents, staff);
-  const incidents = mockIncidents(() => signer() ?? 'Setting up this desk');
+  const incidents = mockIncidents(
+    () => signer() ?? 'Setting up this desk',
+    (id) => residents.find((r) => r.id === id)?.full_name ?? 'a resident',
+  );
   const training = mockTraining();
 
   const lastSync = new Date(now.getTime() - (syncScenario === 'offline' ? 25 * 60_000 : 40_000)).toISOString();

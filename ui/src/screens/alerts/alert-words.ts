@@ -9,6 +9,10 @@ export function alertKind(kind: string): string {
       return 'Critical incident';
     case 'visit.no_show':
       return 'Missed visit';
+    case 'incident.observation_due':
+      return 'Observation due';
+    case 'incident.safeguarding':
+      return 'Safeguarding concern';
     default:
       return kind.replace(/[._]/g, ' ');
   }
@@ -17,6 +21,8 @@ export function alertKind(kind: string): string {
 const kindWords: Record<string, [string, string]> = {
   'incident.critical': ['critical incident', 'critical incidents'],
   'visit.no_show': ['missed visit', 'missed visits'],
+  'incident.observation_due': ['observation due', 'observations due'],
+  'incident.safeguarding': ['safeguarding concern', 'safeguarding concerns'],
 };
 
 /**

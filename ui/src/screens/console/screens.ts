@@ -5,6 +5,9 @@ import FirstManagerPin from '../lock/FirstManagerPin.svelte';
 import StaffPins from '../lock/StaffPins.svelte';
 import AlertsCentre from './AlertsCentre.svelte';
 import FireRollCall from './FireRollCall.svelte';
+import FallsRegister from './incidents/FallsRegister.svelte';
+import Incidents from './incidents/Incidents.svelte';
+import ObservationProtocol from './incidents/ObservationProtocol.svelte';
 import NeedsAttention from './NeedsAttention.svelte';
 import Overview from './Overview.svelte';
 import ReceptionDesk from './ReceptionDesk.svelte';
@@ -36,6 +39,8 @@ export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'reception', label: 'Reception desk', component: ReceptionDesk, role: 'receptionist' },
   { id: 'roll-call', label: 'Fire roll call', component: FireRollCall, role: 'receptionist' },
   { id: 'residents', label: 'Residents', component: Residents, role: 'shift_lead' },
+  { id: 'incidents', label: 'Incidents', component: Incidents, role: 'shift_lead' },
+  { id: 'falls', label: 'Falls register', component: FallsRegister, role: 'shift_lead' },
   { id: 'visits', label: 'Visits', component: Visits, role: 'shift_lead' },
   { id: 'staff', label: 'Staff', component: StaffDirectory, role: 'shift_lead' },
   { id: 'training', label: 'Training matrix', component: TrainingMatrix, role: 'manager' },
@@ -44,6 +49,7 @@ export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'attention', label: 'Needs attention', component: NeedsAttention, role: 'manager' },
   { id: 'reception-settings', label: 'Reception settings', component: ReceptionSettings, role: 'manager' },
   { id: 'settings', label: 'Settings', component: Settings, role: 'manager' },
+  { id: 'observation-protocol', label: 'Post-fall observations', component: ObservationProtocol, role: 'manager', parent: 'settings' },
   { id: 'pins', label: 'Staff PINs', component: StaffPins, role: 'manager', parent: 'settings' },
   { id: 'manager-pin', label: 'Set a manager PIN', component: FirstManagerPin, role: 'receptionist', parent: 'settings' },
 ];
