@@ -180,5 +180,15 @@ async fn an_expired_certificate_renewed_at_the_desk_is_pending_then_valid_once_s
     let history = app.text_of("[data-testid=staff-training]").await;
     assert!(history.contains("E2E-RENEWAL-1"), "{history}");
     app.screenshot("training-staff-page").await;
+
+    // The rules a manager may change: the default set, each course's renewal period.
+    app.click_on("[data-testid=back-to-matrix]").await;
+    app.click_on("[data-testid=open-training-rules]").await;
+    app.wait_for("[data-testid=training-rules] [data-testid=rules-months]")
+        .await;
+    app.check_accessibility("training rules").await;
+    app.screenshot("training-rules").await;
+    show(&app, "[data-testid=rules-role][data-role=kitchen]").await;
+    app.screenshot("training-rules-roles").await;
     app.close().await;
 }
