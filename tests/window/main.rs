@@ -12,4 +12,5 @@ mod residents;
 mod shell;
 mod single_instance;
 mod staff_lock;
+mod training;
 mod visits;

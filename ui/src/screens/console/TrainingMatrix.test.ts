@@ -2,7 +2,7 @@ import { screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { MatrixCell } from '../../bindings/MatrixCell';
 import type { TrainingMatrix } from '../../bindings/TrainingMatrix';
-import { startDesk } from '../../test/console';
+import { startDesk, syncStatus } from '../../test/console';
 
 function cell(course_id: string, status: MatrixCell['status'], expires_on: string | null, pending = false): MatrixCell {
   return {
@@ -58,7 +58,9 @@ describe('training matrix', () => {
     );
     const cells = await screen.findAllByTestId('matrix-cell');
     expect(cells[0]).toHaveTextContent('Expired');
-    expect(cells[0]).toHaveTextContent('3 Mar 2026');
+    // Days as the desk writes them: the weekday, and the year only when it is not this year's.
+    expect(cells[0]).toHaveTextContent('Tue 3 Mar');
+    expect(cells[0]).not.toHaveTextContent('2026');
     expect(cells[0]!.querySelector('svg')).not.toBeNull();
     expect(cells[1]).toHaveTextContent('Due in 30 days');
     expect(screen.getByTestId('matrix-counts')).toHaveTextContent('1 expired, 1 due in 30 days');
@@ -89,26 +91,63 @@ describe('training matrix', () => {
       { screen: 'training' },
     );
     const row = (await screen.findAllByTestId('matrix-row'))[0]!;
-    await user.click(within(row).getByRole('button', { name: 'Record Fire safety for Aisha Khan' }));
+    await user.click(within(row).getByRole('button', { name: 'Record training: Fire safety for Aisha Khan' }));
     const form = await screen.findByTestId('renewal-form');
-    const date = within(form).getByLabelText(/Date completed/);
-    await user.clear(date);
-    await user.type(date, '2026-04-01');
+    const date = within(form).getByRole('group', { name: 'Date completed' });
+    const [day, month, year] = within(date).getAllByRole('textbox');
+    const typeDate = async (d: string, m: string, y: string) => {
+      for (const [box, text] of [[day!, d], [month!, m], [year!, y]] as const) {
+        await user.clear(box);
+        await user.type(box, text);
+      }
+    };
+    // Not a real date: refused here, beside the field.
+    await typeDate('31', '2', '2026');
+    await user.click(within(form).getByTestId('renewal-save'));
+    expect(await screen.findByRole('alert')).toHaveTextContent('Enter the date completed as a day, month and year');
+    expect(callsOf('record_certification')).toEqual([]);
+    await typeDate('1', '4', '2026');
     await user.click(within(form).getByTestId('renewal-save'));
     const summary = await screen.findByRole('alert');
     expect(summary).toHaveTextContent('The date completed must be today (Tue 10 Mar) or earlier');
-    expect(date).toHaveAttribute('aria-invalid', 'true');
+    expect(day).toHaveAttribute('aria-invalid', 'true');
+    expect(date).toHaveAccessibleDescription(/today \(Tue 10 Mar\) or earlier/);
 
-    await user.clear(date);
-    await user.type(date, '2026-03-09');
+    await typeDate('9', '3', '2026');
     await user.click(within(form).getByTestId('renewal-save'));
     expect(callsOf('record_certification').at(-1)).toEqual({
       form: { staff_id: 'stf_1', course_id: 'crs_fs', completed_on: '2026-03-09' },
     });
     const cells = await screen.findAllByTestId('matrix-cell');
     await waitFor(() => expect(cells[0]).toHaveTextContent('Valid, pending'));
+    expect(cells[0]).toHaveTextContent('Wed 10 Mar 2027');
     expect(cells[0]).toHaveAttribute('data-pending', 'true');
   });
+
+  it('looks again when the sync store says the outbox changed, and never on a timer', async () => {
+    let synced = false;
+    const { sendSync, callsOf } = await startDesk(
+      {
+        sync_status: syncStatus({ queued: 1 }),
+        training_notices: [],
+        training_matrix: () => matrix([cell('crs_fs', 'valid', '2027-03-10', !synced), cell('crs_med', 'due_30', '2026-03-25')]),
+      },
+      { screen: 'training' },
+    );
+    const first = (await screen.findAllByTestId('matrix-cell'))[0]!;
+    expect(first).toHaveTextContent('Valid, pending');
+    const before = callsOf('training_matrix').length;
+    // No polling while pending: nothing changes by itself.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(callsOf('training_matrix').length).toBe(before);
+
+    // The renewal is sent: the queue empties, and the matrix is read again.
+    synced = true;
+    sendSync({ event: 'status', data: syncStatus({ queued: 0 }) });
+    await waitFor(() => expect(screen.getAllByTestId('matrix-cell')[0]).not.toHaveTextContent('pending'));
+    expect(screen.getAllByTestId('matrix-cell')[0]).toHaveTextContent('Valid');
+    expect(screen.getAllByTestId('matrix-cell')[0]).toHaveAttribute('data-pending', 'false');
+  }, 10_000);
 });
 
 describe('who may lead a shift', () => {

@@ -17,6 +17,7 @@ import Settings from './Settings.svelte';
 import StaffDirectory from './StaffDirectory.svelte';
 import MayLeadList from './MayLeadList.svelte';
 import TrainingMatrix from './TrainingMatrix.svelte';
+import TrainingRules from './TrainingRules.svelte';
 import Visits from './Visits.svelte';
 
 export type ConsoleScreen = {
@@ -44,6 +45,7 @@ export const consoleScreens: readonly ConsoleScreen[] = [
   { id: 'visits', label: 'Visits', component: Visits, role: 'shift_lead' },
   { id: 'staff', label: 'Staff', component: StaffDirectory, role: 'shift_lead' },
   { id: 'training', label: 'Training matrix', component: TrainingMatrix, role: 'manager' },
+  { id: 'training-rules', label: 'Training rules', component: TrainingRules, role: 'manager', parent: 'training' },
   { id: 'may-lead', label: 'Who may lead', component: MayLeadList, role: 'shift_lead' },
   { id: 'alerts', label: 'Alerts', component: AlertsCentre, role: 'receptionist' },
   { id: 'attention', label: 'Needs attention', component: NeedsAttention, role: 'manager' },
