@@ -6,6 +6,7 @@ mod accessibility;
 mod alerts;
 mod commands;
 mod demo;
+mod incidents;
 mod reception;
 mod residents;
 mod shell;
