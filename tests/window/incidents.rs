@@ -118,6 +118,14 @@ async fn a_critical_fall_logged_offline_shows_advice_duties_observations_and_syn
     small_targets(&app, "incident form").await;
     app.check_accessibility("incident form, filled in").await;
     app.screenshot("incident-form").await;
+    app.session
+        .execute(
+            "document.querySelector('[data-testid=body-map]').scrollIntoView()",
+            vec![],
+        )
+        .await
+        .unwrap();
+    app.screenshot("incident-body-map").await;
 
     app.click_on("[data-testid=save-incident]").await;
     app.wait_for("[data-testid=incident-page]").await;
