@@ -7,6 +7,7 @@ mod alerts;
 mod commands;
 mod demo;
 mod kiosk;
+mod incidents;
 mod reception;
 mod residents;
 mod shell;

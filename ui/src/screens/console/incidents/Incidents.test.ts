@@ -105,7 +105,8 @@ describe('incidents', () => {
     await user.click(screen.getByTestId('region-head.back'));
     const advice = await screen.findByTestId('call-999');
     expect(advice).toHaveTextContent(/Call 999 now/);
-    expect(screen.getByTestId('call-999')).toHaveAttribute('role', 'alert');
+    expect(screen.getByTestId('call-999').closest('[role=alert]')).not.toBeNull();
+    expect(screen.getByTestId('call-999-inline')).toHaveTextContent('Call 999 now');
     // A mark on the head ticks "Head injury" too.
     expect(screen.getByTestId('incident-head-injury')).toBeChecked();
     // It advises; it observes.

@@ -135,3 +135,8 @@ export const fieldIds: Record<string, string> = {
   decisions: 'incident-advice-heading',
   home: 'incident-form-heading',
 };
+
+/** The desk's "happened 0 min ago" as a person says it: "happened just now". */
+export function tidy(words: string): string {
+  return words.replace(/\b0 min ago\b/g, 'just now');
+}
