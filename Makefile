@@ -59,9 +59,11 @@ release: deps release-deps
 	@bash scripts/release.sh
 
 # The package's app starts and shows its first screen: the window test unpacks the package
-# (dpkg-deb -x, nothing is installed) and runs its binary (tests/window/release.rs).
+# (dpkg-deb -x, nothing is installed) and runs its binary (tests/window/release.rs). And the
+# app's commands without the demo feature: none of the demo's is there.
 test-release: release
 	cargo test --workspace $(DEMO_FEATURES) --test window -- --ignored --test-threads=1 release::
+	cargo test -p loopdesk --test app -- the_demo_commands_are_there_only
 
 test-rust: app
 	cargo test --workspace --no-fail-fast $(DEMO_FEATURES)
