@@ -6,12 +6,14 @@ SHELL := /bin/bash
 export CARGO_TARGET_DIR ?= $(HOME)/.cache/loopdesk/target
 export CARGO_TERM_COLOR ?= never
 
-.PHONY: help deps ui demo test lint release-deps test-rust test-ui conformance app bench bench-idle mutants \
-	icons clean
+.PHONY: help deps ui demo test lint release-deps release test-release test-rust test-ui conformance app \
+	bench bench-idle mutants icons clean
 
 help:
 	@echo "make demo   run Loopdesk on an embedded demo backend"
 	@echo "make test   lint and run every test (Rust, UI, and the real window under Xvfb)"
+	@echo "make release  build the release app and its Debian package; prints where it is"
+	@echo "make test-release  make release, then start the packaged app in a window test"
 	@echo "make bench  run the benchmarks"
 	@echo "make bench-idle  idle CPU of the app (demo) against an empty Tauri 2 app"
 	@echo "make mutants run cargo-mutants on MUTANTS_FILES; fails if any mutant survives"
@@ -50,6 +52,18 @@ release-deps:
 	  exit 1; fi
 	@cargo tree -p loopdesk -e normal --prefix none >/dev/null
 	@echo "release-deps: the release app links neither the sandbox nor the bridge"
+
+# The release app (default features: never `demo`) and its Debian package, built by the Tauri CLI
+# with the workspace's [profile.release] (scripts/release.sh). Prints the package's path and size.
+release: deps release-deps
+	@bash scripts/release.sh
+
+# The package's app starts and shows its first screen: the window test unpacks the package
+# (dpkg-deb -x, nothing is installed) and runs its binary (tests/window/release.rs). And the
+# app's commands without the demo feature: none of the demo's is there.
+test-release: release
+	cargo test --workspace $(DEMO_FEATURES) --test window -- --ignored --test-threads=1 release::
+	cargo test -p loopdesk --test app -- the_demo_commands_are_there_only
 
 test-rust: app
 	cargo test --workspace --no-fail-fast $(DEMO_FEATURES)

@@ -49,7 +49,7 @@ fi
 # The UI's packages, exactly as package-lock.json pins them (only when they changed).
 stamp=ui/node_modules/.loopdesk-lock-stamp
 if [ ! -f "$stamp" ] || ! cmp -s ui/package-lock.json "$stamp"; then
-  (cd ui && npm ci --no-audit --no-fund)
+  (cd ui && npm ci --prefer-offline --no-audit --no-fund)
   cp ui/package-lock.json "$stamp"
 else
   echo "deps: ui/node_modules up to date"

@@ -1,4 +1,5 @@
-//! The real Loopdesk window under test: the debug app binary, started by tauri-driver (which runs
+//! The real Loopdesk window under test: the debug app binary (or another, see
+//! [`LaunchOptions::app`]), started by tauri-driver (which runs
 //! WebKitWebDriver) on an X display, with its own temporary data folder.
 //!
 //! Adding a window test is a few lines:
@@ -62,6 +63,9 @@ pub struct LaunchOptions {
     pub data_dir: Option<PathBuf>,
     /// More environment for the app.
     pub env: Vec<(String, String)>,
+    /// Run this app binary instead of [`app_binary`] (the release binary out of the Debian
+    /// package, say).
+    pub app: Option<PathBuf>,
 }
 
 /// One app window at a time: each test starts the whole app, and on two cores several at once
@@ -168,7 +172,7 @@ impl AppWindow {
     pub async fn launch_with(options: LaunchOptions) -> Self {
         let turn = one_at_a_time().await;
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let app = app_binary();
+        let app = options.app.clone().unwrap_or_else(app_binary);
         assert!(
             app.exists(),
             "the app binary {} is missing: build it first (make test does)",

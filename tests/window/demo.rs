@@ -89,6 +89,7 @@ async fn a_synced_care_note_is_there_after_a_restart_and_gone_after_a_reset() {
     let options = LaunchOptions {
         data_dir: Some(folder.path().to_path_buf()),
         env: vec![("LOOPDESK_DEMO".into(), "1".into())],
+        ..Default::default()
     };
 
     let app = AppWindow::launch_with(options.clone()).await;

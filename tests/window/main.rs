@@ -1,6 +1,7 @@
 //! WebDriver tests of the real app window. Run one at a time (`--test-threads=1`): each starts
 //! the whole app. `commands` starts nothing: it checks that these tests invoke only commands the
-//! app has. `single_instance` starts the app binary twice itself, without WebDriver.
+//! app has. `single_instance` starts the app binary twice itself, without WebDriver. `release`
+//! (ignored unless asked for: `make test-release`) runs the app out of the release package.
 
 mod accessibility;
 mod alerts;
@@ -9,6 +10,7 @@ mod demo;
 mod incidents;
 mod kiosk;
 mod reception;
+mod release;
 mod residents;
 mod shell;
 mod single_instance;

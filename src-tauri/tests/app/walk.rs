@@ -981,3 +981,32 @@ fn every_command_refuses_below_its_level_writes_nothing_then_and_shows_the_publi
     assert!(walked >= 4 * 40, "walked {walked} calls");
     t.stop();
 }
+
+/// The release app (no `demo` feature) has none of the demo's commands: the webview's call to
+/// each is refused as an unknown command. With the feature each is there. `make test` runs this
+/// with the feature; `make test-release` without it (`cargo test -p loopdesk --test app`).
+#[test]
+fn the_demo_commands_are_there_only_in_a_build_with_the_demo_feature() {
+    let t = TestApp::start(Backend::Quiet);
+    let demo: Vec<&str> = COMMANDS.iter().filter(|c| c.demo).map(|c| c.name).collect();
+    assert!(
+        demo.len() >= 5,
+        "the list marks the demo's commands: {demo:?}"
+    );
+    for name in demo {
+        // Locked and without arguments: a command that is there refuses (locked, or a missing
+        // argument) and does nothing; one that is not is unknown.
+        let answer = t.invoke(name, json!({}));
+        let unknown = answer
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.to_string().contains("not found"));
+        assert_eq!(
+            unknown,
+            !cfg!(feature = "demo"),
+            "{name} (demo feature {}): {answer:?}",
+            cfg!(feature = "demo")
+        );
+    }
+    t.stop();
+}
