@@ -106,6 +106,7 @@ bench: deps
 	cargo bench -p loopdesk-core --bench writes
 	cargo bench -p loopdesk-core --bench reception
 	cargo bench -p loopdesk-core --bench sync
+	cargo bench -p loopdesk-core --bench training
 
 # Idle CPU: the release app with the demo feature, idle on Reception, against an empty Tauri 2
 # app built the same way, each under Xvfb for 5 minutes after a warm-up (scripts/idle-cpu.sh;

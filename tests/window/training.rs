@@ -6,6 +6,8 @@
 //! CareLoop holds the certification. axe checks the matrix and the form (by name, besides the
 //! harness's check of every screen as the test goes).
 
+use std::time::Duration;
+
 use loopdesk_e2e::window::{AppWindow, LaunchOptions, APPEAR};
 use serde_json::{json, Value};
 
@@ -33,12 +35,36 @@ async fn choose(app: &AppWindow, css: &str, value: &str) {
     assert_eq!(chosen, json!(value), "{css} has the option {value}");
 }
 
+/// Clicks `css` until `then` appears: a click computed just before the sync bar's progress line
+/// comes or goes lands beside its target, so a missed click is made again (waits, never sleeps).
+async fn click_until(app: &AppWindow, css: &str, then: &str) {
+    let deadline = std::time::Instant::now() + APPEAR;
+    loop {
+        if app.session.find(css).await.unwrap().is_some() {
+            app.click_on(css).await;
+        }
+        if app
+            .session
+            .wait_for(then, Duration::from_secs(10))
+            .await
+            .is_ok()
+        {
+            app.wait_for(then).await;
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{then} never appeared after clicking {css}"
+        );
+    }
+}
+
 /// Scrolls `css` into the middle of the window (for the screenshot that follows).
 async fn show(app: &AppWindow, css: &str) {
     app.session
         .execute(
             "document.querySelector(arguments[0])
-                .scrollIntoView({ block: 'center', inline: 'center' }); return null;",
+                .scrollIntoView({ block: 'center', inline: 'nearest' }); return null;",
             vec![json!(css)],
         )
         .await
@@ -98,6 +124,20 @@ async fn an_expired_certificate_renewed_at_the_desk_is_pending_then_valid_once_s
         .await
         .unwrap();
     assert_eq!(rows_without, json!(0), "rows without an expired cell");
+    // The wide table scrolls inside its own region; the page itself does not scroll sideways.
+    let widths = app
+        .session
+        .execute(
+            "const d = document.documentElement;
+             return { scroll: d.scrollWidth, client: d.clientWidth };",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert!(
+        widths["scroll"].as_i64() <= widths["client"].as_i64(),
+        "the page scrolls sideways: {widths}"
+    );
     app.check_accessibility("training matrix, expired").await;
     show(&app, expired).await;
     app.screenshot("training-matrix-expired").await;
@@ -124,9 +164,12 @@ async fn an_expired_certificate_renewed_at_the_desk_is_pending_then_valid_once_s
 
     // CareLoop goes down: the renewal is kept on the desk and waits.
     ok(&app, "set_demo_sandbox", json!({ "running": false })).await;
-    app.click_on(&format!("{this} [data-testid=record-cell]"))
-        .await;
-    app.wait_for("[data-testid=renewal-form]").await;
+    click_until(
+        &app,
+        &format!("{this} [data-testid=record-cell]"),
+        "[data-testid=renewal-form]",
+    )
+    .await;
     let course = app
         .session
         .execute(
@@ -144,7 +187,12 @@ async fn an_expired_certificate_renewed_at_the_desk_is_pending_then_valid_once_s
     app.check_accessibility("record training form").await;
     app.screenshot("training-renewal-form").await;
     // The date completed is today, as the form starts; the expiry follows from the course.
-    app.click_on("[data-testid=renewal-save]").await;
+    click_until(
+        &app,
+        "[data-testid=renewal-save]",
+        "[data-testid=matrix-table]",
+    )
+    .await;
 
     // Back on the matrix; with "Expired" still chosen the renewed row may be gone, so the filter
     // is cleared to watch the cell.
@@ -173,19 +221,29 @@ async fn an_expired_certificate_renewed_at_the_desk_is_pending_then_valid_once_s
     app.screenshot("training-cell-synced").await;
 
     // The staff page says the same, with the certificate in its history.
-    app.click_on(&format!(
-        "[data-testid=matrix-row][data-staff-id=\"{staff_id}\"] [data-testid=open-staff]"
-    ))
+    click_until(
+        &app,
+        &format!("[data-testid=matrix-row][data-staff-id=\"{staff_id}\"] [data-testid=open-staff]"),
+        "[data-testid=staff-training]",
+    )
     .await;
     let history = app.text_of("[data-testid=staff-training]").await;
     assert!(history.contains("E2E-RENEWAL-1"), "{history}");
     app.screenshot("training-staff-page").await;
 
     // The rules a manager may change: the default set, each course's renewal period.
-    app.click_on("[data-testid=back-to-matrix]").await;
-    app.click_on("[data-testid=open-training-rules]").await;
-    app.wait_for("[data-testid=training-rules] [data-testid=rules-months]")
-        .await;
+    click_until(
+        &app,
+        "[data-testid=back-to-matrix]",
+        "[data-testid=open-training-rules]",
+    )
+    .await;
+    click_until(
+        &app,
+        "[data-testid=open-training-rules]",
+        "[data-testid=training-rules] [data-testid=rules-months]",
+    )
+    .await;
     app.check_accessibility("training rules").await;
     app.screenshot("training-rules").await;
     show(&app, "[data-testid=rules-role][data-role=kitchen]").await;

@@ -5,7 +5,17 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use chrono::{DateTime, DurationRound, NaiveDate, TimeDelta, Utc};
+
+/// The homes' time zone: CareLoop's homes are in the UK, and a calendar date a home gives
+/// (a certification's `issued_on`) is a date on its calendar, not UTC's.
+pub const HOME_TIME_ZONE: chrono_tz::Tz = chrono_tz::Europe::London;
+
+/// The calendar date in the homes' time zone at `now`: between 00:00 and 01:00 BST this is
+/// the day after UTC's date.
+pub fn home_today(now: DateTime<Utc>) -> NaiveDate {
+    now.with_timezone(&HOME_TIME_ZONE).date_naive()
+}
 
 /// `now` is wall time (data, scanners, webhooks' `occurred_at`), `mono` a monotonic reading
 /// (rate-limit windows); both move together.
@@ -90,6 +100,33 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[test]
+    fn the_homes_date_is_londons_not_utcs() {
+        for (now, today) in [
+            // 00:30 BST: London's date is a day ahead of UTC's.
+            ("2026-06-14T23:30:00Z", "2026-06-15"),
+            ("2026-06-14T22:59:59Z", "2026-06-14"),
+            ("2026-06-14T23:00:00Z", "2026-06-15"),
+            // GMT: the same date.
+            ("2026-11-25T23:30:00Z", "2026-11-25"),
+            ("2026-11-26T00:00:00Z", "2026-11-26"),
+            // The clocks change at 01:00 UTC: the night they go forward and back.
+            ("2026-03-29T00:30:00Z", "2026-03-29"),
+            ("2026-10-24T23:30:00Z", "2026-10-25"),
+            ("2026-10-25T23:30:00Z", "2026-10-25"),
+        ] {
+            assert_eq!(home_today(at(now)), day(today), "{now}");
+        }
+    }
 
     #[test]
     fn frozen_clock_moves_only_when_advanced() {

@@ -217,8 +217,9 @@ pub fn schemas() -> Vec<(&'static str, Value)> {
                 "issued_on",
                 described(
                     opt_date(),
-                    "Defaults to today (sandbox clock); not after today (otherwise 422 \
-                     must_not_be_in_the_future).",
+                    "Defaults to today on the homes' calendar (Europe/London, sandbox \
+                     clock); not after that date (otherwise 422 must_not_be_in_the_future): \
+                     between 00:00 and 01:00 BST, today is a day ahead of UTC's date.",
                 ),
             ),
             (

@@ -202,7 +202,9 @@ async fn issue(
 ) -> Result<Response, ApiError> {
     let mut inp = Input::new(body)?;
     let now = now(&s);
-    let today = now.date_naive();
+    // "Today" is the home's calendar date: a course completed at 00:30 BST was completed
+    // today in London, though UTC's date is still yesterday.
+    let today = crate::clock::home_today(now);
     let c = s.store.write(|db| -> Result<Certification, ApiError> {
         if !db.staff.contains_live(&id) {
             return Err(ApiError::not_found("staff member"));

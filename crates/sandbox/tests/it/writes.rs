@@ -1,5 +1,6 @@
 //! Write endpoints and the events they cause (checked through webhook deliveries).
 
+use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::common::*;
@@ -434,4 +435,70 @@ async fn dates_are_exactly_year_month_day(#[case] date: &str) {
         .await;
     assert_error(&r, 422, "validation_failed");
     assert_eq!(r.body["error"]["fields"]["date_of_birth"], "invalid_date");
+}
+
+/// Seconds from `now` to the next 23:30 UTC in British Summer Time (April to September), when
+/// it is 00:30 the next day in London; and that London date.
+fn to_half_past_midnight_bst(now: chrono::DateTime<chrono::Utc>) -> (u64, chrono::NaiveDate) {
+    use chrono::{Datelike, TimeDelta};
+    let mut day = now.date_naive();
+    loop {
+        let at = day.and_hms_opt(23, 30, 0).unwrap().and_utc();
+        if (4..=9).contains(&day.month()) && at > now {
+            // Whole seconds, rounded up: at 23:30:00 or just after.
+            let secs = ((at - now).num_milliseconds() + 999) / 1000;
+            return (secs as u64, day + TimeDelta::days(1));
+        }
+        day += TimeDelta::days(1);
+    }
+}
+
+#[tokio::test]
+async fn a_certification_completed_today_in_london_is_accepted_between_midnight_and_one_bst() {
+    let t = start().await;
+    t.control(Method::POST, "/v1/_test/clock/freeze", None)
+        .await;
+    let clock = t.get("/v1/_test/clock").await.body;
+    let now = chrono::DateTime::parse_from_rfc3339(clock["now"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc);
+    let (secs, london_today) = to_half_past_midnight_bst(now);
+    t.advance(secs).await;
+    let clock = t.get("/v1/_test/clock").await.body;
+    let utc_date = clock["now"].as_str().unwrap()[..10].to_owned();
+    assert!(
+        clock["now"].as_str().unwrap()[10..].starts_with("T23:30:0"),
+        "{clock}"
+    );
+    assert_ne!(utc_date, london_today.to_string(), "UTC is still yesterday");
+
+    let staff = t.first("/v1/staff").await;
+    let course = t.first("/v1/courses").await;
+    let path = format!("/v1/staff/{}/certifications", staff["id"].as_str().unwrap());
+    // Today in London: accepted, though it is tomorrow by UTC's date.
+    let r = t
+        .post(
+            &path,
+            json!({"course_id": course["id"], "issued_on": london_today.to_string()}),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["issued_on"], london_today.to_string());
+    // Left out, it is London's today too.
+    let r = t.post(&path, json!({"course_id": course["id"]})).await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.body["issued_on"], london_today.to_string());
+    // Tomorrow in London is still the future.
+    let tomorrow = london_today + chrono::TimeDelta::days(1);
+    let r = t
+        .post(
+            &path,
+            json!({"course_id": course["id"], "issued_on": tomorrow.to_string()}),
+        )
+        .await;
+    assert_error(&r, 422, "validation_failed");
+    assert_eq!(
+        r.body["error"]["fields"]["issued_on"],
+        "must_not_be_in_the_future"
+    );
 }
