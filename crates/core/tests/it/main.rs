@@ -3,8 +3,8 @@
 mod alerts;
 mod api;
 mod desk;
-mod incidents;
 mod idle;
+mod incidents;
 mod keyring;
 mod logging;
 mod outbox;
