@@ -6,6 +6,7 @@ import type { Progress } from '../bindings/Progress';
 import type { SyncEvent } from '../bindings/SyncEvent';
 import type { SyncStatus } from '../bindings/SyncStatus';
 import { syncNow, syncStatus, watchSync } from './api';
+import { since } from './format';
 
 const pollMs = 15_000;
 
@@ -92,6 +93,24 @@ export class SyncStore {
       this.revision += 1;
     }
   }
+}
+
+/**
+ * How long the desk waits at most before telling the window of a later "last synced" alone
+ * (`STATUS_REFRESH` in crates/core/src/sync/shared.rs): while online the desk syncs each minute
+ * but the window hears of it only every five minutes, so that an idle desk does not wake it.
+ */
+export const STATUS_REFRESH_MS = 5 * 60_000;
+
+/**
+ * "just now" / "4 minutes ago" / "yesterday at 22:10" for the newest successful sync. While the
+ * desk says it is online its last cycle succeeded (a failed one is told at once, as offline or
+ * having trouble), so a time under the refresh plus a cycle old reads "just now".
+ */
+export function syncedSince(at: string, connection: SyncStatus['connection'] | undefined, now: Date): string {
+  const age = now.getTime() - new Date(at).getTime();
+  if (connection === 'online' && age >= 0 && age < STATUS_REFRESH_MS + 60_000) return 'just now';
+  return since(at, now);
 }
 
 function lastSuccesses(status: SyncStatus): string {

@@ -679,7 +679,7 @@ impl Alerts {
         };
         let changed = {
             let mut last = lock(&self.published);
-            let changed = last.as_ref() != Some(&status);
+            let changed = last.as_ref().is_none_or(|l| feed_differs(l, &status));
             if changed {
                 *last = Some(status.clone());
             }
@@ -705,8 +705,46 @@ impl Alerts {
     }
 }
 
+/// Whether the window must hear of `now` after `published`: not for a poll whose only news is a
+/// later `last_success_at` while alerts keep arriving (each long-poll, every half minute or so;
+/// "arriving" already says the last good poll is under `stale_after` old, and the window says
+/// so). A change of state, message or open count, and any poll after "not arriving" (the
+/// window says when alerts were last received) are sent.
+fn feed_differs(published: &AlertFeedStatus, now: &AlertFeedStatus) -> bool {
+    if published.state == FeedState::Arriving && now.state == FeedState::Arriving {
+        let mut now = now.clone();
+        now.last_success_at = published.last_success_at;
+        return *published != now;
+    }
+    published != now
+}
+
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_poll_that_only_refreshed_its_last_success_is_not_sent() {
+        let t = chrono::Utc::now();
+        let status = |state, last: chrono::DateTime<chrono::Utc>| AlertFeedStatus {
+            state,
+            last_success_at: Some(last),
+            message: None,
+            open_count: 0,
+        };
+        let shown = status(FeedState::Arriving, t);
+        let later = t + chrono::TimeDelta::seconds(25);
+        assert!(!feed_differs(&shown, &status(FeedState::Arriving, later)));
+        assert!(feed_differs(&shown, &status(FeedState::NotArriving, t)));
+        let more_open = AlertFeedStatus {
+            open_count: 1,
+            ..status(FeedState::Arriving, later)
+        };
+        assert!(feed_differs(&shown, &more_open));
+        // After "not arriving", a poll that gets through is news.
+        let not = status(FeedState::NotArriving, t);
+        assert!(feed_differs(&not, &status(FeedState::Arriving, later)));
+    }
+
     use super::*;
 
     #[test]

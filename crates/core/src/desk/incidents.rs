@@ -899,6 +899,10 @@ pub struct FallEntry {
 
 // ---- the facade ------------------------------------------------------------------------------
 
+/// How long the observation reminders' task sleeps at most while one is scheduled: a reminder
+/// is at most this late after the computer slept or its clock was set.
+const OBSERVATION_RECHECK: std::time::Duration = std::time::Duration::from_secs(300);
+
 impl Desk {
     /// The form's lists: types, severities, who was told, the body map's regions, the duties.
     pub fn incident_form_options(&self) -> IncidentOptions {
@@ -1391,20 +1395,20 @@ impl Desk {
         Ok(raised)
     }
 
-    /// The desk's task: reminds each observation at its time on the desk's clock (woken when
-    /// the clock is moved, a schedule is made, or a minute passes).
+    /// The desk's task: reminds each observation at its time on the desk's clock. It sleeps
+    /// until the next one is due (looking again at least every [`OBSERVATION_RECHECK`], for a
+    /// computer clock set or asleep), or until a schedule is made or the desk's clock moved;
+    /// with none scheduled it sleeps until one is.
     pub(super) async fn observation_loop(self: std::sync::Arc<Self>) {
         let mut moves = self.clock.moves();
         loop {
-            let next = self
-                .read(ir::next_unreminded)
-                .await
-                .ok()
-                .flatten()
-                .map(|t| (t - self.clock.now()).to_std().unwrap_or_default());
-            let wait = next
-                .unwrap_or(std::time::Duration::from_secs(60))
-                .min(std::time::Duration::from_secs(60));
+            let next = self.read(ir::next_unreminded).await.ok().flatten();
+            let wait = next.map(|t| {
+                (t - self.clock.now())
+                    .to_std()
+                    .unwrap_or_default()
+                    .min(OBSERVATION_RECHECK)
+            });
             let moved = async {
                 match moves.as_mut() {
                     Some(m) => {
@@ -1415,9 +1419,20 @@ impl Desk {
                     None => std::future::pending().await,
                 }
             };
+            let timer = async {
+                match wait {
+                    Some(w) => tokio::time::sleep(w).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 _ = self.shutdown.cancelled() => return,
-                _ = tokio::time::sleep(wait) => {}
+                _ = timer => {
+                    // Woken early to look at the computer's clock: nothing to do yet.
+                    if next.is_some_and(|t| t > self.clock.now()) {
+                        continue;
+                    }
+                }
                 _ = self.observation_wake.notified() => {}
                 _ = moved => {}
             }

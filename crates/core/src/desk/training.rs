@@ -593,6 +593,18 @@ impl Desk {
     /// Returns how many notices were raised.
     pub async fn check_training_notices(&self) -> Result<u32, CommandError> {
         let now = self.clock.now();
+        // Most looks fall on the day already looked at: read first, so that they write nothing
+        // (and ask the sync engine for no push).
+        let looked_today = self
+            .read(move |c| {
+                let (today, _, _) = calendar(c, now)?;
+                let last = repo::settings::get_setting(c, NOTICES_CHECKED_ON)?;
+                Ok(last.as_deref().and_then(parse_day) == Some(today))
+            })
+            .await?;
+        if looked_today {
+            return Ok(0);
+        }
         self.save(move |tx| {
             let (today, _, _) = calendar(tx, now)?;
             let last = repo::settings::get_setting(tx, NOTICES_CHECKED_ON)?
@@ -704,13 +716,26 @@ impl Desk {
         }
     }
 
-    /// [`Desk::training_pass`] every minute after the one at start ([`Desk::open`] waits for
-    /// that one, so the first look is taken before any command).
+    /// [`Desk::training_pass`] after the one at start ([`Desk::open`] waits for that one, so
+    /// the first look is taken before any command): just after each midnight of the home's
+    /// calendar, and at least hourly (a new time zone, the computer's clock set or asleep, a
+    /// test's clock moved) — not each minute, as only a new day can raise a notice.
     pub(super) async fn training_loop(self: std::sync::Arc<Self>) {
         loop {
+            let now = self.clock.now();
+            let wait = self
+                .read(move |c| {
+                    let (_, tomorrow, zone) = calendar(c, now)?;
+                    let midnight = clock::start_of_day(zone, tomorrow);
+                    Ok((midnight - now).to_std().unwrap_or_default())
+                })
+                .await
+                .unwrap_or(std::time::Duration::from_secs(60))
+                .saturating_add(std::time::Duration::from_secs(1))
+                .min(std::time::Duration::from_secs(3600));
             tokio::select! {
                 _ = self.shutdown.cancelled() => return,
-                _ = tokio::time::sleep(std::time::Duration::from_secs(60)) => {}
+                _ = tokio::time::sleep(wait) => {}
             }
             self.training_pass().await;
         }

@@ -36,6 +36,8 @@ pub struct Shared {
     pub client_options: ClientOptions,
     pub status: watch::Sender<SyncStatus>,
     pub events: broadcast::Sender<SyncEvent>,
+    /// The status last sent on `events` (see [`Shared::modify_status`]).
+    announced: Mutex<Option<SyncStatus>>,
     /// The desk's clock (when an entry that failed on its own may be tried again).
     pub clock: Arc<dyn Clock>,
 }
@@ -57,6 +59,7 @@ impl Shared {
             client_options,
             status,
             events,
+            announced: Mutex::new(None),
             clock,
         }
     }
@@ -138,7 +141,12 @@ impl Shared {
         });
     }
 
-    /// Changes the status with `f` and tells subscribers when anything changed.
+    /// Changes the status with `f`. The status the desk's commands read changes at once; the
+    /// event that reaches the window is sent only when something a person sees changed: not
+    /// for a cycle whose only news is a later `last_success_at` (each minute while online),
+    /// unless the newest one the window has is [`STATUS_REFRESH`] old (the window says
+    /// "Last synced just now" while online in between; anything else, offline first, is sent
+    /// at once).
     fn modify_status(&self, f: impl FnOnce(&mut SyncStatus)) {
         let mut changed = false;
         self.status.send_if_modified(|st| {
@@ -147,11 +155,43 @@ impl Shared {
             changed = *st != before;
             changed
         });
-        if changed {
-            let _ = self
-                .events
-                .send(SyncEvent::Status(self.status.borrow().clone()));
+        if !changed {
+            return;
         }
+        let now = self.status.borrow().clone();
+        let send = {
+            let mut announced = crate::errors::lock(&self.announced);
+            let send = announced.as_ref().is_none_or(|a| worth_sending(a, &now));
+            if send {
+                *announced = Some(now.clone());
+            }
+            send
+        };
+        if send {
+            let _ = self.events.send(SyncEvent::Status(now));
+        }
+    }
+}
+
+/// At most this long between two status events while only `last_success_at` moves.
+pub const STATUS_REFRESH: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+/// Whether `now` differs from the status the window has (`announced`) in what a person sees.
+fn worth_sending(announced: &SyncStatus, now: &SyncStatus) -> bool {
+    let without_successes = |st: &SyncStatus| {
+        let mut st = st.clone();
+        for r in &mut st.resources {
+            r.last_success_at = None;
+        }
+        st
+    };
+    if without_successes(announced) != without_successes(now) {
+        return true;
+    }
+    let newest = |st: &SyncStatus| st.resources.iter().filter_map(|r| r.last_success_at).max();
+    match (newest(announced), newest(now)) {
+        (Some(before), Some(after)) => after - before >= STATUS_REFRESH,
+        (before, after) => before != after,
     }
 }
 
@@ -164,5 +204,59 @@ impl ProgressSink for Shared {
         };
         self.status.send_modify(|st| st.progress = Some(p.clone()));
         let _ = self.events.send(SyncEvent::Progress(p));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::{TimeDelta, Utc};
+
+    use super::*;
+    use crate::store::repo::sync_state::SyncState;
+
+    fn online(last: Option<chrono::DateTime<Utc>>) -> SyncStatus {
+        SyncStatus {
+            connection: Connection::Online,
+            resources: vec![SyncState {
+                resource: "visits".into(),
+                last_success_at: last,
+                ..SyncState::default()
+            }],
+            ..SyncStatus::default()
+        }
+    }
+
+    #[test]
+    fn only_what_a_person_sees_is_sent_to_the_window() {
+        let t = Utc::now();
+        let shown = online(Some(t));
+        // A later success alone: not each minute...
+        assert!(!worth_sending(
+            &shown,
+            &online(Some(t + TimeDelta::minutes(1)))
+        ));
+        assert!(!worth_sending(
+            &shown,
+            &online(Some(t + TimeDelta::minutes(4)))
+        ));
+        // ...but at most every five minutes, and the first success at once.
+        assert!(worth_sending(&shown, &online(Some(t + STATUS_REFRESH))));
+        assert!(worth_sending(&online(None), &online(Some(t))));
+        // Anything else at once: offline first.
+        let offline = SyncStatus {
+            connection: Connection::Offline,
+            ..online(Some(t))
+        };
+        assert!(worth_sending(&shown, &offline));
+        let queued = SyncStatus {
+            queued: 1,
+            ..online(Some(t + TimeDelta::minutes(1)))
+        };
+        assert!(worth_sending(&shown, &queued));
+        let failed = SyncStatus {
+            message: Some("CareLoop answered 503".into()),
+            ..online(Some(t))
+        };
+        assert!(worth_sending(&shown, &failed));
     }
 }
