@@ -69,6 +69,13 @@ fn the_public_window_is_sent_nothing_private() {
         .sent
         .wait_for(mark, ALERTS, |m| m["event"] == "acknowledged");
     assert_eq!(acknowledged["data"]["id"], id);
+    // The window hears the sync only when something a person sees changes: CareLoop going
+    // away, then coming back.
+    t.invoke("set_demo_sandbox", json!({"running": false}))
+        .expect("the demo CareLoop stops");
+    let _offline = t.invoke("sync_now", json!({}));
+    t.invoke("set_demo_sandbox", json!({"running": true}))
+        .expect("the demo CareLoop comes back");
     t.invoke("sync_now", json!({}))
         .expect("a receptionist syncs");
     t.become_(Who::Kiosk);

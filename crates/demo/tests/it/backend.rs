@@ -54,7 +54,14 @@ async fn the_demo_backend_serves_real_data_until_real_settings_replace_it() {
         .expect("the sync events arrived");
     assert!(saw_progress);
     drop(rx);
-    desk.request_refresh(loopdesk_core::sync::Resource::Residents);
+    // The next event the window would see (a write changes the queued count; a refresh that
+    // brings nothing new sends none) finds the receiver gone.
+    let resident = desk.search_residents(None, None, None, None).await.unwrap()[0]
+        .id
+        .clone();
+    desk.add_care_note(resident, "Settled after lunch.".into(), "mood".into())
+        .await
+        .unwrap();
     tokio::time::timeout(DEADLINE, forward)
         .await
         .expect("the forwarding stops once the receiver is gone")
@@ -74,10 +81,12 @@ async fn the_demo_backend_serves_real_data_until_real_settings_replace_it() {
     let stored: Vec<String> = desk
         .store()
         .read(|c| {
-            // The desk's own bookkeeping (the day of reception's last retention purge) is not
-            // a setting a person made.
-            let mut s =
-                c.prepare("SELECT key FROM settings WHERE key <> 'reception_last_purge'")?;
+            // The desk's own bookkeeping (the day of reception's last retention purge, the day
+            // training notices were last checked) is not a setting a person made.
+            let mut s = c.prepare(
+                "SELECT key FROM settings
+                 WHERE key NOT IN ('reception_last_purge', 'training_notices_checked_on')",
+            )?;
             let keys = s
                 .query_map([], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
