@@ -368,8 +368,6 @@ async fn child_logs_incidents_until_killed() {
 async fn an_incident_survives_a_kill_right_after_save_and_reaches_careloop_once(
     #[case] honoured: bool,
 ) {
-    use tokio::io::AsyncBufReadExt;
-
     let peer = Peer::start(SandboxConfig {
         honour_idempotency_keys: honoured,
         ..config(DataSize::Small)
@@ -379,48 +377,26 @@ async fn an_incident_survives_a_kill_right_after_save_and_reaches_careloop_once(
     let resident = r.residents[0].0.clone();
     let db = r.dir.path().join("loopdesk.db");
     r.desk.shutdown().await;
-    // Slow answers, some lost after commit: the kill lands while pushes are in flight.
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"latency_ms": 150, "drop_after_commit_next": 2}),
+    let db_arg = db.to_string_lossy();
+    let url = peer.url();
+    let saved: Vec<(String, String)> = crate::kill_child_after(
+        &peer,
+        "incidents::child_logs_incidents_until_killed",
+        &[
+            ("LOOPDESK_CHILD_DB", &db_arg),
+            ("LOOPDESK_CHILD_URL", &url),
+            ("LOOPDESK_CHILD_RESIDENT", &resident),
+        ],
+        "saved=",
+        3,
     )
-    .await;
-    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "incidents::child_logs_incidents_until_killed",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("LOOPDESK_CHILD_DB", &db)
-        .env("LOOPDESK_CHILD_URL", peer.url())
-        .env("LOOPDESK_CHILD_RESIDENT", &resident)
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut saved: Vec<(String, String)> = Vec::new();
-    let wait = async {
-        while saved.len() < 3 {
-            let line = lines
-                .next_line()
-                .await
-                .unwrap()
-                .expect("the child stopped early");
-            if let Some((id, title)) = line.strip_prefix("saved=").and_then(|l| l.split_once('|')) {
-                saved.push((id.to_owned(), title.to_owned()));
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(120), wait)
-        .await
-        .expect("the child logged incidents");
-    child.start_kill().unwrap(); // SIGKILL, right after Save answered
-    assert!(!child.wait().await.unwrap().success());
-    peer.control(Method::POST, "faults/clear", json!({})).await;
+    .await
+    .into_iter()
+    .map(|l| {
+        let (id, title) = l.split_once('|').unwrap();
+        (id.to_owned(), title.to_owned())
+    })
+    .collect();
 
     let desk = open(
         &db,

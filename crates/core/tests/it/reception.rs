@@ -1019,8 +1019,6 @@ async fn child_signs_in_until_killed() {
 async fn a_sign_in_survives_a_kill_right_after_it_and_reaches_careloop_once(
     #[case] honoured: bool,
 ) {
-    use tokio::io::AsyncBufReadExt;
-
     let peer = Peer::start(SandboxConfig {
         honour_idempotency_keys: honoured,
         ..config(DataSize::Small)
@@ -1030,48 +1028,20 @@ async fn a_sign_in_survives_a_kill_right_after_it_and_reaches_careloop_once(
     let resident = r.residents[0].0.clone();
     let db = r.dir.path().join("loopdesk.db");
     r.desk.shutdown().await;
-    // Slow answers, some lost after commit: the kill lands while pushes are in flight.
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"latency_ms": 150, "drop_after_commit_next": 2}),
+    let db_arg = db.to_string_lossy();
+    let url = peer.url();
+    let signed = crate::kill_child_after(
+        &peer,
+        "reception::child_signs_in_until_killed",
+        &[
+            ("LOOPDESK_CHILD_DB", &db_arg),
+            ("LOOPDESK_CHILD_URL", &url),
+            ("LOOPDESK_CHILD_RESIDENT", &resident),
+        ],
+        "signed=",
+        3,
     )
     .await;
-    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "reception::child_signs_in_until_killed",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("LOOPDESK_CHILD_DB", &db)
-        .env("LOOPDESK_CHILD_URL", peer.url())
-        .env("LOOPDESK_CHILD_RESIDENT", &resident)
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut signed = Vec::new();
-    let wait = async {
-        while signed.len() < 3 {
-            let line = lines
-                .next_line()
-                .await
-                .unwrap()
-                .expect("the child stopped early");
-            if let Some(n) = line.strip_prefix("signed=") {
-                signed.push(n.to_owned());
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(120), wait)
-        .await
-        .expect("the child signed visitors in");
-    child.start_kill().unwrap(); // SIGKILL, right after "Sign in" answered
-    assert!(!child.wait().await.unwrap().success());
-    peer.control(Method::POST, "faults/clear", json!({})).await;
 
     let desk = open(
         &db,

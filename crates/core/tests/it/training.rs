@@ -689,8 +689,6 @@ async fn child_records_renewals_until_killed() {
 #[case::keys_ignored(false)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_renewal_survives_a_kill_and_reaches_careloop_once(#[case] honoured: bool) {
-    use tokio::io::AsyncBufReadExt;
-
     let peer = Peer::start(SandboxConfig {
         honour_idempotency_keys: honoured,
         ..config(DataSize::Small)
@@ -707,49 +705,28 @@ async fn a_renewal_survives_a_kill_and_reaches_careloop_once(#[case] honoured: b
         .collect();
     let db = t.db();
     t.desk.shutdown().await;
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"latency_ms": 150, "drop_after_commit_next": 2}),
+    let db_arg = db.to_string_lossy();
+    let url = peer.url();
+    let staff_arg = staff.join(",");
+    let recorded: Vec<(String, String)> = crate::kill_child_after(
+        &peer,
+        "training::child_records_renewals_until_killed",
+        &[
+            ("LOOPDESK_CHILD_DB", &db_arg),
+            ("LOOPDESK_CHILD_URL", &url),
+            ("LOOPDESK_CHILD_COURSE", &course),
+            ("LOOPDESK_CHILD_STAFF", &staff_arg),
+        ],
+        "recorded=",
+        3,
     )
-    .await;
-    let mut child = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "training::child_records_renewals_until_killed",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("LOOPDESK_CHILD_DB", &db)
-        .env("LOOPDESK_CHILD_URL", peer.url())
-        .env("LOOPDESK_CHILD_COURSE", &course)
-        .env("LOOPDESK_CHILD_STAFF", staff.join(","))
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut recorded: Vec<(String, String)> = Vec::new();
-    let wait = async {
-        while recorded.len() < 3 {
-            let line = lines
-                .next_line()
-                .await
-                .unwrap()
-                .expect("the child stopped early");
-            if let Some(r) = line.strip_prefix("recorded=") {
-                let (s, n) = r.split_once('=').unwrap();
-                recorded.push((s.to_owned(), n.to_owned()));
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(120), wait)
-        .await
-        .expect("the child recorded renewals");
-    child.start_kill().unwrap(); // SIGKILL, right after the form answered
-    assert!(!child.wait().await.unwrap().success());
-    peer.control(Method::POST, "faults/clear", json!({})).await;
+    .await
+    .into_iter()
+    .map(|r| {
+        let (s, n) = r.split_once('=').unwrap();
+        (s.to_owned(), n.to_owned())
+    })
+    .collect();
 
     let desk = open(
         &db,
