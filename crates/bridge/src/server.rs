@@ -85,6 +85,9 @@ struct Conn {
     /// Set while the accept loop has asked it to make room.
     evicting: AtomicBool,
     evict: Notify,
+    /// Told when the last request in progress ends, so that an idle connection's quiet time
+    /// starts without the connection's task waking while a long-poll waits.
+    ended: Notify,
 }
 
 /// The open connections of one listener.
@@ -109,6 +112,7 @@ impl Conns {
             last_activity: AtomicU64::new(self.now_ms()),
             evicting: AtomicBool::new(false),
             evict: Notify::new(),
+            ended: Notify::new(),
         });
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         lock(&self.open).insert(id, conn.clone());
@@ -227,7 +231,10 @@ impl Active {
 impl Drop for Active {
     fn drop(&mut self) {
         self.conns.touch(&self.conn);
-        self.conn.active.fetch_sub(1, Ordering::Relaxed);
+        if self.conn.active.fetch_sub(1, Ordering::Relaxed) == 1 {
+            // A permit is kept if the connection's task is not waiting yet.
+            self.conn.ended.notify_one();
+        }
     }
 }
 
@@ -375,16 +382,15 @@ async fn serve_connection(
     let mut shutting_down = false;
     let closed = loop {
         // Quiet time counts only with no request in progress. While one is (a long-poll holds
-        // the connection for its whole wait, with nothing read or written), the deadline is one
-        // keep-alive timeout from now: a deadline from the last activity would already have
-        // passed and wake this loop again at once, spinning a core until the poll ends.
-        let quiet_until = if idle(&conn) {
+        // the connection for its whole wait, with nothing read or written), there is no
+        // deadline: the task sleeps until the request ends (`ended`), so that neither a deadline
+        // from the last activity (already past: it would spin a core) nor a periodic re-check
+        // wakes it during the wait.
+        let quiet_until = idle(&conn).then(|| {
             let quiet_since = conn.last_activity.load(Ordering::Relaxed);
             conns.epoch
                 + Duration::from_millis(quiet_since).saturating_add(limits.keep_alive_timeout)
-        } else {
-            tokio::time::Instant::now() + limits.keep_alive_timeout
-        };
+        });
         tokio::select! {
             served = connection.as_mut() => break match served {
                 Err(e) if e.is_timeout() => Some("header_timeout"),
@@ -405,7 +411,8 @@ async fn serve_connection(
                 // A request began meanwhile: it stays.
                 conn.evicting.store(false, Ordering::Relaxed);
             }
-            _ = tokio::time::sleep_until(quiet_until) => {
+            _ = conn.ended.notified(), if quiet_until.is_none() => {}
+            _ = sleep_until_some(quiet_until) => {
                 let quiet = conns.now_ms().saturating_sub(conn.last_activity.load(Ordering::Relaxed));
                 if idle(&conn) && Duration::from_millis(quiet) >= limits.keep_alive_timeout {
                     break Some("idle");
@@ -418,6 +425,14 @@ async fn serve_connection(
     }
     conns.remove(id);
     drop(permit);
+}
+
+/// Sleeps until `deadline`, or for ever without one.
+async fn sleep_until_some(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 /// Counts an open connection for as long as it lives.

@@ -319,6 +319,46 @@ async fn idle_and_silent_connections_are_closed_at_the_keep_alive_timeout(
     );
 }
 
+/// A connection whose long-poll outlasted the keep-alive timeout is closed one keep-alive timeout
+/// after the poll is answered: the connection's task, asleep while the poll was held, is woken
+/// by the request's end.
+#[rstest]
+#[tokio::test]
+async fn a_connection_is_closed_a_keep_alive_timeout_after_its_long_poll_ends(
+    #[values(SQLITE, POSTGRES)] backend: Backend,
+) {
+    let server = TestServer::with_config(backend, |c| {
+        c.header_timeout = Duration::from_secs(60);
+        c.keep_alive_timeout = Duration::from_secs(1);
+    })
+    .await;
+    let dev = server.store.add_device("org_a", "desk").await.unwrap();
+    let stream = TcpStream::connect(server.addr).await.unwrap();
+    let (mut read, mut write) = stream.into_split();
+    let asked = tokio::time::Instant::now();
+    write
+        .write_all(
+            format!(
+                "GET /v1/events?wait=3 HTTP/1.1\r\nHost: bridge\r\nAuthorization: Bearer {}\r\n\r\n",
+                dev.token
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let answer = within("the answer, then the close", until_closed(&mut read)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Held for its three seconds, then closed after one quiet second.
+    assert!(asked.elapsed() >= Duration::from_secs(3));
+    assert_eq!(
+        server
+            .metric("bridge_connections_closed_total{reason=\"idle\"}")
+            .await,
+        1.0
+    );
+}
+
 #[rstest]
 #[tokio::test]
 async fn a_webhook_body_that_trickles_in_is_answered_408(
