@@ -7,7 +7,7 @@ export CARGO_TARGET_DIR ?= $(HOME)/.cache/loopdesk/target
 export CARGO_TERM_COLOR ?= never
 
 .PHONY: help deps ui demo test lint release-deps release test-release test-rust test-ui conformance app \
-	bench bench-idle mutants icons clean
+	bench bench-idle bench-app mutants icons clean
 
 help:
 	@echo "make demo   run Loopdesk on an embedded demo backend"
@@ -16,6 +16,7 @@ help:
 	@echo "make test-release  make release, then start the packaged app in a window test"
 	@echo "make bench  run the benchmarks"
 	@echo "make bench-idle  idle CPU of the app (demo) against an empty Tauri 2 app"
+	@echo "make bench-app  the shipped app's size, start, memory and idle CPU against an empty Tauri 2 app"
 	@echo "make mutants run cargo-mutants on MUTANTS_FILES; fails if any mutant survives"
 	@echo "make conformance  check the CareLoop sandbox against its OpenAPI document (schemathesis)"
 	@echo "make deps   install system packages, tauri-driver and the UI's packages (idempotent)"
@@ -113,6 +114,12 @@ bench: deps
 # IDLE_SECS, WARMUP_SECS, IDLE_MAX_RATIO). Fails above 2 times the empty app's. Not in make test.
 bench-idle: deps
 	bash scripts/idle-cpu.sh
+
+# The shipped app's figures (make release's package) beside an empty Tauri 2 app packaged the
+# same way: package and binary size, time to the first screen, memory after a minute and an
+# hour, idle CPU (scripts/bench-app.sh; LONG_SECS shortens the hour). Not in make test.
+bench-app: deps
+	bash scripts/bench-app.sh
 
 # Mutation testing (cargo-mutants): every mutant of each file below must make a test fail.
 # One `package:file:tests` per line; `tests` selects what `cargo test` runs for each mutant

@@ -30,6 +30,10 @@ for tool in Xvfb dbus-run-session cargo npm awk; do
   command -v "$tool" >/dev/null || { echo "idle-cpu: $tool is missing (make deps)" >&2; exit 1; }
 done
 
+bench_name=idle-cpu
+# shellcheck source=scripts/lib/bench.sh
+. scripts/lib/bench.sh
+
 work=$(mktemp -d "${TMPDIR:-/tmp}/loopdesk-idle.XXXXXX")
 pids=()
 cleanup() {
@@ -48,108 +52,9 @@ echo "idle-cpu: building the UI and the release app with the demo feature"
 cargo build --release -p loopdesk --features loopdesk/demo
 app_bin="$CARGO_TARGET_DIR/release/loopdesk"
 
-lock_version() { # the version of crate $1 in the workspace's Cargo.lock
-  awk -v name="$1" '$0 == "name = \"" name "\"" { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock
-}
-tauri_version=$(lock_version tauri)
-tauri_build_version=$(lock_version tauri-build)
-[ -n "$tauri_version" ] && [ -n "$tauri_build_version" ] || {
-  echo "idle-cpu: no tauri in Cargo.lock" >&2; exit 1; }
-echo "idle-cpu: building the empty Tauri $tauri_version app the same way"
-empty="$work/empty-tauri"
-cp -R scripts/empty-tauri "$empty"
-sed -e "s/@TAURI_VERSION@/$tauri_version/" -e "s/@TAURI_BUILD_VERSION@/$tauri_build_version/" \
-  "$empty/Cargo.toml.in" >"$empty/Cargo.toml"
-rm "$empty/Cargo.toml.in"
-# The workspace's release profile, as it is.
-awk '/^\[profile\.release\]/ { on = 1; print ""; print; next } /^\[/ { on = 0 } on' Cargo.toml \
-  >>"$empty/Cargo.toml"
-cp Cargo.lock "$empty/Cargo.lock"
-mkdir -p "$empty/icons"
-cp icons/128x128.png "$empty/icons/icon.png"
-(cd "$empty" && CARGO_TARGET_DIR="$CARGO_TARGET_DIR/empty-tauri" cargo build --release --offline \
-  || CARGO_TARGET_DIR="$CARGO_TARGET_DIR/empty-tauri" cargo build --release)
-empty_bin="$CARGO_TARGET_DIR/empty-tauri/release/empty-tauri"
+build_empty_app
 
 # ---- run -------------------------------------------------------------------------------------
-free_display() {
-  local n
-  for n in $(seq 90 199); do
-    if [ ! -e "/tmp/.X11-unix/X$n" ] && [ ! -e "/tmp/.X$n-lock" ]; then
-      echo ":$n"
-      return
-    fi
-  done
-  echo "idle-cpu: no free X display" >&2
-  exit 1
-}
-
-# start NAME BINARY [ENV=VALUE...]: Xvfb and the app in a D-Bus session, in their own process
-# groups; sets ${NAME}_pid to the app's process once it is there.
-start() {
-  local name=$1 bin=$2 display n
-  shift 2
-  display=$(free_display)
-  n=${display#:}
-  setsid Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
-  pids+=($!)
-  for _ in $(seq 200); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
-  [ -e "/tmp/.X11-unix/X$n" ] || { echo "idle-cpu: Xvfb did not start on $display" >&2; exit 1; }
-  mkdir -p "$work/$name"
-  setsid env DISPLAY="$display" LOOPDESK_DATA_DIR="$work/$name/data" "$@" \
-    dbus-run-session -- "$bin" >"$work/$name/log" 2>&1 &
-  local session=$!
-  pids+=("$session")
-  local app=""
-  for _ in $(seq 300); do
-    app=$(app_pid "$session" "$bin")
-    [ -n "$app" ] && break
-    sleep 0.1
-  done
-  [ -n "$app" ] || { echo "idle-cpu: $name did not start; its log:" >&2; cat "$work/$name/log" >&2; exit 1; }
-  printf -v "${name}_pid" '%s' "$app"
-  echo "idle-cpu: $name is process $app on $display"
-}
-
-# The process under $1 running the binary $2.
-app_pid() {
-  local p
-  for p in $(tree "$1"); do
-    if [ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$2" ]; then
-      echo "$p"
-      return
-    fi
-  done
-}
-
-# $1 and every process under it.
-tree() {
-  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk -v root="$1" '
-    {
-      pid = $1; line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-      parent[pid] = f[2]
-    }
-    END {
-      print root; found[root] = 1; grew = 1
-      while (grew) {
-        grew = 0
-        for (p in parent) if (!(p in found) && (parent[p] in found)) { found[p] = 1; print p; grew = 1 }
-      }
-    }'
-}
-
-# Clock ticks used so far by $1 and every process under it: utime + stime, and cutime + cstime
-# (what each reaped from its children, so a helper that exits mid-way still counts).
-ticks() {
-  local files=() p
-  for p in $(tree "$1"); do files+=("/proc/$p/stat"); done
-  { cat "${files[@]}" 2>/dev/null || true; } | awk '{ line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
-         total += f[12] + f[13] + f[14] + f[15] }
-       END { printf "%d\n", total }'
-}
-
-now_ms() { date +%s%3N; }
-
 # Loopdesk: the demo, on Reception (where a kiosk stays); the empty app.
 start loopdesk "$app_bin" LOOPDESK_DEMO=1
 start empty "$empty_bin"
