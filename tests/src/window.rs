@@ -68,6 +68,10 @@ pub struct LaunchOptions {
     /// Run this app binary instead of [`app_binary`] (the release binary out of the Debian
     /// package, say).
     pub app: Option<PathBuf>,
+    /// The home folder of the app's D-Bus session and keyring, instead of a fresh one: a test
+    /// that starts the app again on the same data folder passes the same one, so that the
+    /// data file's key is still in the keyring.
+    pub keyring_home: Option<PathBuf>,
 }
 
 /// One app window at a time: each test starts the whole app, and on two cores several at once
@@ -80,7 +84,7 @@ pub struct AppWindow {
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
     /// The home and runtime folders of the app's D-Bus session and keyring.
-    _session_home: tempfile::TempDir,
+    _session_home: Option<tempfile::TempDir>,
     driver: Child,
     xvfb: Option<Child>,
     /// The screens checked for accessibility so far (never held across an await).
@@ -210,9 +214,16 @@ impl AppWindow {
         // Always a D-Bus session of its own with its own unlocked gnome-keyring, in a
         // throw-away home: the app keeps its data file's key in the keyring, and a test must
         // never read or replace the key of the person running it.
-        let session_home = tempfile::tempdir().expect("temp dir");
-        let runtime_dir = session_home.path().join("run");
-        std::fs::create_dir(&runtime_dir).expect("a runtime folder");
+        let (session_temp, session_home) = match &options.keyring_home {
+            Some(home) => (None, home.clone()),
+            None => {
+                let t = tempfile::tempdir().expect("temp dir");
+                let home = t.path().to_path_buf();
+                (Some(t), home)
+            }
+        };
+        let runtime_dir = session_home.join("run");
+        std::fs::create_dir_all(&runtime_dir).expect("a runtime folder");
         {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&runtime_dir, std::fs::Permissions::from_mode(0o700))
@@ -230,7 +241,7 @@ impl AppWindow {
             &native_port.to_string(),
         ])
         .env_remove("DBUS_SESSION_BUS_ADDRESS")
-        .env("HOME", session_home.path())
+        .env("HOME", &session_home)
         .env("XDG_RUNTIME_DIR", &runtime_dir)
         .env("DISPLAY", &display)
         .env("LOOPDESK_DATA_DIR", &data_dir)
@@ -267,7 +278,7 @@ impl AppWindow {
             session,
             data_dir,
             _temp: temp,
-            _session_home: session_home,
+            _session_home: session_temp,
             driver,
             xvfb,
             a11y: std::sync::Mutex::new(record),
