@@ -236,7 +236,14 @@ fn copy_encrypted(path: &Path, key: &DataKey, at: &dyn Fn(Step)) -> Result<()> {
         temp.display().to_string().replace('\'', "''"),
         key.literal().expose_secret()
     ));
-    conn.execute_batch(attach.expose_secret())?;
+    // Its error never carries the statement (rusqlite can quote the SQL it refused): the key
+    // is in it.
+    conn.execute_batch(attach.expose_secret()).map_err(|e| {
+        StoreError::Invalid(format!(
+            "the encrypted copy could not be made ({:?})",
+            e.sqlite_error_code()
+        ))
+    })?;
     at(Step::Attached);
     conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
     conn.execute_batch(&format!("PRAGMA encrypted.user_version = {version};"))?;
