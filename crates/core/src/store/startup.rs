@@ -101,13 +101,13 @@ pub fn open_for_startup_with(
     }
     let opened = encryption::remove_leftovers(&path)
         .and_then(|()| encryption::file_kind(&path))
-        .and_then(|kind| open_kind(&path, kind, secrets, at).map(|store| (kind, store)));
+        .and_then(|kind| open_kind(&path, kind, secrets, at));
     match opened {
-        Ok((_, Ok(store))) => {
+        Ok(Ok(store)) => {
             record_counts(&store);
             (Some(store), StartupState::Ready)
         }
-        Ok((_, Err(problem))) => (None, key_problem(&path, problem)),
+        Ok(Err(problem)) => (None, key_problem(&path, problem)),
         Err(err) => (None, state_for_error(&path, err)),
     }
 }
@@ -235,17 +235,25 @@ pub fn start_fresh(data_dir: &Path, secrets: &dyn SecretStore) -> Result<Store, 
 }
 
 /// After the key could not be used and a person confirmed: a new key is made and kept in the
-/// keyring (first: if the keyring cannot keep it, nothing changes), the file (and its WAL) is
-/// moved aside to `loopdesk.db.no-key-<time>` (never deleted), and a new, empty encrypted file
-/// is made. Returns the store and where the old file went.
+/// keyring (first: if the keyring cannot keep it, nothing changes; a key it held before is kept
+/// as `data-file-key-replaced-<time>`), the file (and its WAL) is moved aside to
+/// `loopdesk.db.no-key-<time>` (never deleted), and a new, empty encrypted file is made.
+/// Returns the store and where the old file went.
 pub fn start_afresh_with_new_key(
     data_dir: &Path,
     secrets: &dyn SecretStore,
 ) -> Result<(Store, Option<PathBuf>), StoreError> {
     let path = data_dir.join(DB_FILE_NAME);
+    // A key that did not open the file is not thrown away either: it is kept under another
+    // name, beside the renamed file's time.
+    let stamp = now_stamp();
+    if let Ok(Some(old)) = secrets.get(DATA_FILE_KEY) {
+        secrets.set(&format!("{DATA_FILE_KEY}-replaced-{stamp}"), &old)?;
+        tracing::warn!("the keyring's earlier data file key is kept under another name");
+    }
     let key = new_key(secrets)?;
     let moved = if path.exists() {
-        let moved = move_aside(&path, "no-key").map_err(|source| StoreError::Io {
+        let moved = move_aside_at(&path, "no-key", &stamp).map_err(|source| StoreError::Io {
             path: path.clone(),
             source,
         })?;
@@ -334,7 +342,15 @@ pub(super) fn is_not_a_database(e: &rusqlite::Error) -> bool {
 
 /// Renames the file (and its WAL/SHM companions) to `<name>.<label>-<UTC timestamp>`.
 fn move_aside(path: &Path, label: &str) -> std::io::Result<PathBuf> {
-    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    move_aside_at(path, label, &now_stamp())
+}
+
+fn now_stamp() -> String {
+    chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string()
+}
+
+/// As [`move_aside`], with the time given.
+fn move_aside_at(path: &Path, label: &str, stamp: &str) -> std::io::Result<PathBuf> {
     let mut target = PathBuf::from(format!("{}.{label}-{stamp}", path.display()));
     let mut n = 1;
     while target.exists() {

@@ -380,6 +380,39 @@ fn starting_afresh_moves_the_file_aside_and_makes_a_new_key() {
 }
 
 #[test]
+fn starting_afresh_after_a_key_that_did_not_open_the_file_keeps_that_key_too() {
+    let (dir, _secrets) = encrypted_folder();
+    let keyring = MemorySecretStore::new();
+    let wrong = encryption::DataKey::generate();
+    keyring.set(DATA_FILE_KEY, wrong.secret()).unwrap();
+    let (_, state) = open_for_startup(dir.path(), &keyring);
+    assert!(matches!(
+        state,
+        StartupState::DataKeyProblem {
+            problem: KeyProblem::KeyRejected,
+            ..
+        }
+    ));
+    let (store, moved) = start_afresh_with_new_key(dir.path(), &keyring).unwrap();
+    assert!(moved.is_some());
+    let new = keyring.get(DATA_FILE_KEY).unwrap().unwrap();
+    assert_ne!(new.expose(), wrong.secret().expose());
+    let stamp = moved
+        .unwrap()
+        .to_string_lossy()
+        .rsplit("no-key-")
+        .next()
+        .unwrap()
+        .to_owned();
+    let kept = keyring
+        .get(&format!("{DATA_FILE_KEY}-replaced-{stamp}"))
+        .unwrap()
+        .expect("the earlier key is kept under another name");
+    assert_eq!(kept.expose(), wrong.secret().expose());
+    drop(store);
+}
+
+#[test]
 fn a_locked_keyring_at_first_start_makes_no_file() {
     let dir = tempfile::tempdir().unwrap();
     let (store, state) = open_for_startup(dir.path(), &LockedKeyring);
