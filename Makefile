@@ -35,8 +35,19 @@ DEMO_FEATURES := --features loopdesk/demo
 app: ui
 	cargo build -p loopdesk $(DEMO_FEATURES)
 
+# The app keeps its data file's key in the desktop's keyring (the Secret Service). Without a
+# desktop session bus (a bare machine, an SSH shell with Xvfb), the demo runs in a D-Bus session
+# of its own with gnome-keyring unlocked with an empty password: its keyring file stays in
+# ~/.local/share/keyrings, so the next `make demo` opens the same data file.
 demo: app
-	LOOPDESK_DEMO=$${LOOPDESK_DEMO:-1} "$(CARGO_TARGET_DIR)/debug/loopdesk"
+	@if [ -n "$${DBUS_SESSION_BUS_ADDRESS:-}" ]; then \
+	  LOOPDESK_DEMO=$${LOOPDESK_DEMO:-1} "$(CARGO_TARGET_DIR)/debug/loopdesk"; \
+	else \
+	  echo "demo: no session bus; starting one with gnome-keyring for the data file's key"; \
+	  export XDG_RUNTIME_DIR="$${XDG_RUNTIME_DIR:-$$(mktemp -d)}"; \
+	  LOOPDESK_DEMO=$${LOOPDESK_DEMO:-1} dbus-run-session -- \
+	    sh crates/core/tests/keyring-session.sh "$(CARGO_TARGET_DIR)/debug/loopdesk"; \
+	fi
 
 lint: ui release-deps
 	cargo fmt --all -- --check

@@ -60,18 +60,14 @@ start loopdesk "$app_bin" LOOPDESK_DEMO=1
 start empty "$empty_bin"
 
 echo "idle-cpu: waiting for Loopdesk's first sync of the demo (at most ${FIRST_SYNC_MAX_SECS} s)"
-db="$work/loopdesk/data/loopdesk.db"
+# The data file is encrypted: the app's log says when its first full sync cycle is complete.
 pulled=0
 for _ in $(seq "$FIRST_SYNC_MAX_SECS"); do
   kill -0 "$loopdesk_pid" 2>/dev/null || { echo "idle-cpu: Loopdesk stopped; its log:" >&2; cat "$work/loopdesk/log" >&2; exit 1; }
-  if command -v sqlite3 >/dev/null && [ -f "$db" ]; then
-    pulled=$(sqlite3 -readonly "$db" \
-      "SELECT count(*) FROM sync_state WHERE last_success_at IS NOT NULL" 2>/dev/null || echo 0)
-  elif ! command -v sqlite3 >/dev/null; then
-    pulled=7 # without sqlite3: the fixed wait below only
-    sleep 120
+  if grep -q "first full sync cycle complete" "$work/loopdesk/log" "$work/loopdesk/data/logs/"* 2>/dev/null; then
+    pulled=7
+    break
   fi
-  [ "${pulled:-0}" -ge 7 ] && break
   sleep 1
 done
 [ "${pulled:-0}" -ge 7 ] || { echo "idle-cpu: the first sync did not finish" >&2; exit 1; }

@@ -69,10 +69,14 @@ start() {
   pids+=($!)
   for _ in $(seq 200); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
   [ -e "/tmp/.X11-unix/X$n" ] || bench_die "Xvfb did not start on $display"
-  mkdir -p "$work/$name"
+  mkdir -p "$work/$name/home" "$work/$name/run"
+  chmod 700 "$work/$name/run"
   printf -v "${name}_started" '%s' "$(now_ms)"
-  setsid env DISPLAY="$display" LOOPDESK_DATA_DIR="$work/$name/data" "$@" \
-    dbus-run-session -- "$bin" >"$work/$name/log" 2>&1 &
+  # In a D-Bus session with its own unlocked gnome-keyring (Loopdesk keeps its data file's key
+  # there), in a throw-away home.
+  setsid env DISPLAY="$display" LOOPDESK_DATA_DIR="$work/$name/data" HOME="$work/$name/home" \
+    XDG_RUNTIME_DIR="$work/$name/run" "$@" \
+    dbus-run-session -- sh crates/core/tests/keyring-session.sh "$bin" >"$work/$name/log" 2>&1 &
   local session=$!
   pids+=("$session")
   local app=""

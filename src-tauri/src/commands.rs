@@ -30,6 +30,11 @@ pub fn create_fresh_database(state: State<'_, AppState>) -> Result<StartupState,
 }
 
 #[tauri::command]
+pub fn retry_startup(state: State<'_, AppState>) -> Result<StartupState, CommandError> {
+    state.retry_startup()
+}
+
+#[tauri::command]
 pub async fn search_residents(
     state: State<'_, AppState>,
     text: Option<String>,

@@ -115,6 +115,7 @@ app_commands! {
     #[access(KIOSK)] commands::startup_state,
     #[access(KIOSK)] commands::app_info,
     #[access(KIOSK)] commands::create_fresh_database,
+    #[access(KIOSK)] commands::retry_startup,
     #[access(SHIFT_LEAD)] commands::search_residents,
     #[access(SHIFT_LEAD)] commands::get_resident,
     #[access(SHIFT_LEAD)] commands::add_care_note,

@@ -10,10 +10,13 @@ use loopdesk_core::{
     desk::{Desk, DeskConfig},
     ipc::{AppInfo, Code, CommandError, StartupState},
     logging::{self, LogGuard},
-    secrets::KeyringStore,
+    secrets::{KeyringStore, SecretStore, TimeLimited},
     store::{self, Store},
 };
 use tauri::{AppHandle, Manager, Runtime};
+
+/// How long a keyring call may take before start-up says the keyring is not available.
+const KEYRING_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The demo the app runs on, if any (nothing without the `demo` feature).
 #[cfg(feature = "demo")]
@@ -23,6 +26,9 @@ type DemoHandle = ();
 
 pub struct AppState {
     pub data_dir: PathBuf,
+    /// Where the app keeps its secrets (the CareLoop key, the bridge token, the data file's
+    /// key): the OS keyring.
+    secrets: Arc<dyn SecretStore>,
     inner: RwLock<Inner>,
     /// A demo reset is under way (one at a time).
     #[cfg(feature = "demo")]
@@ -59,6 +65,12 @@ impl AppState {
         };
         tracing::info!(version = loopdesk_core::VERSION, data_dir = %data_dir.display(),
             log_dir = %log_dir.display(), "Loopdesk starting");
+        // A locked keyring may wait for its password prompt: the desk says so on a screen of its
+        // own after half a minute instead of waiting with no window.
+        let secrets: Arc<dyn SecretStore> = Arc::new(TimeLimited::new(
+            Arc::new(KeyringStore::default()),
+            KEYRING_WAIT,
+        ));
 
         let (store, startup) = if data_dir.as_os_str().is_empty() {
             let message = os_data.err().unwrap_or_default();
@@ -70,13 +82,14 @@ impl AppState {
                 },
             )
         } else {
-            store::open_for_startup(&data_dir)
+            store::open_for_startup(&data_dir, secrets.as_ref())
         };
         let store = store.map(Arc::new);
-        let opened = store.clone().map(open_desk);
+        let opened = store.clone().map(|s| open_desk(s, &secrets));
         let (desk, _demo) = opened.unwrap_or_default();
         Self {
             data_dir,
+            secrets,
             inner: RwLock::new(Inner {
                 store,
                 desk,
@@ -95,6 +108,7 @@ impl AppState {
     pub fn with_desk(data_dir: PathBuf, desk: Arc<Desk>) -> Self {
         Self {
             data_dir,
+            secrets: desk.secrets().clone(),
             inner: RwLock::new(Inner {
                 store: Some(desk.store().clone()),
                 desk: Some(desk),
@@ -188,7 +202,7 @@ impl AppState {
             Err(e) if e.code == Code::InvalidInput => Some(demo),
             Err(_) => None,
         };
-        let (store, startup) = store::open_for_startup(&self.data_dir);
+        let (store, startup) = store::open_for_startup(&self.data_dir, self.secrets.as_ref());
         let store = store.map(Arc::new);
         let desk = match &store {
             Some(store) => {
@@ -196,7 +210,7 @@ impl AppState {
                 if let (Ok(_), Some(demo)) = (&reset, &fresh) {
                     demo.choose_home(store).await;
                 }
-                open_desk_on(store.clone(), &fresh).await
+                open_desk_on(store.clone(), &fresh, &self.secrets).await
             }
             None => None,
         };
@@ -253,31 +267,59 @@ impl AppState {
         }
     }
 
-    /// After a corrupt file was moved aside, the person confirmed: start with an empty file.
+    /// The person confirmed starting with an empty data file: after a corrupt file was moved
+    /// aside, a new file; after the data file's key could not be used, the file is moved aside
+    /// (never deleted) and a new one made with a new key.
     pub fn create_fresh_database(&self) -> Result<StartupState, CommandError> {
         let mut inner = loopdesk_core::errors::write(&self.inner);
-        if !matches!(inner.startup, StartupState::Corrupt { .. }) {
-            return Err(CommandError::new(
-                Code::InvalidInput,
-                "A new data file is only created after an unreadable one was moved aside.",
-            ));
-        }
-        match store::start_fresh(&self.data_dir) {
-            Ok(store) => {
-                tracing::warn!("started with a fresh data file after confirmation");
-                let store = Arc::new(store);
-                let (desk, _demo) = open_desk(store.clone());
-                inner.desk = desk;
-                #[cfg(feature = "demo")]
-                {
-                    inner.demo = _demo;
-                }
-                inner.store = Some(store);
-                inner.startup = StartupState::Ready;
-                Ok(StartupState::Ready)
+        let made = match &inner.startup {
+            StartupState::Corrupt { .. } => {
+                store::start_fresh(&self.data_dir, self.secrets.as_ref())
             }
-            Err(e) => Err(e.into()),
+            StartupState::DataKeyProblem { .. } => {
+                store::start_afresh_with_new_key(&self.data_dir, self.secrets.as_ref())
+                    .map(|(store, _moved)| store)
+            }
+            _ => {
+                return Err(CommandError::new(
+                    Code::InvalidInput,
+                    "A new data file is only created when the old one cannot be read.",
+                ))
+            }
+        };
+        let store = Arc::new(made?);
+        tracing::warn!("started with a fresh data file after confirmation");
+        let (desk, _demo) = open_desk(store.clone(), &self.secrets);
+        inner.desk = desk;
+        #[cfg(feature = "demo")]
+        {
+            inner.demo = _demo;
         }
+        inner.store = Some(store);
+        inner.startup = StartupState::Ready;
+        Ok(StartupState::Ready)
+    }
+
+    /// "Try again" after the data file's key could not be used (the keyring was locked, say):
+    /// opens the data file again as at start.
+    pub fn retry_startup(&self) -> Result<StartupState, CommandError> {
+        let mut inner = loopdesk_core::errors::write(&self.inner);
+        if !matches!(inner.startup, StartupState::DataKeyProblem { .. }) {
+            return Ok(inner.startup.clone());
+        }
+        let (store, startup) = store::open_for_startup(&self.data_dir, self.secrets.as_ref());
+        if let Some(store) = store {
+            let store = Arc::new(store);
+            let (desk, _demo) = open_desk(store.clone(), &self.secrets);
+            inner.desk = desk;
+            #[cfg(feature = "demo")]
+            {
+                inner.demo = _demo;
+            }
+            inner.store = Some(store);
+        }
+        inner.startup = startup.clone();
+        Ok(startup)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Inner> {
@@ -288,17 +330,21 @@ impl AppState {
 /// Opens the desk over the store with the OS keyring, on the built-in demo backend when the app
 /// has the `demo` feature, `LOOPDESK_DEMO=1` and nothing is configured yet. Failures are logged
 /// and leave the app usable for what does not need the desk.
-fn open_desk(store: Arc<Store>) -> (Option<Arc<Desk>>, DemoHandle) {
+fn open_desk(store: Arc<Store>, secrets: &Arc<dyn SecretStore>) -> (Option<Arc<Desk>>, DemoHandle) {
     tauri::async_runtime::block_on(async move {
         let demo = start_demo(&store).await;
-        let desk = open_desk_on(store, &demo).await;
+        let desk = open_desk_on(store, &demo, secrets).await;
         (desk, demo)
     })
 }
 
-/// Opens the desk over the store with the OS keyring, on `demo` if there is one.
-async fn open_desk_on(store: Arc<Store>, demo: &DemoHandle) -> Option<Arc<Desk>> {
-    let mut config = DeskConfig::new(Arc::new(KeyringStore::default()));
+/// Opens the desk over the store with the app's secrets, on `demo` if there is one.
+async fn open_desk_on(
+    store: Arc<Store>,
+    demo: &DemoHandle,
+    secrets: &Arc<dyn SecretStore>,
+) -> Option<Arc<Desk>> {
+    let mut config = DeskConfig::new(secrets.clone());
     on_demo(demo, &mut config);
     match Desk::open(store, config).await {
         Ok(desk) => Some(desk),

@@ -13,8 +13,10 @@
 //! # }
 //! ```
 //!
-//! Without `DISPLAY` the harness starts its own Xvfb; without a session bus it wraps the driver
-//! in `dbus-run-session`. Everything it starts is killed when the window is dropped.
+//! Without `DISPLAY` the harness starts its own Xvfb. It always runs the driver (and so the app)
+//! in a D-Bus session of its own (`dbus-run-session`) with its own unlocked gnome-keyring and a
+//! throw-away `HOME`, so the app's keyring is never the keyring of the person running the tests.
+//! Everything it starts is killed when the window is dropped.
 //!
 //! # Accessibility
 //!
@@ -66,6 +68,10 @@ pub struct LaunchOptions {
     /// Run this app binary instead of [`app_binary`] (the release binary out of the Debian
     /// package, say).
     pub app: Option<PathBuf>,
+    /// The home folder of the app's D-Bus session and keyring, instead of a fresh one: a test
+    /// that starts the app again on the same data folder passes the same one, so that the
+    /// data file's key is still in the keyring.
+    pub keyring_home: Option<PathBuf>,
 }
 
 /// One app window at a time: each test starts the whole app, and on two cores several at once
@@ -77,6 +83,8 @@ pub struct AppWindow {
     pub session: Session,
     pub data_dir: PathBuf,
     _temp: Option<tempfile::TempDir>,
+    /// The home and runtime folders of the app's D-Bus session and keyring.
+    _session_home: Option<tempfile::TempDir>,
     driver: Child,
     xvfb: Option<Child>,
     /// The screens checked for accessibility so far (never held across an await).
@@ -106,6 +114,12 @@ pub fn app_binary() -> PathBuf {
         workspace_root().join(target)
     };
     target.join("debug").join("loopdesk")
+}
+
+/// The script that starts an unlocked gnome-keyring in the current D-Bus session, then runs
+/// its arguments (`crates/core/tests/keyring-session.sh`).
+pub fn keyring_session_script() -> PathBuf {
+    workspace_root().join("crates/core/tests/keyring-session.sh")
 }
 
 fn free_port() -> u16 {
@@ -197,19 +211,38 @@ impl AppWindow {
 
         let port = free_port();
         let native_port = free_port();
-        let mut cmd = if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some() {
-            Command::new("tauri-driver")
-        } else {
-            let mut c = Command::new("dbus-run-session");
-            c.args(["--", "tauri-driver"]);
-            c
+        // Always a D-Bus session of its own with its own unlocked gnome-keyring, in a
+        // throw-away home: the app keeps its data file's key in the keyring, and a test must
+        // never read or replace the key of the person running it.
+        let (session_temp, session_home) = match &options.keyring_home {
+            Some(home) => (None, home.clone()),
+            None => {
+                let t = tempfile::tempdir().expect("temp dir");
+                let home = t.path().to_path_buf();
+                (Some(t), home)
+            }
         };
+        let runtime_dir = session_home.join("run");
+        std::fs::create_dir_all(&runtime_dir).expect("a runtime folder");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&runtime_dir, std::fs::Permissions::from_mode(0o700))
+                .expect("a private runtime folder");
+        }
+        let mut cmd = Command::new("dbus-run-session");
+        cmd.arg("--")
+            .arg("sh")
+            .arg(keyring_session_script())
+            .arg("tauri-driver");
         cmd.args([
             "--port",
             &port.to_string(),
             "--native-port",
             &native_port.to_string(),
         ])
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .env("HOME", &session_home)
+        .env("XDG_RUNTIME_DIR", &runtime_dir)
         .env("DISPLAY", &display)
         .env("LOOPDESK_DATA_DIR", &data_dir)
         .stdout(Stdio::null())
@@ -245,6 +278,7 @@ impl AppWindow {
             session,
             data_dir,
             _temp: temp,
+            _session_home: session_temp,
             driver,
             xvfb,
             a11y: std::sync::Mutex::new(record),

@@ -86,8 +86,11 @@ async fn wait_until_synced(app: &AppWindow) {
 #[tokio::test]
 async fn a_synced_care_note_is_there_after_a_restart_and_gone_after_a_reset() {
     let folder = tempfile::tempdir().unwrap();
+    // The same keyring for both starts: it keeps the data file's key.
+    let keyring = tempfile::tempdir().unwrap();
     let options = LaunchOptions {
         data_dir: Some(folder.path().to_path_buf()),
+        keyring_home: Some(keyring.path().to_path_buf()),
         env: vec![("LOOPDESK_DEMO".into(), "1".into())],
         ..Default::default()
     };

@@ -6,6 +6,7 @@
 mod accessibility;
 mod alerts;
 mod commands;
+mod data_key;
 mod demo;
 mod incidents;
 mod kiosk;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use loopdesk_e2e::window::{app_binary, one_at_a_time, start_xvfb, APPEAR};
+use loopdesk_e2e::window::{app_binary, keyring_session_script, one_at_a_time, start_xvfb, APPEAR};
 
 /// A process started here, killed when the test ends however it ends (with its process group,
 /// when it leads one: the app and its WebKit processes).
@@ -130,6 +130,18 @@ async fn a_second_launch_ends_and_leaves_one_app_and_one_window() {
     let (_bus, bus) = session_bus();
     let data = tempfile::tempdir().expect("a data folder");
     let data = data.path();
+    // The app keeps its data file's key in the keyring: an unlocked gnome-keyring on this bus
+    // (it ends with the bus).
+    let runtime = tempfile::tempdir().expect("a runtime folder");
+    let keyring = Command::new("sh")
+        .arg(keyring_session_script())
+        .arg("true")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus)
+        .env("HOME", data)
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .status()
+        .expect("sh runs");
+    assert!(keyring.success(), "gnome-keyring started on the test's bus");
 
     let mut first = Killed(launch(data, &display, &bus));
     wait_until("the first window", || loopdesk_windows(&display).len() == 1);

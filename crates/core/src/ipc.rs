@@ -4,7 +4,7 @@
 use serde::Serialize;
 use ts_rs::TS;
 
-pub use crate::store::StartupState;
+pub use crate::store::{KeyProblem, StartupState};
 
 /// What the status footer shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
@@ -99,6 +99,15 @@ impl From<crate::StoreError> for CommandError {
         match err {
             E::NotFound { .. } => Self::new(Code::NotFound, err.to_string()),
             E::Invalid(msg) => Self::new(Code::InvalidInput, msg),
+            E::Keyring(e) => {
+                tracing::error!(error = %e, "the keyring could not keep the data file's key");
+                Self::new(
+                    Code::Unavailable,
+                    "Loopdesk could not use this computer's keyring, where it keeps the key to \
+                     its data file. Unlock the keyring (or sign out and sign in again), then try \
+                     again.",
+                )
+            }
             other => {
                 tracing::error!(error = %other, "store error");
                 Self::new(

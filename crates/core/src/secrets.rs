@@ -11,6 +11,9 @@ use crate::secret::Secret;
 pub const SERVICE: &str = "loopdesk";
 /// The entry holding the CareLoop API key.
 pub const API_KEY: &str = "careloop-api-key";
+/// The entry holding the data file's key (64 hex digits, 256 random bits; see
+/// `store::encryption`).
+pub const DATA_FILE_KEY: &str = "data-file-key";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SecretError {
@@ -80,6 +83,60 @@ impl SecretStore for KeyringStore {
     }
 }
 
+/// A secret store whose every call gives up after `limit`: a locked keyring may show its own
+/// password prompt and wait for it, and a desk left unattended (a kiosk after a restart) must
+/// still come to a screen that says what is wrong. The call goes on in its thread; its answer,
+/// if it comes late, is dropped (a person then uses "Try again").
+#[derive(Debug, Clone)]
+pub struct TimeLimited {
+    inner: std::sync::Arc<dyn SecretStore>,
+    limit: std::time::Duration,
+}
+
+impl TimeLimited {
+    pub fn new(inner: std::sync::Arc<dyn SecretStore>, limit: std::time::Duration) -> Self {
+        Self { inner, limit }
+    }
+
+    fn call<R: Send + 'static>(
+        &self,
+        what: &'static str,
+        f: impl FnOnce(&dyn SecretStore) -> Result<R, SecretError> + Send + 'static,
+    ) -> Result<R, SecretError> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let inner = self.inner.clone();
+        std::thread::Builder::new()
+            .name(format!("keyring {what}"))
+            .spawn(move || {
+                let _ = tx.send(f(inner.as_ref()));
+            })
+            .map_err(|e| SecretError::Unavailable(e.to_string()))?;
+        rx.recv_timeout(self.limit).unwrap_or_else(|_| {
+            tracing::warn!(limit = ?self.limit, what, "the keyring did not answer in time");
+            Err(SecretError::Unavailable(
+                "the keyring did not answer in time".into(),
+            ))
+        })
+    }
+}
+
+impl SecretStore for TimeLimited {
+    fn get(&self, name: &str) -> Result<Option<Secret>, SecretError> {
+        let name = name.to_owned();
+        self.call("get", move |s| s.get(&name))
+    }
+
+    fn set(&self, name: &str, value: &Secret) -> Result<(), SecretError> {
+        let (name, value) = (name.to_owned(), value.clone());
+        self.call("set", move |s| s.set(&name, &value))
+    }
+
+    fn delete(&self, name: &str) -> Result<(), SecretError> {
+        let name = name.to_owned();
+        self.call("delete", move |s| s.delete(&name))
+    }
+}
+
 /// Secrets in memory, gone when the process ends: for the demo backend and for tests that are
 /// not about the keyring.
 #[derive(Debug, Default)]
@@ -123,6 +180,42 @@ impl SecretStore for MemorySecretStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A keyring that waits (for a password prompt nobody answers).
+    #[derive(Debug)]
+    struct Waiting;
+
+    impl SecretStore for Waiting {
+        fn get(&self, _: &str) -> Result<Option<Secret>, SecretError> {
+            std::thread::sleep(std::time::Duration::from_secs(5));
+            Ok(None)
+        }
+        fn set(&self, _: &str, _: &Secret) -> Result<(), SecretError> {
+            self.get("").map(|_| ())
+        }
+        fn delete(&self, _: &str) -> Result<(), SecretError> {
+            self.get("").map(|_| ())
+        }
+    }
+
+    #[test]
+    fn a_keyring_that_does_not_answer_is_unavailable_in_time() {
+        let limited = TimeLimited::new(
+            std::sync::Arc::new(Waiting),
+            std::time::Duration::from_millis(50),
+        );
+        // The store itself would answer `Ok(None)`, after the limit.
+        assert!(matches!(
+            limited.get(DATA_FILE_KEY),
+            Err(SecretError::Unavailable(_))
+        ));
+        let answering = TimeLimited::new(
+            std::sync::Arc::new(MemorySecretStore::new()),
+            std::time::Duration::from_secs(30),
+        );
+        answering.set(API_KEY, &Secret::new("k")).unwrap();
+        assert_eq!(answering.get(API_KEY).unwrap().unwrap().expose(), "k");
+    }
 
     #[test]
     fn memory_store_round_trips_and_deletes() {

@@ -2,7 +2,7 @@
 # Runs COMMAND inside the current (private) D-Bus session with an unlocked gnome-keyring
 # providing the Secret Service. Meant to be started as:
 #   HOME=<tmp> XDG_RUNTIME_DIR=<tmp> dbus-run-session -- sh keyring-session.sh COMMAND [ARGS...]
-# (see platform-notes "Keyring on Linux"; the integration test `keyring` does this itself).
+# (the integration test `keyring` does this itself).
 set -eu
 # An empty line, not empty input: the new login keyring gets an empty password and is unlocked.
 echo '' | gnome-keyring-daemon --unlock --components=secrets >/dev/null

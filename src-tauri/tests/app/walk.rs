@@ -438,6 +438,9 @@ fn samples(t: &TestApp, c: &Context) -> BTreeMap<&'static str, Sample> {
     BTreeMap::from([
         ("startup_state", sample(json!({}))),
         ("app_info", sample(json!({}))),
+        // Opens the data file again only after its key could not be used; else says how
+        // start-up went.
+        ("retry_startup", sample(json!({}))),
         // Only after an unreadable file was moved aside: refused here, for everyone.
         (
             "create_fresh_database",

@@ -71,6 +71,10 @@ function startup(scenario: string): StartupState {
         moved_to: `${dataDir}/loopdesk.db.corrupt-20261122T130501Z`,
         message: 'file is not a database',
       };
+    case 'key_missing':
+    case 'key_rejected':
+    case 'keyring_unavailable':
+      return { state: 'data_key_problem', path: dbPath, problem: scenario, unsent_writes: 3 };
     case 'corrupt_unmoved':
       return {
         state: 'corrupt',
@@ -564,6 +568,8 @@ export function installMock(params: URLSearchParams): { initialArea: AreaId } {
         return startup(scenario);
       case 'create_fresh_database':
         return { state: 'ready' } satisfies StartupState;
+      case 'retry_startup':
+        return startup(scenario);
       case 'app_info':
         if (scenario === 'app_info_error') {
           throw { code: 'internal', message: 'The data file could not be queried.' } satisfies CommandError;

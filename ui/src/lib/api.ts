@@ -77,6 +77,7 @@ export const commands = {
   startupState: 'startup_state',
   appInfo: 'app_info',
   createFreshDatabase: 'create_fresh_database',
+  retryStartup: 'retry_startup',
   searchResidents: 'search_residents',
   getResident: 'get_resident',
   addCareNote: 'add_care_note',
@@ -284,6 +285,14 @@ export function appInfo(): Promise<AppInfo> {
  */
 export function createFreshDatabase(): Promise<StartupState> {
   return call<StartupState>(commands.createFreshDatabase);
+}
+
+/**
+ * After the data file's key could not be used (the keyring was locked, say): open the data
+ * file again, as at start. Returns how that went.
+ */
+export function retryStartup(): Promise<StartupState> {
+  return call<StartupState>(commands.retryStartup);
 }
 
 // ---- residents and care notes ------------------------------------------------------------

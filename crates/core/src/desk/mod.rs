@@ -223,6 +223,11 @@ impl Desk {
         &self.shared.store
     }
 
+    /// Where this desk keeps its secrets (the app opens its data file with the same store).
+    pub fn secrets(&self) -> &Arc<dyn SecretStore> {
+        &self.secrets
+    }
+
     fn is_demo(&self) -> bool {
         lock(&self.demo).is_some()
     }

@@ -3,11 +3,15 @@
 //! Opening is careful, because a desk's data file is a promise to people: a file from a newer
 //! Loopdesk is refused untouched; a file that is not a readable SQLite database is kept (moved
 //! aside, never deleted) and a fresh one is only created when a person confirms; a migration that
-//! fails is rolled back and leaves the file as it was.
+//! fails is rolled back and leaves the file as it was. The app's file is encrypted (SQLCipher,
+//! see [`encryption`]); an encrypted file whose key cannot be read is never taken for a damaged
+//! one.
 
+pub mod encryption;
 mod migrations;
 pub mod repo;
 mod startup;
+pub mod unsent;
 
 use std::{
     path::{Path, PathBuf},
@@ -17,8 +21,12 @@ use std::{
 
 use rusqlite::{Connection, OpenFlags, Transaction};
 
+pub use encryption::DataKey;
 pub use migrations::{latest_version, migrations, migrations_with_extra, MIGRATION_FILES};
-pub use startup::{open_for_startup, start_fresh, StartupState, DB_FILE_NAME};
+pub use startup::{
+    open_for_startup, open_for_startup_with, start_afresh_with_new_key, start_fresh, KeyProblem,
+    StartupState, DB_FILE_NAME,
+};
 
 /// Errors of the local store.
 #[derive(Debug, thiserror::Error)]
@@ -37,6 +45,16 @@ pub enum StoreError {
     },
     #[error("the data file {path} is not a readable Loopdesk database: {reason}")]
     Corrupt { path: PathBuf, reason: String },
+    /// An encrypted file that the key given does not open (another key, or its first page
+    /// damaged: the two cannot be told apart). Never treated as corrupt.
+    #[error("the data file {path} does not open with the key in the keyring")]
+    KeyRejected { path: PathBuf },
+    /// The keyring could not keep or give the data file's key.
+    #[error("the data file's key: {0}")]
+    Keyring(#[from] crate::secrets::SecretError),
+    /// A plain (unencrypted) file where an encrypted one was expected.
+    #[error("the data file {path} is not encrypted")]
+    NotEncrypted { path: PathBuf },
     #[error("file system error at {path}: {source}")]
     Io {
         path: PathBuf,
@@ -60,7 +78,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if absent) the database at `path` and applies pending migrations.
+    /// Opens (creating if absent) a plain, unencrypted database at `path` and applies pending
+    /// migrations: for tests and benchmarks that are not about encryption. The app opens its
+    /// file with [`open_for_startup`], always encrypted.
     ///
     /// Refuses, without changing anything, a file written by a newer schema or a file that is not
     /// a readable SQLite database. Use [`open_for_startup`] for the start-up flow that also moves
@@ -69,19 +89,41 @@ impl Store {
         Self::open_with(path, &migrations())
     }
 
+    /// Opens (creating if absent) the encrypted database at `path` with `key` and applies
+    /// pending migrations. Refuses a plain file ([`StoreError::NotEncrypted`]: see
+    /// [`encryption::encrypt_in_place`]) and a file the key does not open
+    /// ([`StoreError::KeyRejected`]), changing nothing.
+    pub fn open_encrypted(path: impl AsRef<Path>, key: &DataKey) -> Result<Self> {
+        Self::open_with_key(path, Some(key), &migrations())
+    }
+
     /// As [`Store::open`], with an explicit migration set (tests use it to prove that a failing
     /// migration rolls back).
     pub fn open_with(
         path: impl AsRef<Path>,
         migrations: &rusqlite_migration::Migrations<'_>,
     ) -> Result<Self> {
+        Self::open_with_key(path, None, migrations)
+    }
+
+    /// As [`Store::open_encrypted`] (with a key) or [`Store::open`] (without), with an explicit
+    /// migration set.
+    pub fn open_with_key(
+        path: impl AsRef<Path>,
+        key: Option<&DataKey>,
+        migrations: &rusqlite_migration::Migrations<'_>,
+    ) -> Result<Self> {
         let path = path.as_ref().to_path_buf();
-        inspect_existing(&path, latest_version_of(migrations))?;
+        inspect_existing(&path, latest_version_of(migrations), key)?;
         make_private(&path)?;
         let mut conn = Connection::open(&path)?;
+        if let Some(key) = key {
+            key.apply(&conn)?;
+        }
         configure(&conn)?;
         migrations.to_latest(&mut conn)?;
-        tracing::info!(path = %path.display(), version = user_version(&conn)?, "local store open");
+        tracing::info!(path = %path.display(), version = user_version(&conn)?,
+            encrypted = key.is_some(), "local store open");
         Ok(Self {
             conn: Mutex::new(conn),
             path,
@@ -91,6 +133,11 @@ impl Store {
     /// The file this store lives in.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Keeps the number of writes waiting for CareLoop beside the file (see [`unsent`]).
+    pub fn record_unsent(&self, count: u32) {
+        unsent::record_unsent(&self.path, count);
     }
 
     /// The schema version of the open file (`PRAGMA user_version`).
@@ -203,45 +250,69 @@ fn user_version(conn: &Connection) -> Result<u32> {
     u32::try_from(v).map_err(|_| StoreError::Invalid(format!("user_version {v} is out of range")))
 }
 
-const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
-
-/// Looks at an existing file read-only, changing nothing: is it SQLite, intact, and not newer
-/// than `supported`? An absent or empty file passes (it becomes a new database).
-fn inspect_existing(path: &Path, supported: u32) -> Result<()> {
-    let meta = match std::fs::metadata(path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(source) => {
-            return Err(StoreError::Io {
+/// Looks at an existing file read-only, changing nothing: is it SQLite (encrypted with `key`
+/// when there is one), intact, and not newer than `supported`? An absent or empty file passes
+/// (it becomes a new database).
+fn inspect_existing(path: &Path, supported: u32, key: Option<&DataKey>) -> Result<()> {
+    use encryption::FileKind;
+    match (encryption::file_kind(path)?, key) {
+        (FileKind::Absent, _) => return Ok(()),
+        (FileKind::Plain, Some(_)) => return Err(StoreError::NotEncrypted { path: path.into() }),
+        (FileKind::Encrypted, Some(key)) => return inspect_encrypted(path, supported, key),
+        (FileKind::Plain, None) => {}
+        (FileKind::Encrypted | FileKind::NotADatabase, _) => {
+            return Err(StoreError::Corrupt {
                 path: path.into(),
-                source,
+                reason: "it is not an SQLite database".into(),
             })
         }
-    };
-    if meta.len() == 0 {
-        return Ok(());
     }
     let corrupt = |reason: String| StoreError::Corrupt {
         path: path.into(),
         reason,
     };
-    let mut header = [0u8; 16];
-    {
-        use std::io::Read;
-        let mut f = std::fs::File::open(path).map_err(|source| StoreError::Io {
-            path: path.into(),
-            source,
-        })?;
-        if f.read_exact(&mut header).is_err() || &header != SQLITE_HEADER {
-            return Err(corrupt("it is not an SQLite database".into()));
-        }
-    }
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
     .map_err(|e| corrupt(e.to_string()))?;
     let found = user_version(&conn).map_err(|e| corrupt(e.to_string()))?;
+    if found > supported {
+        return Err(StoreError::NewerSchema {
+            path: path.into(),
+            found,
+            supported,
+        });
+    }
+    let check: String = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get(0))
+        .map_err(|e| corrupt(e.to_string()))?;
+    if check != "ok" {
+        return Err(corrupt(format!("integrity check failed: {check}")));
+    }
+    Ok(())
+}
+
+/// [`inspect_existing`] for an encrypted file: a file the key does not open is
+/// [`StoreError::KeyRejected`], never corrupt; one that opens but fails its check is corrupt.
+fn inspect_encrypted(path: &Path, supported: u32, key: &DataKey) -> Result<()> {
+    let rejected = || StoreError::KeyRejected { path: path.into() };
+    let corrupt = |reason: String| StoreError::Corrupt {
+        path: path.into(),
+        reason,
+    };
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|_| rejected())?;
+    key.apply(&conn)?;
+    // The first read decrypts page 1: the key is right, or it is not.
+    let found = match user_version(&conn) {
+        Ok(v) => v,
+        Err(StoreError::Sqlite(e)) if startup::is_not_a_database(&e) => return Err(rejected()),
+        Err(e) => return Err(e),
+    };
     if found > supported {
         return Err(StoreError::NewerSchema {
             path: path.into(),

@@ -109,6 +109,7 @@ impl Engine {
         let mut backoff = self.backoff();
         let mut next_tick = self.options.interval.map(|_| Instant::now());
         self.shared.update_status(|_| {}).await;
+        let mut told_complete = false;
         loop {
             let tick = async {
                 match next_tick {
@@ -157,6 +158,12 @@ impl Engine {
             };
             let failed = result.is_err();
             self.report(&result).await;
+            if full_cycle && !failed && !told_complete {
+                // Once a run: every resource is here (scripts that wait for the first sync
+                // cannot read the encrypted file; they read this line).
+                tracing::info!("first full sync cycle complete");
+                told_complete = true;
+            }
             if let Some(reply) = reply {
                 let _ = reply.send(result.clone());
             }

@@ -149,12 +149,21 @@ impl Shared {
     /// at once).
     fn modify_status(&self, f: impl FnOnce(&mut SyncStatus)) {
         let mut changed = false;
+        let mut unsent = None;
         self.status.send_if_modified(|st| {
             let before = st.clone();
             f(st);
             changed = *st != before;
+            let count = |s: &SyncStatus| s.queued + s.needs_attention;
+            if count(st) != count(&before) {
+                unsent = Some(count(st));
+            }
             changed
         });
+        // The one number kept beside the data file for when its key is lost (store::unsent).
+        if let Some(count) = unsent {
+            self.store.record_unsent(count);
+        }
         if !changed {
             return;
         }

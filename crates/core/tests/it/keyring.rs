@@ -1,4 +1,5 @@
-//! The API key really goes to the OS keyring (the Secret Service, gnome-keyring) and back.
+//! The API key and the data file's key really go to the OS keyring (the Secret Service,
+//! gnome-keyring) and back.
 //!
 //! The test runs itself again inside a private D-Bus session with its own gnome-keyring
 //! (`tests/keyring-session.sh`), so it never touches the keyring of the person running it and
@@ -10,7 +11,8 @@ use std::sync::Arc;
 use loopdesk_core::api::ClientOptions;
 use loopdesk_core::desk::{Desk, DeskConfig};
 use loopdesk_core::secret::Secret;
-use loopdesk_core::secrets::{KeyringStore, SecretStore, API_KEY};
+use loopdesk_core::secrets::{KeyringStore, SecretStore, API_KEY, DATA_FILE_KEY};
+use loopdesk_core::store::{open_for_startup, KeyProblem, StartupState};
 use loopdesk_core::Store;
 
 use crate::peer::sync_options;
@@ -76,6 +78,38 @@ async fn the_api_key_is_kept_in_the_secret_service() {
     keyring.delete(API_KEY).unwrap();
     assert!(keyring.get(API_KEY).unwrap().is_none());
     keyring.delete(API_KEY).unwrap();
+
+    // The data file's key: made at the first start, kept in the Secret Service (and only there),
+    // and read from it at the next start.
+    let data = tempfile::tempdir().unwrap();
+    let (store, state) = open_for_startup(data.path(), &keyring);
+    assert_eq!(state, StartupState::Ready);
+    drop(store);
+    let found = tokio::process::Command::new("secret-tool")
+        .args(["lookup", "service", &service, "username", DATA_FILE_KEY])
+        .output()
+        .await
+        .unwrap();
+    let file_key = String::from_utf8_lossy(&found.stdout).trim().to_owned();
+    assert_eq!(file_key.len(), 64, "a 256-bit key in hex");
+    assert!(file_key.bytes().all(|b| b.is_ascii_hexdigit()));
+    let (store, state) = open_for_startup(data.path(), &keyring);
+    assert_eq!(state, StartupState::Ready);
+    drop(store);
+    // Gone from the keyring: the file is left alone and the desk says the key is missing.
+    keyring.delete(DATA_FILE_KEY).unwrap();
+    let (store, state) = open_for_startup(data.path(), &keyring);
+    assert!(store.is_none());
+    assert!(
+        matches!(
+            state,
+            StartupState::DataKeyProblem {
+                problem: KeyProblem::KeyMissing,
+                ..
+            }
+        ),
+        "{state:?}"
+    );
 }
 
 /// Starts this test again under `dbus-run-session` with gnome-keyring, in a throw-away home.

@@ -3,6 +3,7 @@
 mod alerts;
 mod api;
 mod desk;
+mod encryption;
 mod idle;
 mod incidents;
 mod keyring;

@@ -1,5 +1,6 @@
 use std::fs;
 
+use loopdesk_core::secrets::MemorySecretStore;
 use loopdesk_core::store::{
     latest_version, migrations_with_extra, open_for_startup, start_fresh, StartupState,
     DB_FILE_NAME,
@@ -11,7 +12,7 @@ use rusqlite::Connection;
 fn a_new_folder_gets_a_migrated_database_with_the_durability_pragmas() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("nested/data");
-    let (store, state) = open_for_startup(&data);
+    let (store, state) = open_for_startup(&data, &MemorySecretStore::new());
     assert_eq!(state, StartupState::Ready);
     let store = store.unwrap();
     assert_eq!(store.schema_version().unwrap(), latest_version());
@@ -91,7 +92,7 @@ fn a_newer_schema_is_refused_and_the_file_is_not_touched() {
             .unwrap();
     }
     let before = fs::read(&path).unwrap();
-    let (store, state) = open_for_startup(dir.path());
+    let (store, state) = open_for_startup(dir.path(), &MemorySecretStore::new());
     assert!(store.is_none());
     assert_eq!(
         state,
@@ -118,7 +119,7 @@ fn a_file_that_is_not_a_database_is_moved_aside_never_deleted(#[case] content: V
     let path = dir.path().join(DB_FILE_NAME);
     fs::write(&path, &content).unwrap();
 
-    let (store, state) = open_for_startup(dir.path());
+    let (store, state) = open_for_startup(dir.path(), &MemorySecretStore::new());
     assert!(
         store.is_none(),
         "no database may be opened without confirmation"
@@ -131,7 +132,7 @@ fn a_file_that_is_not_a_database_is_moved_aside_never_deleted(#[case] content: V
     assert_eq!(fs::read(&moved_to).unwrap(), content, "kept byte for byte");
     assert!(!path.exists(), "no fresh file before the person confirms");
 
-    let fresh = start_fresh(dir.path()).unwrap();
+    let fresh = start_fresh(dir.path(), &MemorySecretStore::new()).unwrap();
     assert_eq!(fresh.schema_version().unwrap(), latest_version());
     assert_eq!(fs::read(&moved_to).unwrap(), content, "still kept");
 }
@@ -157,7 +158,7 @@ fn a_damaged_database_page_is_detected_as_corrupt() {
         *b = 0x5a;
     }
     fs::write(&path, &bytes).unwrap();
-    let (store, state) = open_for_startup(dir.path());
+    let (store, state) = open_for_startup(dir.path(), &MemorySecretStore::new());
     assert!(store.is_none());
     assert!(matches!(state, StartupState::Corrupt { .. }), "{state:?}");
 }
@@ -165,7 +166,7 @@ fn a_damaged_database_page_is_detected_as_corrupt() {
 #[test]
 fn start_fresh_never_replaces_an_existing_file() {
     let ts = crate::test_store();
-    let err = start_fresh(ts.dir.path()).unwrap_err();
+    let err = start_fresh(ts.dir.path(), &MemorySecretStore::new()).unwrap_err();
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
 }
 

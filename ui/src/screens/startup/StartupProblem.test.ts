@@ -195,3 +195,108 @@ describe('corrupt data file', () => {
     expect(backend.calls).toEqual(['startup_state']);
   });
 });
+
+describe("the data file's key cannot be used", () => {
+  const keyProblem = (
+    problem: 'key_missing' | 'key_rejected' | 'keyring_unavailable',
+    unsent: number | null = 4,
+  ): StartupState => ({
+    state: 'data_key_problem',
+    path: dbPath,
+    problem,
+    unsent_writes: unsent,
+  });
+
+  it('key gone: says so plainly, that nothing changed, and how many changes are unsent', async () => {
+    const { page, backend } = await startWith(keyProblem('key_missing'));
+
+    expect(page).toHaveAttribute('data-state', 'data_key_problem');
+    expect(
+      screen.getByRole('heading', { level: 1, name: "The key to this desk's data file is gone" }),
+    ).toBeInTheDocument();
+    expect(screen.getByTestId('key-problem')).toHaveAttribute('data-problem', 'key_missing');
+    expect(page).toHaveTextContent('The data file was not changed');
+    expect(page).toHaveTextContent(/keyring was reset/);
+    expect(screen.getByTestId('startup-path')).toHaveTextContent(dbPath);
+    expect(screen.getByTestId('unsent-writes')).toHaveTextContent('4');
+    expect(screen.getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Start afresh' })).toBeInTheDocument();
+    expect(backend.calls).toEqual(['startup_state']);
+  });
+
+  it('keyring locked: asks to unlock or sign in again, and offers no start afresh', async () => {
+    const { page } = await startWith(keyProblem('keyring_unavailable'));
+
+    expect(
+      screen.getByRole('heading', { level: 1, name: "Loopdesk cannot open this computer's keyring" }),
+    ).toBeInTheDocument();
+    expect(page).toHaveTextContent(/sign out of the computer, sign in again/);
+    expect(page).toHaveTextContent('The data file was not changed');
+    expect(within(page).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual([
+      'Try again',
+    ]);
+  });
+
+  it('another key: says the key does not open the file', async () => {
+    await startWith(keyProblem('key_rejected'));
+    expect(
+      screen.getByRole('heading', {
+        level: 1,
+        name: 'The key in the keyring does not open this desk\'s data file',
+      }),
+    ).toBeInTheDocument();
+  });
+
+  it.each([
+    [4, '4 changes made on this desk had not been sent to CareLoop'],
+    [1, '1 change made on this desk had not been sent to CareLoop'],
+    [0, 'No changes were waiting to be sent to CareLoop'],
+    [null, 'Loopdesk cannot tell how many changes'],
+  ])(
+    'start afresh asks first, saying what is lost (%s unsent), and Cancel changes nothing',
+    async (unsent, words) => {
+      const user = userEvent.setup();
+      const { backend } = await startWith(keyProblem('key_missing', unsent));
+
+      await user.click(screen.getByRole('button', { name: 'Start afresh' }));
+
+      expect(
+        screen.getByRole('heading', { name: 'Start afresh with an empty data file?' }),
+      ).toHaveFocus();
+      expect(screen.getByTestId('confirm-lost')).toHaveTextContent(words);
+      expect(screen.getByTestId('confirm-afresh')).toHaveTextContent(/renamed and kept/);
+      await user.click(screen.getByRole('button', { name: 'Cancel' }));
+      expect(screen.getByRole('button', { name: 'Start afresh' })).toHaveFocus();
+      expect(backend.calls).toEqual(['startup_state']);
+    },
+  );
+
+  it('after confirmation starts afresh once and continues to the shell', async () => {
+    const user = userEvent.setup();
+    const { backend } = await startWith(keyProblem('key_missing'), {
+      create_fresh_database: { state: 'ready' },
+    });
+
+    await user.click(screen.getByRole('button', { name: 'Start afresh' }));
+    await user.click(screen.getByRole('button', { name: 'Yes, start afresh' }));
+
+    expect(await screen.findByTestId('shell')).toBeInTheDocument();
+    expect(backend.calls.filter((c) => c === 'create_fresh_database')).toHaveLength(1);
+  });
+
+  it('Try again opens the shell once the keyring answers, or says it still cannot', async () => {
+    const user = userEvent.setup();
+    const answers: StartupState[] = [keyProblem('keyring_unavailable'), { state: 'ready' }];
+    const { backend } = await startWith(keyProblem('keyring_unavailable'), {
+      retry_startup: () => answers.shift(),
+    });
+
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('error-summary')).toHaveTextContent(
+      'Loopdesk tried again and still cannot use the key',
+    );
+    await user.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByTestId('shell')).toBeInTheDocument();
+    expect(backend.calls.filter((c) => c === 'retry_startup')).toHaveLength(2);
+  });
+});
