@@ -136,6 +136,8 @@ pub struct Desk {
     update_wake: tokio::sync::Notify,
     /// The window has a form or a visitor's sign-in open: nothing is installed meanwhile.
     form_open: std::sync::atomic::AtomicBool,
+    /// Held by the update check under way.
+    update_check: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -193,6 +195,7 @@ impl Desk {
             updates: std::sync::Mutex::default(),
             update_wake: tokio::sync::Notify::new(),
             form_open: std::sync::atomic::AtomicBool::new(false),
+            update_check: tokio::sync::Mutex::new(()),
         });
         desk.load_backend().await?;
         desk.lock_status().await?;

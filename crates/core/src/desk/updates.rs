@@ -99,8 +99,13 @@ impl Desk {
     /// kiosk's quiet time, with an update waiting), or until the settings change or a form
     /// closes.
     pub fn start_updates(self: &Arc<Self>, source: Arc<dyn UpdateSource>) {
-        lock(&self.updates).source = Some(source);
+        self.set_update_source(source);
         tokio::spawn(self.clone().update_loop());
+    }
+
+    /// The updater without the schedule: checks and installs only when asked (tests).
+    pub fn set_update_source(&self, source: Arc<dyn UpdateSource>) {
+        lock(&self.updates).source = Some(source);
     }
 
     /// The window tells the desk whether a form or a visitor's sign-in is open: nothing is
@@ -288,6 +293,8 @@ impl Desk {
     /// One check: asks the address, keeps what it found, and writes the audit line for
     /// anything found or refused.
     async fn run_update_check(&self, actor: &str) -> Result<(), CommandError> {
+        // One check at a time: the schedule's and a manager's "Check now" never overlap.
+        let _one = self.update_check.lock().await;
         let (address, _) = self.update_settings().await?;
         let source = lock(&self.updates).source.clone();
         let (Some(address), Some(source)) = (address, source) else {
