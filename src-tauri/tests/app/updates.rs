@@ -312,7 +312,9 @@ fn updates_are_offered_only_when_verified_and_every_bad_answer_is_refused_plainl
     let mut tampered = new.clone();
     tampered[40_000] ^= 0x01;
     let other = TestKey::new();
-    let cases: Vec<(&str, Box<dyn Fn()>, &str, &str)> = vec![
+    // (what, how the server answers, the problem, words of the message)
+    type Case<'a> = (&'a str, Box<dyn Fn() + 'a>, &'a str, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "a tampered file",
             Box::new(|| server.offer("0.2.0", tampered.clone(), key.sign(&new, "0.2.0"))),
