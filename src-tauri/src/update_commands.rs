@@ -43,6 +43,12 @@ pub fn trusted_key() -> String {
 
 /// The updater plugin, with the built-in key. Its own commands are not in the window's
 /// capabilities: the window goes through the commands below.
+///
+/// `tauri.conf.json` turns the plugin's `dangerousInsecureTransportProtocol` on, so that a
+/// release build too can use an update server on this computer over `http`: which addresses
+/// are allowed is Loopdesk's rule (`loopdesk_core::updates::parse_address`: `https`, or `http`
+/// only for 127.0.0.1 and localhost), and every file is checked against its signature whatever
+/// carried it.
 pub fn plugin<R: Runtime>() -> tauri::plugin::TauriPlugin<R, tauri_plugin_updater::Config> {
     tauri_plugin_updater::Builder::new()
         .pubkey(trusted_key())

@@ -79,7 +79,11 @@ async fn a_manager_sets_the_update_address_and_sees_a_verified_update_and_a_refu
     let said = app.text_of("[data-testid=update-message]").await;
     assert!(said.contains("No update address is set"), "{said}");
 
-    let field = app.session.wait_for("#update-address", loopdesk_e2e::window::APPEAR).await.unwrap();
+    let field = app
+        .session
+        .wait_for("#update-address", loopdesk_e2e::window::APPEAR)
+        .await
+        .unwrap();
     app.session
         .send_keys(&field, &format!("{base}/latest.json"))
         .await
@@ -87,7 +91,8 @@ async fn a_manager_sets_the_update_address_and_sees_a_verified_update_and_a_refu
     app.click_on("[data-testid=save-update-settings]").await;
     app.wait_for("[data-testid=update-saved]").await;
     app.click_on("[data-testid=check-for-update]").await;
-    app.wait_for("[data-testid=update-status][data-state=ready]").await;
+    app.wait_for("[data-testid=update-status][data-state=ready]")
+        .await;
     let status = app.text_of("[data-testid=update-status]").await;
     assert!(status.contains("Version 0.2.0 is available"), "{status}");
     assert!(status.contains("Faster visitor sign-in."), "{status}");
@@ -96,10 +101,13 @@ async fn a_manager_sets_the_update_address_and_sees_a_verified_update_and_a_refu
     // The file on the server is changed: the check refuses it, in words.
     served.lock().unwrap().file[20_000] ^= 0x01;
     app.click_on("[data-testid=check-for-update]").await;
-    app.wait_for("[data-testid=update-status][data-state=refused]").await;
+    app.wait_for("[data-testid=update-status][data-state=refused]")
+        .await;
     let status = app.text_of("[data-testid=update-status]").await;
     assert!(
-        status.contains("Version 0.2.0 was refused: the downloaded file does not match its signature"),
+        status.contains(
+            "Version 0.2.0 was refused: the downloaded file does not match its signature"
+        ),
         "{status}"
     );
     app.check_accessibility("settings: update refused").await;

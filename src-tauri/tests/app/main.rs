@@ -249,14 +249,21 @@ impl TestApp {
     }
 }
 
-/// The mock runtime's context with what the app's plugins need from `tauri.conf.json`: the
-/// updater's public key (the app's own; the demo build's tests replace it by their key).
+/// The mock runtime's context with the app's plugin configuration from `tauri.conf.json` (the
+/// updater's: the built-in public key, which the demo build's tests replace by their key).
 fn context() -> tauri::Context<MockRuntime> {
+    let conf: Value =
+        serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
     let mut context = mock_context(noop_assets());
-    context.config_mut().plugins.0.insert(
-        "updater".into(),
-        serde_json::json!({ "pubkey": loopdesk::update_commands::BUILT_IN_KEY.trim() }),
-    );
+    if let Some(plugins) = conf["plugins"].as_object() {
+        for (name, config) in plugins {
+            context
+                .config_mut()
+                .plugins
+                .0
+                .insert(name.clone(), config.clone());
+        }
+    }
     context
 }
 

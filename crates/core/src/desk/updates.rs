@@ -144,6 +144,9 @@ impl Desk {
             }
             UpdateState::NotChecked => "Loopdesk has not checked for updates yet.".into(),
             UpdateState::UpToDate => format!("Loopdesk {running} is the newest version."),
+            UpdateState::Ready { version, .. } if install_note.is_some() => {
+                format!("Version {version} is available, and its signature is verified.")
+            }
             UpdateState::Ready { version, .. } if kiosk => format!(
                 "Version {version} is ready to install. This kiosk installs it at its quiet \
                  time, {}, when no visitor is signing in.",
@@ -476,8 +479,17 @@ impl Desk {
         let now = self.clock.now();
         let last = lock(&self.updates).last_check.unwrap_or(now);
         let mut wake_at = updates::next_check(Some(last), now);
-        let ready = matches!(lock(&self.updates).state, Some(UpdateState::Ready { .. }));
-        if ready && self.kiosk_mode() {
+        let (ready, source) = {
+            let t = lock(&self.updates);
+            (
+                matches!(t.state, Some(UpdateState::Ready { .. })),
+                t.source.clone(),
+            )
+        };
+        // A kiosk that cannot install by itself (a Debian package: apt updates it) says so in
+        // Settings and does not try each night.
+        let can = source.is_some_and(|s| s.can_install(Place::Kiosk).is_ok());
+        if ready && can && self.kiosk_mode() {
             let zone = self.read(repo::settings::home_zone).await?;
             match updates::may_install_now(
                 Place::Kiosk,
