@@ -40,11 +40,13 @@ pub fn run() {
     let app = with_commands(builder)
         .setup(|app| {
             let state = AppState::start(app.handle());
-            // Signed updates: a check at start, then every few hours (see update_commands).
-            if let Ok(desk) = state.desk() {
-                let options = update_commands::UpdateOptions::new(&state.data_dir);
-                update_commands::start_updates(app.handle(), &desk, options);
-            }
+            // Signed updates: a check at start, then every few hours (see update_commands), on
+            // this desk and on one opened later (a fresh data file, a demo reset).
+            let handle = app.handle().clone();
+            let options = update_commands::UpdateOptions::new(&state.data_dir);
+            state.on_desk_opened(std::sync::Arc::new(move |desk| {
+                update_commands::start_updates(&handle, desk, options.clone());
+            }));
             app.manage(state);
             kiosk_window::open_main_window(app.handle())?;
             alerts_commands::notify_raised_alerts(app.handle());

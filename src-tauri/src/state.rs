@@ -21,9 +21,14 @@ type DemoHandle = Option<loopdesk_demo::Demo>;
 #[cfg(not(feature = "demo"))]
 type DemoHandle = ();
 
+/// What the app does with each desk it opens (at start, after a fresh data file or a demo
+/// reset): start its update checks.
+pub type DeskOpened = Arc<dyn Fn(&Arc<Desk>) + Send + Sync>;
+
 pub struct AppState {
     pub data_dir: PathBuf,
     inner: RwLock<Inner>,
+    on_desk: std::sync::Mutex<Option<DeskOpened>>,
     /// A demo reset is under way (one at a time).
     #[cfg(feature = "demo")]
     resetting: std::sync::atomic::AtomicBool,
@@ -84,6 +89,7 @@ impl AppState {
                 demo: _demo,
                 startup,
             }),
+            on_desk: std::sync::Mutex::new(None),
             #[cfg(feature = "demo")]
             resetting: std::sync::atomic::AtomicBool::new(false),
             _logs: logs,
@@ -102,6 +108,7 @@ impl AppState {
                 demo: None,
                 startup: StartupState::Ready,
             }),
+            on_desk: std::sync::Mutex::new(None),
             #[cfg(feature = "demo")]
             resetting: std::sync::atomic::AtomicBool::new(false),
             _logs: None,
@@ -125,6 +132,21 @@ impl AppState {
                  tell your IT contact.",
             )
         })
+    }
+
+    /// Runs `f` on the open desk now and on each desk opened later.
+    pub fn on_desk_opened(&self, f: DeskOpened) {
+        if let Some(desk) = self.read().desk.clone() {
+            f(&desk);
+        }
+        *loopdesk_core::errors::lock(&self.on_desk) = Some(f);
+    }
+
+    fn desk_opened(&self, desk: &Option<Arc<Desk>>) {
+        let f = loopdesk_core::errors::lock(&self.on_desk).clone();
+        if let (Some(f), Some(desk)) = (f, desk) {
+            f(desk);
+        }
     }
 
     /// The built-in demo, when the app runs on it.
@@ -200,6 +222,7 @@ impl AppState {
             }
             None => None,
         };
+        self.desk_opened(&desk);
         {
             let mut inner = loopdesk_core::errors::write(&self.inner);
             inner.store = store;
@@ -267,6 +290,7 @@ impl AppState {
                 tracing::warn!("started with a fresh data file after confirmation");
                 let store = Arc::new(store);
                 let (desk, _demo) = open_desk(store.clone());
+                self.desk_opened(&desk);
                 inner.desk = desk;
                 #[cfg(feature = "demo")]
                 {
