@@ -74,6 +74,19 @@ if ((${#problems[@]})); then
   exit 1
 fi
 
+# Signed for the in-app updater when the release manager gives the private key (never kept in
+# this repository): TAURI_SIGNING_PRIVATE_KEY (the key's text) or TAURI_SIGNING_PRIVATE_KEY_PATH,
+# and TAURI_SIGNING_PRIVATE_KEY_PASSWORD when it has one. The signature (`<package>.sig`, base64
+# minisign, as the update information's "signature" carries it) is checked by every Loopdesk
+# against the public key built into it (src-tauri/keys/update.pub).
+if [ -n "${TAURI_SIGNING_PRIVATE_KEY:-}${TAURI_SIGNING_PRIVATE_KEY_PATH:-}" ]; then
+  "$tauri" signer sign "$deb" >/dev/null
+  [ -s "$deb.sig" ] || { echo "release: the package was not signed" >&2; exit 1; }
+  echo "release: signed for updates: $deb.sig"
+else
+  echo "release: not signed for updates (no TAURI_SIGNING_PRIVATE_KEY): fine for a try, not for a home"
+fi
+
 size=$(stat -c %s "$deb")
 echo
 echo "release: built in $(($(date +%s) - started)) s"

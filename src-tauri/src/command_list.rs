@@ -159,6 +159,7 @@ mod tests {
             include_str!("reception_commands.rs"),
             include_str!("incident_commands.rs"),
             include_str!("training_commands.rs"),
+            include_str!("update_commands.rs"),
         ];
         let mut found = Vec::new();
         for source in sources {

@@ -18,6 +18,7 @@ mod reception_commands;
 mod staff_lock_commands;
 mod state;
 mod training_commands;
+pub mod update_commands;
 mod window_commands;
 
 use tauri::{Manager, Runtime};
@@ -39,6 +40,13 @@ pub fn run() {
     let app = with_commands(builder)
         .setup(|app| {
             let state = AppState::start(app.handle());
+            // Signed updates: a check at start, then every few hours (see update_commands), on
+            // this desk and on one opened later (a fresh data file, a demo reset).
+            let handle = app.handle().clone();
+            let options = update_commands::UpdateOptions::new(&state.data_dir);
+            state.on_desk_opened(std::sync::Arc::new(move |desk| {
+                update_commands::start_updates(&handle, desk, options.clone());
+            }));
             app.manage(state);
             kiosk_window::open_main_window(app.handle())?;
             alerts_commands::notify_raised_alerts(app.handle());
@@ -63,7 +71,7 @@ pub fn run() {
     }
 }
 
-/// The app's commands and the start-at-login plugin they use, on any runtime: [`run`] adds the
+/// The app's commands and the plugins they use (start at login, the updater), on any runtime: [`run`] adds the
 /// rest (and calls [`on_run_event`], the window's close rule, from its event loop); the tests put
 /// them on Tauri's mock runtime with an [`AppState`] of their own.
 pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
@@ -73,6 +81,7 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
                 .app_name("Loopdesk")
                 .build(),
         )
+        .plugin(update_commands::plugin())
         .invoke_handler(handler())
 }
 
@@ -223,6 +232,11 @@ app_commands! {
     #[access(MANAGER)] training_commands::training_notices,
     #[access(MANAGER)] training_commands::save_training_matrix_csv,
     #[access(MANAGER)] training_commands::save_training_matrix_pdf,
+    #[access(RECEPTION)] update_commands::update_status,
+    #[access(MANAGER)] update_commands::save_update_settings,
+    #[access(MANAGER)] update_commands::check_for_update,
+    #[access(RECEPTION)] update_commands::install_update,
+    #[access(KIOSK)] update_commands::set_form_open,
     #[demo] #[access(KIOSK)] demo_commands::set_demo_sandbox,
     #[demo] #[access(KIOSK)] demo_commands::demo_server_visit,
     #[demo] #[access(KIOSK)] demo_commands::trigger_demo_alert,

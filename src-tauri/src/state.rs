@@ -24,12 +24,17 @@ type DemoHandle = Option<loopdesk_demo::Demo>;
 #[cfg(not(feature = "demo"))]
 type DemoHandle = ();
 
+/// What the app does with each desk it opens (at start, after a fresh data file or a demo
+/// reset): start its update checks.
+pub type DeskOpened = Arc<dyn Fn(&Arc<Desk>) + Send + Sync>;
+
 pub struct AppState {
     pub data_dir: PathBuf,
     /// Where the app keeps its secrets (the CareLoop key, the bridge token, the data file's
     /// key): the OS keyring.
     secrets: Arc<dyn SecretStore>,
     inner: RwLock<Inner>,
+    on_desk: std::sync::Mutex<Option<DeskOpened>>,
     /// A demo reset is under way (one at a time).
     #[cfg(feature = "demo")]
     resetting: std::sync::atomic::AtomicBool,
@@ -97,6 +102,7 @@ impl AppState {
                 demo: _demo,
                 startup,
             }),
+            on_desk: std::sync::Mutex::new(None),
             #[cfg(feature = "demo")]
             resetting: std::sync::atomic::AtomicBool::new(false),
             _logs: logs,
@@ -116,6 +122,7 @@ impl AppState {
                 demo: None,
                 startup: StartupState::Ready,
             }),
+            on_desk: std::sync::Mutex::new(None),
             #[cfg(feature = "demo")]
             resetting: std::sync::atomic::AtomicBool::new(false),
             _logs: None,
@@ -139,6 +146,21 @@ impl AppState {
                  tell your IT contact.",
             )
         })
+    }
+
+    /// Runs `f` on the open desk now and on each desk opened later.
+    pub fn on_desk_opened(&self, f: DeskOpened) {
+        if let Some(desk) = self.read().desk.clone() {
+            f(&desk);
+        }
+        *loopdesk_core::errors::lock(&self.on_desk) = Some(f);
+    }
+
+    fn desk_opened(&self, desk: &Option<Arc<Desk>>) {
+        let f = loopdesk_core::errors::lock(&self.on_desk).clone();
+        if let (Some(f), Some(desk)) = (f, desk) {
+            f(desk);
+        }
     }
 
     /// The built-in demo, when the app runs on it.
@@ -214,6 +236,7 @@ impl AppState {
             }
             None => None,
         };
+        self.desk_opened(&desk);
         {
             let mut inner = loopdesk_core::errors::write(&self.inner);
             inner.store = store;
@@ -290,6 +313,7 @@ impl AppState {
         let store = Arc::new(made?);
         tracing::warn!("started with a fresh data file after confirmation");
         let (desk, _demo) = open_desk(store.clone(), &self.secrets);
+        self.desk_opened(&desk);
         inner.desk = desk;
         #[cfg(feature = "demo")]
         {
@@ -311,6 +335,7 @@ impl AppState {
         if let Some(store) = store {
             let store = Arc::new(store);
             let (desk, _demo) = open_desk(store.clone(), &self.secrets);
+            self.desk_opened(&desk);
             inner.desk = desk;
             #[cfg(feature = "demo")]
             {

@@ -17,4 +17,5 @@ mod shell;
 mod single_instance;
 mod staff_lock;
 mod training;
+mod updates;
 mod visits;

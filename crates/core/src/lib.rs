@@ -19,6 +19,7 @@ pub mod secrets;
 pub mod store;
 pub mod sync;
 pub mod training;
+pub mod updates;
 
 pub use store::{Store, StoreError};
 

@@ -4,13 +4,16 @@
 //!
 //! * `walk`: every command of the command list, locked and as each role (the access walk);
 //! * `events`: what the window is sent while the desk is locked;
-//! * `window`: kiosk mode's close rule, and the start-at-login entry.
+//! * `window`: kiosk mode's close rule, and the start-at-login entry;
+//! * `updates`: signed updates through tauri-plugin-updater, from a local update server.
 //!
 //! `HOME` points at a temporary folder for the whole run (before any test starts a thread that
 //! could read it): the start-at-login entry is written there, never in the real one.
 
 mod events;
 mod private;
+#[cfg(feature = "demo")]
+mod updates;
 mod walk;
 mod window;
 
@@ -41,6 +44,12 @@ pub fn private_home() -> &'static Path {
         // call): nothing else reads the environment while it changes.
         std::env::set_var("HOME", home.path());
         std::env::set_var("XDG_CONFIG_HOME", home.path().join(".config"));
+        // The key the updater trusts in this (demo) build: the tests sign with it.
+        #[cfg(feature = "demo")]
+        std::env::set_var(
+            loopdesk::update_commands::TEST_KEY_ENV,
+            updates::trusted_test_key(),
+        );
         home
     })
     .path()
@@ -192,7 +201,7 @@ impl TestApp {
                 record.push(callback.0, message);
                 true
             })
-            .build(mock_context(noop_assets()))
+            .build(context())
             .expect("the app builds on the mock runtime");
         let window = tauri::WebviewWindowBuilder::new(&app, MAIN, Default::default())
             .build()
@@ -238,6 +247,24 @@ impl TestApp {
         tauri::async_runtime::block_on(desk.shutdown());
         drop(self.app);
     }
+}
+
+/// The mock runtime's context with the app's plugin configuration from `tauri.conf.json` (the
+/// updater's: the built-in public key, which the demo build's tests replace by their key).
+fn context() -> tauri::Context<MockRuntime> {
+    let conf: Value =
+        serde_json::from_str(include_str!("../../tauri.conf.json")).expect("tauri.conf.json");
+    let mut context = mock_context(noop_assets());
+    if let Some(plugins) = conf["plugins"].as_object() {
+        for (name, config) in plugins {
+            context
+                .config_mut()
+                .plugins
+                .0
+                .insert(name.clone(), config.clone());
+        }
+    }
+    context
 }
 
 /// Sets the first manager's PIN and one for a shift lead and a receptionist, from the synced

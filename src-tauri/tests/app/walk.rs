@@ -560,6 +560,15 @@ fn samples(t: &TestApp, c: &Context) -> BTreeMap<&'static str, Sample> {
         ("set_kiosk_mode", sample(json!({"enabled": true}))),
         ("set_start_at_login", sample(json!({"enabled": true}))),
         ("quit_app", sample(json!({}))),
+        // Signed updates: no update address here (no checks), nothing ready to install.
+        ("update_status", sample(json!({}))),
+        (
+            "save_update_settings",
+            sample(json!({"settings": {"address": "", "quiet_time": "03:00"}})),
+        ),
+        ("check_for_update", sample(json!({}))),
+        ("install_update", sample(json!({}))),
+        ("set_form_open", sample(json!({"open": false}))),
         // Reception: the kiosk's commands (first names and initials only).
         ("kiosk_reception", sample(json!({}))),
         ("find_returning_visitors", sample(json!({"text": "Walt"}))),

@@ -28,6 +28,7 @@ import type { SyncStatus } from '../bindings/SyncStatus';
 import type { VisitStatus } from '../bindings/VisitStatus';
 import type { VisitView } from '../bindings/VisitView';
 import type { WindowOptions } from '../bindings/WindowOptions';
+import type { UpdateStatus } from '../bindings/UpdateStatus';
 import type { AlertEvent } from '../bindings/AlertEvent';
 import type { AlertFeedStatus } from '../bindings/AlertFeedStatus';
 import type { SettingsView } from '../bindings/SettingsView';
@@ -550,12 +551,78 @@ function windowOptions(params: URLSearchParams): (cmd: string, args: Args) => un
   };
 }
 
+/**
+ * Settings → Updates and the console's banner. `?update=ready` has version 9.9.9 verified and
+ * ready; `?update=refused` a tampered one refused.
+ */
+function updates(params: URLSearchParams): (cmd: string, args: Args) => unknown {
+  const scene = params.get('update');
+  const status: UpdateStatus = {
+    address: scene ? 'https://updates.example.org/loopdesk/latest.json' : null,
+    quiet_time: '03:00',
+    running_version: info.version,
+    state: { state: 'not_configured' },
+    message: 'No update address is set, so Loopdesk does not check for updates.',
+    checked: null,
+    next_check: null,
+    kiosk_mode: false,
+    install_note: null,
+    may_install: false,
+  };
+  const checked = (): void => {
+    status.checked = 'today at 09:00';
+    status.next_check = 'today at 13:00';
+    if (scene === 'refused') {
+      status.state = { state: 'refused', problem: 'bad_signature', version: '9.9.9' };
+      status.message = `Version 9.9.9 was refused: the downloaded file does not match its signature, so it may have been changed or damaged. Nothing was installed. Loopdesk carries on with version ${info.version}.`;
+      status.may_install = false;
+    } else {
+      status.state = { state: 'ready', version: '9.9.9', notes: 'Faster visitor sign-in.' };
+      status.message = 'Version 9.9.9 is ready to install.';
+      status.may_install = true;
+    }
+  };
+  if (scene) checked();
+  return (cmd, args) => {
+    switch (cmd) {
+      case 'save_update_settings': {
+        const settings = args.settings as { address: string; quiet_time: string };
+        status.address = settings.address.trim() || null;
+        status.quiet_time = settings.quiet_time;
+        if (!status.address) {
+          status.state = { state: 'not_configured' };
+          status.message = 'No update address is set, so Loopdesk does not check for updates.';
+          status.may_install = false;
+        }
+        return { ...status };
+      }
+      case 'check_for_update':
+        if (!status.address) throw { code: 'not_configured', message: 'Set an update address first.' } satisfies CommandError;
+        checked();
+        return { ...status };
+      case 'install_update':
+        throw { code: 'unavailable', message: 'The mock desk does not install updates.' } satisfies CommandError;
+      case 'set_form_open':
+        return null;
+      default:
+        return { ...status };
+    }
+  };
+}
+
 export function installMock(params: URLSearchParams): { initialArea: AreaId } {
   const scenario = params.get('mock') || 'ready';
   const answer = desk(params);
   const windowAnswer = windowOptions(params);
+  const updateAnswer = updates(params);
   mockIPC((cmd, args) => {
     switch (cmd) {
+      case 'update_status':
+      case 'save_update_settings':
+      case 'check_for_update':
+      case 'install_update':
+      case 'set_form_open':
+        return updateAnswer(cmd, (args ?? {}) as Args);
       case 'get_window_options':
       case 'set_kiosk_mode':
       case 'set_start_at_login':

@@ -67,6 +67,8 @@ import type { StaffTraining } from '../bindings/StaffTraining';
 import type { TrainingMatrix } from '../bindings/TrainingMatrix';
 import type { TrainingNotice } from '../bindings/TrainingNotice';
 import type { TrainingRules } from '../bindings/TrainingRules';
+import type { SaveUpdateSettings } from '../bindings/SaveUpdateSettings';
+import type { UpdateStatus } from '../bindings/UpdateStatus';
 
 /**
  * Wrapper name → command name, for every command of src-tauri (`app_commands!` in
@@ -108,6 +110,12 @@ export const commands = {
   setKioskMode: 'set_kiosk_mode',
   setStartAtLogin: 'set_start_at_login',
   quitApp: 'quit_app',
+  // Signed updates: Settings (managers) and the console's banner.
+  updateStatus: 'update_status',
+  saveUpdateSettings: 'save_update_settings',
+  checkForUpdate: 'check_for_update',
+  installUpdate: 'install_update',
+  setFormOpen: 'set_form_open',
   lockStatus: 'lock_status',
   watchLock: 'watch_lock',
   pinHolders: 'pin_holders',
@@ -500,6 +508,33 @@ export function setStartAtLogin(enabled: boolean): Promise<WindowOptions> {
 /** Closes Loopdesk (a manager; also in kiosk mode). */
 export function quitApp(): Promise<void> {
   return call<void>(commands.quitApp);
+}
+
+// ---- signed updates ------------------------------------------------------------------------
+
+/** The update address, the quiet time and what the last check found. */
+export function updateStatus(): Promise<UpdateStatus> {
+  return call<UpdateStatus>(commands.updateStatus);
+}
+
+/** Saves the update address (empty: no checks) and the kiosk's quiet time (managers). */
+export function saveUpdateSettings(settings: SaveUpdateSettings): Promise<UpdateStatus> {
+  return call<UpdateStatus>(commands.saveUpdateSettings, { settings });
+}
+
+/** Asks the update address now (managers). */
+export function checkForUpdate(): Promise<UpdateStatus> {
+  return call<UpdateStatus>(commands.checkForUpdate);
+}
+
+/** Installs the verified update; Loopdesk then restarts. */
+export function installUpdate(): Promise<UpdateStatus> {
+  return call<UpdateStatus>(commands.installUpdate);
+}
+
+/** Tells the desk whether a form or a visitor's sign-in is open (nothing installs meanwhile). */
+export function setFormOpen(open: boolean): Promise<void> {
+  return call<void>(commands.setFormOpen, { open });
 }
 
 // ---- the staff lock ------------------------------------------------------------------------

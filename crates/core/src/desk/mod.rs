@@ -22,6 +22,7 @@ mod sync;
 pub mod training;
 pub mod training_export;
 mod types;
+pub mod updates;
 mod visits;
 
 use std::sync::Arc;
@@ -129,6 +130,14 @@ pub struct Desk {
     kiosk_mode: std::sync::atomic::AtomicBool,
     /// Wakes the observation reminders' task (a schedule was made).
     observation_wake: tokio::sync::Notify,
+    /// Signed updates (see [`updates`]): what the last check found.
+    updates: std::sync::Mutex<updates::UpdateTracker>,
+    /// Wakes the update task (settings changed, a form closed).
+    update_wake: tokio::sync::Notify,
+    /// The window has a form or a visitor's sign-in open: nothing is installed meanwhile.
+    form_open: std::sync::atomic::AtomicBool,
+    /// Held by the update check under way.
+    update_check: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Desk {
@@ -183,6 +192,10 @@ impl Desk {
             lock_enabled: std::sync::atomic::AtomicBool::new(true),
             kiosk_mode: std::sync::atomic::AtomicBool::new(false),
             observation_wake: tokio::sync::Notify::new(),
+            updates: std::sync::Mutex::default(),
+            update_wake: tokio::sync::Notify::new(),
+            form_open: std::sync::atomic::AtomicBool::new(false),
+            update_check: tokio::sync::Mutex::new(()),
         });
         desk.load_backend().await?;
         desk.lock_status().await?;

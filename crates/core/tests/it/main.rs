@@ -18,6 +18,7 @@ mod staff_lock;
 mod startup;
 mod sync;
 mod training;
+mod updates;
 
 use loopdesk_core::Store;
 
