@@ -177,6 +177,9 @@ pub struct Meta {
 pub struct Db {
     pub meta: Meta,
     meta_dirty: bool,
+    /// Only `meta.last_stamp` changed: written as a row of its own, so that a request (every
+    /// request stamps its audit entry) does not rewrite the keys and the sets of sent events.
+    stamp_dirty: bool,
     pub locations: Collection<Location>,
     pub residents: Collection<Resident>,
     pub staff: Collection<Staff>,
@@ -215,7 +218,7 @@ impl Db {
             _ => now,
         };
         self.meta.last_stamp = Some(t);
-        self.meta_dirty = true;
+        self.stamp_dirty = true;
         t
     }
 
@@ -239,10 +242,17 @@ impl Db {
                 [serde_json::to_string(&self.meta)?],
             )?;
         }
+        if self.stamp_dirty {
+            tx.execute(
+                "INSERT OR REPLACE INTO meta (name, json) VALUES ('stamp', ?1)",
+                [serde_json::to_string(&self.meta.last_stamp)?],
+            )?;
+        }
         each_collection!(self, c => c.flush(&tx)?);
         tx.commit()?;
         // Only now: if anything failed, the changes stay marked and go with the next write.
         self.meta_dirty = false;
+        self.stamp_dirty = false;
         each_collection!(self, c => c.clear_dirty());
         Ok(())
     }
@@ -258,9 +268,25 @@ impl Db {
                 e => Err(e),
             })?;
         let Some(meta) = meta else { return Ok(None) };
+        let mut meta: Meta = serde_json::from_str(&meta)?;
+        // The latest stamp: its own row when a request stamped after the meta row was written.
+        let stamp: Option<String> = conn
+            .query_row("SELECT json FROM meta WHERE name = 'stamp'", [], |r| {
+                r.get(0)
+            })
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        if let Some(stamp) = stamp {
+            let stamp: Option<Ts> = serde_json::from_str(&stamp)?;
+            meta.last_stamp = meta.last_stamp.max(stamp);
+        }
         Ok(Some(Db {
-            meta: serde_json::from_str(&meta)?,
+            meta,
             meta_dirty: false,
+            stamp_dirty: false,
             locations: Collection::load(conn)?,
             residents: Collection::load(conn)?,
             staff: Collection::load(conn)?,
@@ -279,6 +305,7 @@ impl Db {
 
     fn mark_all_dirty(&mut self) {
         self.meta_dirty = true;
+        self.stamp_dirty = true;
         each_collection!(self, c => c.mark_all_dirty());
     }
 }

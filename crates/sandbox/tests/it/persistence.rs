@@ -138,3 +138,46 @@ async fn a_file_that_is_not_a_database_is_a_clear_error() {
     let err = Sandbox::start(cfg).await.err().expect("refused");
     assert!(err.to_string().contains("storage"), "{err}");
 }
+
+/// Stamps stay strictly increasing across a restart: the last one, kept in a row of its own
+/// (each request stamps its audit entry), is read back, so a write after the restart is stamped
+/// after everything before it even when the clock is behind (as after a test moved it on).
+#[tokio::test]
+async fn stamps_keep_increasing_across_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config();
+    cfg.data_file = Some(dir.path().join("sandbox.db"));
+    let t = start_with(cfg.clone()).await;
+    let res = t.first("/v1/residents").await;
+    let id = res["id"].as_str().unwrap().to_owned();
+    // A day on: the next request is stamped then.
+    t.advance(24 * 3600).await;
+    let before = t
+        .patch(&format!("/v1/residents/{id}"), json!({"room_number": "78"}))
+        .await
+        .body;
+    // Requests that only stamp their audit entry.
+    t.get("/v1/residents").await;
+    t.get("/v1/staff").await;
+    let audit = t.all("/v1/audit-log").await;
+    let last = audit
+        .iter()
+        .filter_map(|e| e["at"].as_str())
+        .max()
+        .unwrap()
+        .to_owned();
+    assert!(last.as_str() > before["updated_at"].as_str().unwrap());
+    within("shutdown", t.sb.shutdown()).await.unwrap();
+
+    // The clock is a day behind the last stamp after the restart.
+    let t = start_with(cfg).await;
+    let after = t
+        .patch(&format!("/v1/residents/{id}"), json!({"room_number": "79"}))
+        .await
+        .body;
+    assert!(
+        after["updated_at"].as_str().unwrap() > last.as_str(),
+        "{} after {last}",
+        after["updated_at"]
+    );
+}
