@@ -208,8 +208,16 @@ impl Session {
     }
 
     /// A PNG of the window.
+    /// The window as it is now, as PNG.
+    ///
+    /// Loopdesk draws without accelerated compositing (src-tauri/src/main.rs), and then
+    /// WebKitWebDriver answers a screenshot only at the window's next paint: a still screen
+    /// (the Reception clock draws once a minute) would not answer before the request timed out.
+    /// So the page is first given paints that change no pixel: a transparent outline put on and
+    /// taken off every 100 ms for 5 s, the screenshot being taken at one of them.
     pub async fn screenshot(&self) -> Result<Vec<u8>> {
         use base64::Engine;
+        self.execute(PAINTS_SCRIPT, vec![]).await?;
         let v = self.cmd(reqwest::Method::GET, "/screenshot", None).await?;
         base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())
@@ -246,3 +254,18 @@ async fn send(
     }
     Ok(value)
 }
+
+/// Paints that change no pixel, for [`Session::screenshot`]: every 100 ms for 5 s (a repeat
+/// restarts the count).
+const PAINTS_SCRIPT: &str = "clearInterval(window.__loopdeskPaints);
+    const root = document.documentElement.style;
+    let left = 50;
+    window.__loopdeskPaints = setInterval(() => {
+      if (root.outline) root.removeProperty('outline');
+      else root.setProperty('outline', '1px solid transparent');
+      if (--left <= 0) {
+        clearInterval(window.__loopdeskPaints);
+        root.removeProperty('outline');
+      }
+    }, 100);
+    return null;";
