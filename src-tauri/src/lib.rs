@@ -32,6 +32,14 @@ use command_list::{KIOSK, MANAGER, RECEPTION, SHIFT_LEAD};
 /// Builds and runs the app. Start-up failures never panic: they become a state that the UI
 /// shows as a full-page explanation.
 pub fn run() {
+    let runtime = match desk_runtime() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("Loopdesk could not start: {e}");
+            std::process::exit(1);
+        }
+    };
+    tauri::async_runtime::set(runtime.handle().clone());
     // First: a second launch ends here, before anything else starts, and the running window
     // comes to the front.
     let builder = tauri::Builder::default()
@@ -69,6 +77,22 @@ pub fn run() {
             std::process::exit(1);
         }
     }
+}
+
+/// How long a blocking thread with nothing to do is kept: longer than the desk's slowest
+/// regular work (the sync cycle every minute; the bridge's long-poll every 25 s), so each round
+/// of that work finds the thread the last one used.
+const BLOCKING_KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
+/// The runtime of the desk, its engines and (in the demo) its servers: Tauri's own, as Tauri
+/// makes it, but with [`BLOCKING_KEEP_ALIVE`]. Every data-file read or write runs on a blocking
+/// thread, and with tokio's 10 s a kiosk made and ended an OS thread for nearly each one,
+/// every few seconds all day (README, "Measured figures").
+fn desk_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_keep_alive(BLOCKING_KEEP_ALIVE)
+        .build()
 }
 
 /// The app's commands and the plugins they use (start at login, the updater), on any runtime: [`run`] adds the
