@@ -79,6 +79,23 @@ pub fn run() {
     }
 }
 
+/// The variable WebKitGTK is to be started with, if any, given the environment (`var`).
+///
+/// Loopdesk's screens are plain documents that change a line at a time (the Reception clock
+/// once a minute), so on Linux WebKitGTK draws them in its web process without accelerated
+/// compositing: with it, each small change was composited again through OpenGL, which on a PC
+/// without a usable GPU (a thin client, a virtual machine, Xvfb) is software rendering and
+/// doubled the window's idle CPU (README, "Measured figures"). A `WEBKIT_DISABLE_COMPOSITING_MODE`
+/// already set is left as it is; `LOOPDESK_COMPOSITING=1` keeps compositing (some WebKit
+/// versions look only at whether the variable is there, not at its value).
+pub fn drawing_environment(
+    var: impl Fn(&str) -> Option<std::ffi::OsString>,
+) -> Option<(&'static str, &'static str)> {
+    const DISABLE: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    let keep = var("LOOPDESK_COMPOSITING").is_some_and(|v| v == "1");
+    (cfg!(target_os = "linux") && var(DISABLE).is_none() && !keep).then_some((DISABLE, "1"))
+}
+
 /// How long a blocking thread with nothing to do is kept: longer than the desk's slowest
 /// regular work (the sync cycle every minute; the bridge's long-poll every 25 s), so each round
 /// of that work finds the thread the last one used.
@@ -267,4 +284,31 @@ app_commands! {
     #[demo] #[access(KIOSK)] demo_commands::set_demo_bridge,
     #[demo] #[access(MANAGER)] demo_commands::reset_demo_data,
     #[demo] #[access(KIOSK)] demo_commands::advance_demo_clock,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::ffi::OsString;
+
+    use super::drawing_environment;
+
+    fn with(vars: &[(&str, &str)]) -> Option<(&'static str, &'static str)> {
+        drawing_environment(|name| {
+            vars.iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| OsString::from(v))
+        })
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn webkit_draws_without_compositing_unless_told_otherwise() {
+        let off = Some(("WEBKIT_DISABLE_COMPOSITING_MODE", "1"));
+        assert_eq!(with(&[]), off);
+        assert_eq!(with(&[("LOOPDESK_COMPOSITING", "0")]), off);
+        // A home's own setting is left as it is, whatever its value.
+        assert_eq!(with(&[("WEBKIT_DISABLE_COMPOSITING_MODE", "0")]), None);
+        assert_eq!(with(&[("WEBKIT_DISABLE_COMPOSITING_MODE", "1")]), None);
+        assert_eq!(with(&[("LOOPDESK_COMPOSITING", "1")]), None);
+    }
 }
