@@ -33,6 +33,25 @@ pub trait Clock: Send + Sync + std::fmt::Debug {
     }
 }
 
+/// Resolves when the clock behind `moves` ([`Clock::moves`]) is moved by hand; never for a
+/// clock that is not, or once nothing can move it any more.
+pub async fn moved(moves: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    if let Some(m) = moves.as_mut() {
+        if m.changed().await.is_ok() {
+            return;
+        }
+    }
+    std::future::pending().await
+}
+
+/// Sleeps for `wait`; forever for `None` (nothing is due).
+pub async fn sleep_for(wait: Option<std::time::Duration>) {
+    match wait {
+        Some(w) => tokio::time::sleep(w).await,
+        None => std::future::pending().await,
+    }
+}
+
 /// The real time.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct SystemClock;

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use chrono::TimeDelta;
-use rusqlite::{params, Connection};
+use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
@@ -262,11 +262,7 @@ impl Db {
             .query_row("SELECT json FROM meta WHERE name = 'meta'", [], |r| {
                 r.get(0)
             })
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
+            .optional()?;
         let Some(meta) = meta else { return Ok(None) };
         let mut meta: Meta = serde_json::from_str(&meta)?;
         // The latest stamp: its own row when a request stamped after the meta row was written.
@@ -274,11 +270,7 @@ impl Db {
             .query_row("SELECT json FROM meta WHERE name = 'stamp'", [], |r| {
                 r.get(0)
             })
-            .map(Some)
-            .or_else(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => Ok(None),
-                e => Err(e),
-            })?;
+            .optional()?;
         if let Some(stamp) = stamp {
             let stamp: Option<Ts> = serde_json::from_str(&stamp)?;
             meta.last_stamp = meta.last_stamp.max(stamp);

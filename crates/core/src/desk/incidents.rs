@@ -1409,22 +1409,8 @@ impl Desk {
                     .unwrap_or_default()
                     .min(OBSERVATION_RECHECK)
             });
-            let moved = async {
-                match moves.as_mut() {
-                    Some(m) => {
-                        if m.changed().await.is_err() {
-                            std::future::pending::<()>().await;
-                        }
-                    }
-                    None => std::future::pending().await,
-                }
-            };
-            let timer = async {
-                match wait {
-                    Some(w) => tokio::time::sleep(w).await,
-                    None => std::future::pending().await,
-                }
-            };
+            let moved = crate::clock::moved(&mut moves);
+            let timer = crate::clock::sleep_for(wait);
             tokio::select! {
                 _ = self.shutdown.cancelled() => return,
                 _ = timer => {
