@@ -11,7 +11,7 @@ export CARGO_TERM_COLOR ?= never
 
 help:
 	@echo "make demo   run Loopdesk on an embedded demo backend"
-	@echo "make test   lint and run every test (Rust, UI, and the real window under Xvfb)"
+	@echo "make test   lint and run every test (Rust, UI, the real window under Xvfb, the release package)"
 	@echo "make release  build the release app and its Debian package; prints where it is"
 	@echo "make test-release  make release, then start the packaged app in a window test"
 	@echo "make bench  run the benchmarks"
@@ -110,7 +110,9 @@ conformance: $(CONFORMANCE_VENV)/bin/schemathesis
 	  --schemathesis "$(CONFORMANCE_VENV)/bin/schemathesis" \
 	  --artifacts .artifacts/conformance
 
-test: deps lint test-ui test-rust conformance
+# Last, the release package: `make release` and its window test (test-release), so a change that
+# breaks the shipped app (its feature set, the bundle, the first screen) fails here too.
+test: deps lint test-ui test-rust conformance test-release
 	@echo "make test: all passed"
 
 bench: deps

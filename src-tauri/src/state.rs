@@ -301,7 +301,7 @@ impl AppState {
             }
             StartupState::DataKeyProblem { .. } => {
                 store::start_afresh_with_new_key(&self.data_dir, self.secrets.as_ref())
-                    .map(|(store, _moved)| store)
+                    .map(|(store, _how)| store)
             }
             _ => {
                 return Err(CommandError::new(

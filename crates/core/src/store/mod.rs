@@ -24,8 +24,8 @@ use rusqlite::{Connection, OpenFlags, Transaction};
 pub use encryption::DataKey;
 pub use migrations::{latest_version, migrations, migrations_with_extra, MIGRATION_FILES};
 pub use startup::{
-    open_for_startup, open_for_startup_with, start_afresh_with_new_key, start_fresh, KeyProblem,
-    StartupState, DB_FILE_NAME,
+    open_for_startup, open_for_startup_with, start_afresh_with_new_key, start_fresh, Afresh,
+    KeyProblem, StartupState, DB_FILE_NAME,
 };
 
 /// Errors of the local store.

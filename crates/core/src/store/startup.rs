@@ -234,20 +234,68 @@ pub fn start_fresh(data_dir: &Path, secrets: &dyn SecretStore) -> Result<Store, 
     Ok(store)
 }
 
-/// After the key could not be used and a person confirmed: a new key is made and kept in the
-/// keyring (first: if the keyring cannot keep it, nothing changes; a key it held before is kept
-/// as `data-file-key-replaced-<time>`), the file (and its WAL) is moved aside to
+/// How starting afresh went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Afresh {
+    /// The data file opened after all, as at start-up: the keyring answered this time (the
+    /// system may have just asked for its password) and its key opens the file. Nothing was
+    /// moved and nothing is lost.
+    Opened,
+    /// A new key and a new, empty file; the old file, if there was one, is at `moved_to`.
+    Started { moved_to: Option<PathBuf> },
+}
+
+/// After the key could not be used and a person confirmed. First the file is opened as at
+/// start-up: when the keyring has been unlocked since and its key opens the file, that is all
+/// (nothing is lost). When the keyring still cannot be read, nothing changes: a key it may hold
+/// is never overwritten unseen. Otherwise a new key is made and kept in the keyring (first: if
+/// the keyring cannot keep it, nothing changes; a key it held before is kept as
+/// `data-file-key-replaced-<time>`), the file (and its WAL) is moved aside to
 /// `loopdesk.db.no-key-<time>` (never deleted), and a new, empty encrypted file is made.
-/// Returns the store and where the old file went.
 pub fn start_afresh_with_new_key(
     data_dir: &Path,
     secrets: &dyn SecretStore,
-) -> Result<(Store, Option<PathBuf>), StoreError> {
+) -> Result<(Store, Afresh), StoreError> {
     let path = data_dir.join(DB_FILE_NAME);
+    match open_for_startup(data_dir, secrets) {
+        (Some(store), _) => {
+            tracing::warn!(path = %path.display(),
+                "the data file's key can be used after all; the file is opened, nothing is moved");
+            return Ok((store, Afresh::Opened));
+        }
+        (
+            None,
+            StartupState::DataKeyProblem {
+                problem: KeyProblem::KeyMissing | KeyProblem::KeyRejected,
+                ..
+            },
+        ) => {}
+        (
+            None,
+            StartupState::DataKeyProblem {
+                problem: KeyProblem::KeyringUnavailable,
+                ..
+            },
+        ) => {
+            return Err(StoreError::Keyring(SecretError::Unavailable(
+                "the keyring still cannot be read".into(),
+            )))
+        }
+        (None, other) => {
+            // The file changed since the explanation was shown (it was damaged or replaced):
+            // that is explained afresh at the next start, and nothing more is done now.
+            tracing::error!(state = ?other, "not starting afresh: the data file's problem changed");
+            return Err(StoreError::Invalid(
+                "Loopdesk's data file has changed since this page was shown, so Loopdesk did \
+                 not start afresh. Close Loopdesk and open it again."
+                    .into(),
+            ));
+        }
+    }
     // A key that did not open the file is not thrown away either: it is kept under another
     // name, beside the renamed file's time.
     let stamp = now_stamp();
-    if let Ok(Some(old)) = secrets.get(DATA_FILE_KEY) {
+    if let Some(old) = secrets.get(DATA_FILE_KEY)? {
         secrets.set(&format!("{DATA_FILE_KEY}-replaced-{stamp}"), &old)?;
         tracing::warn!("the keyring's earlier data file key is kept under another name");
     }
@@ -266,7 +314,7 @@ pub fn start_afresh_with_new_key(
     encryption::sync_dir(&path)?;
     let store = Store::open_encrypted(&path, &key)?;
     record_counts(&store);
-    Ok((store, moved))
+    Ok((store, Afresh::Started { moved_to: moved }))
 }
 
 fn refuse_existing(path: &Path) -> Result<(), StoreError> {

@@ -26,8 +26,8 @@ use loopdesk_core::store::repo::people::*;
 use loopdesk_core::store::repo::Page;
 use loopdesk_core::store::unsent::{read_unsent, UNSENT_FILE_NAME};
 use loopdesk_core::store::{
-    open_for_startup, open_for_startup_with, start_afresh_with_new_key, KeyProblem, StartupState,
-    DB_FILE_NAME,
+    open_for_startup, open_for_startup_with, start_afresh_with_new_key, Afresh, KeyProblem,
+    StartupState, DB_FILE_NAME,
 };
 use loopdesk_core::Store;
 
@@ -362,8 +362,13 @@ fn starting_afresh_moves_the_file_aside_and_makes_a_new_key() {
     );
     assert_eq!(std::fs::read(&db).unwrap(), old);
 
-    let (store, moved) = start_afresh_with_new_key(dir.path(), &keyring).unwrap();
-    let moved = moved.expect("the old file was moved aside");
+    let (store, afresh) = start_afresh_with_new_key(dir.path(), &keyring).unwrap();
+    let Afresh::Started {
+        moved_to: Some(moved),
+    } = afresh
+    else {
+        panic!("the old file was moved aside: {afresh:?}")
+    };
     assert!(
         moved.to_string_lossy().contains("loopdesk.db.no-key-"),
         "{}",
@@ -393,12 +398,16 @@ fn starting_afresh_after_a_key_that_did_not_open_the_file_keeps_that_key_too() {
             ..
         }
     ));
-    let (store, moved) = start_afresh_with_new_key(dir.path(), &keyring).unwrap();
-    assert!(moved.is_some());
+    let (store, afresh) = start_afresh_with_new_key(dir.path(), &keyring).unwrap();
+    let Afresh::Started {
+        moved_to: Some(moved),
+    } = afresh
+    else {
+        panic!("the old file was moved aside: {afresh:?}")
+    };
     let new = keyring.get(DATA_FILE_KEY).unwrap().unwrap();
     assert_ne!(new.expose(), wrong.secret().expose());
     let stamp = moved
-        .unwrap()
         .to_string_lossy()
         .rsplit("no-key-")
         .next()
@@ -410,6 +419,76 @@ fn starting_afresh_after_a_key_that_did_not_open_the_file_keeps_that_key_too() {
         .expect("the earlier key is kept under another name");
     assert_eq!(kept.expose(), wrong.secret().expose());
     drop(store);
+}
+
+/// A keyring that cannot be read but would take a write (one that asks for its password only
+/// when written to, say).
+#[derive(Debug, Default)]
+struct UnreadableKeyring(MemorySecretStore);
+
+impl SecretStore for UnreadableKeyring {
+    fn get(&self, _: &str) -> Result<Option<Secret>, SecretError> {
+        Err(SecretError::Unavailable("the collection is locked".into()))
+    }
+    fn set(&self, name: &str, value: &Secret) -> Result<(), SecretError> {
+        self.0.set(name, value)
+    }
+    fn delete(&self, name: &str) -> Result<(), SecretError> {
+        self.0.delete(name)
+    }
+}
+
+#[test]
+fn starting_afresh_with_the_keyring_still_locked_changes_nothing_and_overwrites_no_key() {
+    let (dir, secrets) = encrypted_folder();
+    let before = files(dir.path());
+    let (_, state) = open_for_startup(dir.path(), &LockedKeyring);
+    assert!(matches!(
+        state,
+        StartupState::DataKeyProblem {
+            problem: KeyProblem::KeyringUnavailable,
+            unsent_writes: Some(3),
+            ..
+        }
+    ));
+    // The keyring holds the right key, but cannot be read; it would take a new one.
+    let keyring = UnreadableKeyring::default();
+    let right = secrets.get(DATA_FILE_KEY).unwrap().unwrap();
+    keyring.0.set(DATA_FILE_KEY, &right).unwrap();
+
+    for locked in [&LockedKeyring as &dyn SecretStore, &keyring] {
+        let err = start_afresh_with_new_key(dir.path(), locked).unwrap_err();
+        assert!(
+            matches!(err, loopdesk_core::StoreError::Keyring(_)),
+            "{err}"
+        );
+        assert_eq!(files(dir.path()), before, "byte for byte, nothing moved");
+    }
+    assert_eq!(
+        keyring.0.get(DATA_FILE_KEY).unwrap().unwrap().expose(),
+        right.expose(),
+        "the key it could not read was not replaced"
+    );
+    assert_people(&ready(dir.path(), &secrets));
+}
+
+#[test]
+fn starting_afresh_once_the_keyring_opens_opens_the_file_and_loses_nothing() {
+    let (dir, secrets) = encrypted_folder();
+    let before = files(dir.path());
+    let (_, state) = open_for_startup(dir.path(), &LockedKeyring);
+    assert!(matches!(state, StartupState::DataKeyProblem { .. }));
+    // The person confirmed; the system asked for the keyring's password and it opened.
+    let (store, afresh) = start_afresh_with_new_key(dir.path(), &secrets).unwrap();
+    assert_eq!(afresh, Afresh::Opened);
+    assert_people(&store);
+    drop(store);
+    let after = files(dir.path());
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>(),
+        "nothing moved aside"
+    );
 }
 
 #[test]

@@ -224,17 +224,44 @@ describe("the data file's key cannot be used", () => {
     expect(backend.calls).toEqual(['startup_state']);
   });
 
-  it('keyring locked: asks to unlock or sign in again, and offers no start afresh', async () => {
+  it('keyring locked: asks to unlock or sign in again first, then offers start afresh', async () => {
     const { page } = await startWith(keyProblem('keyring_unavailable'));
 
     expect(
       screen.getByRole('heading', { level: 1, name: "Loopdesk cannot open this computer's keyring" }),
     ).toBeInTheDocument();
     expect(page).toHaveTextContent(/sign out of the computer, sign in again/);
+    expect(page).toHaveTextContent(/If the keyring was reset and the key is gone for good/);
     expect(page).toHaveTextContent('The data file was not changed');
+    expect(screen.getByTestId('unsent-writes')).toHaveTextContent('4');
     expect(within(page).getAllByRole('button').map((b) => b.textContent?.trim())).toEqual([
       'Try again',
+      'Start afresh',
     ]);
+  });
+
+  it('keyring locked: start afresh says the keyring must open and what is lost', async () => {
+    const user = userEvent.setup();
+    const { backend } = await startWith(keyProblem('keyring_unavailable', 2), {
+      create_fresh_database: new CommandFailure({
+        code: 'unavailable',
+        message: "Loopdesk could not use this computer's keyring.",
+      }),
+    });
+
+    await user.click(screen.getByRole('button', { name: 'Start afresh' }));
+    expect(screen.getByTestId('confirm-lost')).toHaveTextContent(
+      '2 changes made on this desk had not been sent to CareLoop',
+    );
+    expect(screen.getByTestId('confirm-keyring')).toHaveTextContent(
+      /If the keyring stays locked, nothing is changed/,
+    );
+    await user.click(screen.getByRole('button', { name: 'Yes, start afresh' }));
+    expect(await screen.findByTestId('error-summary')).toHaveTextContent(
+      "Loopdesk could not start afresh, and nothing was changed. Loopdesk could not use this computer's keyring.",
+    );
+    expect(screen.queryByTestId('shell')).not.toBeInTheDocument();
+    expect(backend.calls.filter((c) => c === 'create_fresh_database')).toHaveLength(1);
   });
 
   it('another key: says the key does not open the file', async () => {
