@@ -4,8 +4,8 @@
 # under its own Xvfb with its own D-Bus session, both at the same time; after Loopdesk's first
 # sync and a warm-up, the CPU each uses over IDLE_SECS is read from /proc (utime + stime of the
 # app and every process under it: WebKit's web and network processes, with what they reaped)
-# and shown as % of one core, with the ratio. Fails when Loopdesk uses more than IDLE_MAX_RATIO
-# times the empty app's.
+# and shown as % of one core, with the ratio and each process's ticks. Fails when Loopdesk uses
+# more than IDLE_MAX_RATIO times the empty app's.
 #
 #   scripts/idle-cpu.sh                    # or: make bench-idle (not part of make test)
 #   IDLE_SECS=60 WARMUP_SECS=10 scripts/idle-cpu.sh   # a quick look
@@ -48,7 +48,15 @@ trap cleanup EXIT
 # ---- build -----------------------------------------------------------------------------------
 echo "idle-cpu: building the UI and the release app with the demo feature"
 [ -d ui/node_modules ] || (cd ui && npm ci --no-audit --no-fund)
-(cd ui && npm run build >/dev/null)
+# Only when the UI changed: a rebuilt ui/dist, even the same, makes cargo relink the app (LTO:
+# minutes) for nothing.
+if [ ! -f ui/dist/index.html ] || [ -n "$(find ui/src ui/public ui/index.html ui/package.json \
+    ui/package-lock.json ui/scripts ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json \
+    -newer ui/dist/index.html 2>/dev/null | head -n1)" ]; then
+  (cd ui && npm run build >/dev/null)
+else
+  echo "idle-cpu: ui/dist is newer than the UI's sources; not rebuilt"
+fi
 cargo build --release -p loopdesk --features loopdesk/demo
 app_bin="$CARGO_TARGET_DIR/release/loopdesk"
 
@@ -74,13 +82,26 @@ done
 echo "idle-cpu: warming up for ${WARMUP_SECS} s, then measuring for ${IDLE_SECS} s"
 sleep "$WARMUP_SECS"
 
+# "name pid command ticks" for each process of app $2 (named $1): the app, its WebKit web and
+# network processes.
+each() {
+  local p
+  for p in $(tree "$2"); do
+    awk -v n="$1" -v p="$p" '{ c = $0; sub(/^[^(]*\(/, "", c); sub(/\).*$/, "", c)
+      line = $0; sub(/^.*\) /, "", line); split(line, f, " ")
+      print n, p, c, f[12] + f[13] + f[14] + f[15] }' "/proc/$p/stat" 2>/dev/null || true
+  done
+}
+
 hz=$(getconf CLK_TCK)
 t0=$(now_ms)
 l0=$(ticks "$loopdesk_pid")
 e0=$(ticks "$empty_pid")
+{ each loopdesk "$loopdesk_pid"; each empty "$empty_pid"; } >"$work/each.before"
 sleep "$IDLE_SECS"
 l1=$(ticks "$loopdesk_pid")
 e1=$(ticks "$empty_pid")
+{ each loopdesk "$loopdesk_pid"; each empty "$empty_pid"; } >"$work/each.after"
 t1=$(now_ms)
 for p in "$loopdesk_pid" "$empty_pid"; do
   kill -0 "$p" 2>/dev/null || { echo "idle-cpu: process $p stopped while measuring" >&2; exit 1; }
@@ -97,4 +118,9 @@ awk -v l=$((l1 - l0)) -v e=$((e1 - e0)) -v hz="$hz" -v ms=$((t1 - t0)) -v max="$
   ratio = l / e
   printf "  ratio                       %6.2f x  (goal: at most %s x)\n", ratio, max
   exit (ratio <= max ? 0 : 1)
-}'
+}' || verdict=$?
+# Where it went: each process's ticks over the same time.
+echo "  per process (ticks):"
+awk 'NR == FNR { before[$2] = $4; next }
+     { printf "    %-9s %-16s %d\n", $1, $3, $4 - before[$2] }' "$work/each.before" "$work/each.after"
+exit "${verdict:-0}"
