@@ -95,8 +95,8 @@ describe('the Reception desk', () => {
         ...quiet,
         visitor_history: (args: Record<string, unknown>) => {
           const q = args.query as { from?: string };
-          if (q.from === '2026-13-01') {
-            return new CommandFailure({ code: 'invalid_input', message: 'Check the dates', fields: { from: 'Enter a real date' } });
+          if (q.from === '2026-12-01') {
+            return new CommandFailure({ code: 'invalid_input', message: 'Check the dates', fields: { from: 'The start cannot be in the future' } });
           }
           return [visitor({ signed_out_words: 'today at 11:10', sign_out_kind: 'code', signed_out_by: 'the visitor' })];
         },
@@ -112,15 +112,31 @@ describe('the Reception desk', () => {
     await user.click(screen.getByRole('button', { name: 'Search' }));
     expect(callsOf('visitor_history').at(-1)).toEqual({ query: { text: 'okonjo', limit: 200 } });
 
-    // A date the field lets through but Rust refuses: beside the field and at the top.
-    const from = screen.getByLabelText('From') as HTMLInputElement;
-    from.type = 'text';
-    await user.type(from, '2026-13-01');
+    // A date typed as day, month and year; one that is not real is said beside its boxes and at
+    // the top, and nothing is read.
+    const from = within(screen.getByTestId('history-from-date'));
+    const reads = callsOf('visitor_history').length;
+    await user.type(from.getByLabelText('Day'), '31');
+    await user.type(from.getByLabelText('Month'), '11');
+    await user.type(from.getByLabelText('Year'), '2026');
     await user.click(screen.getByRole('button', { name: 'Search' }));
-    expect(await screen.findByTestId('error-summary')).toHaveTextContent('Enter a real date');
-    expect(from).toHaveAccessibleDescription('Error: Enter a real date');
+    expect(await screen.findByTestId('error-summary')).toHaveTextContent('Enter the date as a day, month and year');
+    expect(from.getByLabelText('Day')).toHaveAttribute('aria-invalid', 'true');
+    expect(callsOf('visitor_history')).toHaveLength(reads);
 
-    await user.clear(from);
+    // A real one goes to Rust as a calendar date; Rust's own refusal is shown the same way.
+    await user.tripleClick(from.getByLabelText('Day'));
+    await user.keyboard('1');
+    await user.tripleClick(from.getByLabelText('Month'));
+    await user.keyboard('12');
+    await user.click(screen.getByRole('button', { name: 'Search' }));
+    expect(callsOf('visitor_history').at(-1)).toEqual({ query: { text: 'okonjo', from: '2026-12-01', limit: 200 } });
+    expect(await screen.findByTestId('error-summary')).toHaveTextContent('The start cannot be in the future');
+    expect(from.getByLabelText('Day')).toHaveAttribute('aria-invalid', 'true');
+
+    await user.clear(from.getByLabelText('Day'));
+    await user.clear(from.getByLabelText('Month'));
+    await user.clear(from.getByLabelText('Year'));
     await user.click(screen.getByRole('button', { name: 'Export CSV' }));
     expect(await screen.findByTestId('history-exported')).toHaveTextContent('Saved visitors.csv (312 bytes) at /home/desk/Downloads/visitors.csv.');
   });

@@ -276,6 +276,38 @@ describe('incidents', () => {
   });
 });
 
+describe('incident filters', () => {
+  it('filters by dates typed as day, month and year; a date that is not real is said beside it and reads nothing', async () => {
+    const { user, callsOf } = await start();
+    await waitFor(() => expect(screen.getByTestId('incident-count')).not.toHaveTextContent('Loading'));
+    const from = within(screen.getByTestId('filter-from-date'));
+    const before = callsOf('list_incidents').length;
+    expect(before).toBeGreaterThan(0);
+
+    // While typing, nothing is applied and nothing is said.
+    await user.type(from.getByLabelText('Day'), '3');
+    await user.type(from.getByLabelText('Month'), '11');
+    await user.type(from.getByLabelText('Year'), '202');
+    expect(screen.queryByText('Enter a real date, for example 27 3 2026')).not.toBeInTheDocument();
+    expect(callsOf('list_incidents')).toHaveLength(before);
+
+    await user.type(from.getByLabelText('Year'), '6');
+    await waitFor(() => expect(callsOf('list_incidents').at(-1)).toMatchObject({ filter: { from: '2026-11-03', to: null } }));
+
+    // 31 November: beside the boxes, and the list is not read again.
+    const reads = callsOf('list_incidents').length;
+    await user.tripleClick(from.getByLabelText('Day'));
+    await user.keyboard('31');
+    expect(await screen.findByText('Enter a real date, for example 27 3 2026')).toBeInTheDocument();
+    expect(from.getByLabelText('Day')).toHaveAttribute('aria-invalid', 'true');
+    expect(callsOf('list_incidents')).toHaveLength(reads);
+
+    await user.click(screen.getByTestId('clear-filters'));
+    await waitFor(() => expect(callsOf('list_incidents').at(-1)).toMatchObject({ filter: { from: null, to: null } }));
+    expect(from.getByLabelText('Day')).toHaveValue('');
+  });
+});
+
 describe('falls register', () => {
   it('marks repeat fallers by word and icon and exports the CSV', async () => {
     const { user } = await start(
