@@ -282,8 +282,9 @@ pub fn start_afresh_with_new_key(
             )))
         }
         (None, other) => {
-            // The file changed since the explanation was shown (it was damaged or replaced):
-            // that is explained afresh at the next start, and nothing more is done now.
+            // The file changed since the explanation was shown (replaced, or a plain file found
+            // damaged and moved aside as at start-up): nothing more is done now, and the next
+            // start explains what it finds.
             tracing::error!(state = ?other, "not starting afresh: the data file's problem changed");
             return Err(StoreError::Invalid(
                 "Loopdesk's data file has changed since this page was shown, so Loopdesk did \
