@@ -1,6 +1,5 @@
 //! Draining the outbox: in order per entity, each entry once, acknowledged only by a 2xx.
 
-use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde_json::{json, Value};
@@ -59,7 +58,6 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
         .map(|e| (e.entity.clone(), e.entity_id.clone(), e.seq))
         .collect();
     let mut report = PushReport::default();
-    let mut done: HashSet<i64> = HashSet::new();
     let mut failed: Option<ApiError> = None;
     let now = shared.clock.now();
     for listed in pending {
@@ -72,7 +70,9 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
         else {
             continue;
         };
-        if entry.status != OutboxStatus::Pending || done.contains(&seq) {
+        // Listed as pending a moment ago (a discarded one is gone, above); one parked since is
+        // left for a person.
+        if entry.status != OutboxStatus::Pending {
             continue;
         }
         if blocked
@@ -92,7 +92,6 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
                 acknowledge(store, entry.clone(), answer).await?;
                 shared.update_status(|_| {}).await;
                 report.sent += 1;
-                done.insert(seq);
             }
             Ok(Outcome::Refused { message, fields }) => {
                 tracing::warn!(seq, op = %entry.op, %message, "CareLoop refused a write; it needs attention");
