@@ -75,6 +75,9 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
         if entry.status != OutboxStatus::Pending {
             continue;
         }
+        // Held back by an earlier entry of its row. (`<` or `<=` is the same here: an entry's
+        // own seq joins `blocked` only after this check, and seqs are unique; make mutants
+        // excludes that equivalent mutant, .cargo/mutants.toml.)
         if blocked
             .iter()
             .any(|(e, id, s)| *e == entry.entity && *id == entry.entity_id && *s < entry.seq)
@@ -83,7 +86,9 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
         }
         let row = (entry.entity.clone(), entry.entity_id.clone(), seq);
         if entry.next_attempt_at.is_some_and(|at| at > now) {
-            // Its turn has not come: its row waits with it.
+            // Its turn has not come: its row waits with it. (`>` or `>=` differ only when the
+            // retry time is this push's instant to the nanosecond, which no test can arrange on
+            // the desk's clock; make mutants excludes that mutant, .cargo/mutants.toml.)
             blocked.push(row);
             continue;
         }
