@@ -339,6 +339,16 @@ fn whole_pages_that_are_not_plain_sqlite_are_never_moved_aside_without_a_key() {
     assert_eq!(std::fs::read(dir.path().join(DB_FILE_NAME)).unwrap(), noise);
 }
 
+/// Where starting afresh moved the old file (it must have moved one).
+fn moved_aside(afresh: Afresh) -> PathBuf {
+    match afresh {
+        Afresh::Started {
+            moved_to: Some(moved),
+        } => moved,
+        other => panic!("the old file was moved aside: {other:?}"),
+    }
+}
+
 #[test]
 fn starting_afresh_moves_the_file_aside_and_makes_a_new_key() {
     let (dir, _secrets) = encrypted_folder();
@@ -363,12 +373,7 @@ fn starting_afresh_moves_the_file_aside_and_makes_a_new_key() {
     assert_eq!(std::fs::read(&db).unwrap(), old);
 
     let (store, afresh) = start_afresh_with_new_key(dir.path(), &keyring).unwrap();
-    let Afresh::Started {
-        moved_to: Some(moved),
-    } = afresh
-    else {
-        panic!("the old file was moved aside: {afresh:?}")
-    };
+    let moved = moved_aside(afresh);
     assert!(
         moved.to_string_lossy().contains("loopdesk.db.no-key-"),
         "{}",
@@ -399,12 +404,7 @@ fn starting_afresh_after_a_key_that_did_not_open_the_file_keeps_that_key_too() {
         }
     ));
     let (store, afresh) = start_afresh_with_new_key(dir.path(), &keyring).unwrap();
-    let Afresh::Started {
-        moved_to: Some(moved),
-    } = afresh
-    else {
-        panic!("the old file was moved aside: {afresh:?}")
-    };
+    let moved = moved_aside(afresh);
     let new = keyring.get(DATA_FILE_KEY).unwrap().unwrap();
     assert_ne!(new.expose(), wrong.secret().expose());
     let stamp = moved
