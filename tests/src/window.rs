@@ -129,6 +129,23 @@ fn free_port() -> u16 {
         .expect("a free loopback port")
 }
 
+/// Writes a failing test's panic message to standard error the moment it happens, between the
+/// app's own log lines (which are not captured), as well as in libtest's summary at the end: a
+/// CI log cut to the lines around `... FAILED` still says why.
+fn report_panics_as_they_happen() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            use std::io::Write;
+            let test = std::thread::current().name().unwrap_or("a test").to_owned();
+            // Straight to the file descriptor: `eprintln!` would be captured with the test.
+            let _ = writeln!(std::io::stderr().lock(), "{test} failed: {info}");
+            previous(info);
+        }));
+    });
+}
+
 /// Waits for this test's turn to start the app (one app at a time, see [`AppWindow`]).
 pub async fn one_at_a_time() -> tokio::sync::OwnedMutexGuard<()> {
     ONE_AT_A_TIME.clone().lock_owned().await
@@ -185,6 +202,7 @@ impl AppWindow {
 
     pub async fn launch_with(options: LaunchOptions) -> Self {
         let turn = one_at_a_time().await;
+        report_panics_as_they_happen();
         let _ = rustls::crypto::ring::default_provider().install_default();
         let app = options.app.clone().unwrap_or_else(app_binary);
         assert!(
@@ -382,15 +400,30 @@ impl AppWindow {
                 .await
                 .expect("axe-core goes into the page");
         }
-        let answer = self
-            .session
-            .execute_async(accessibility::RUN_SCRIPT, vec![scope.script_arg()])
-            .await
-            .expect("axe runs");
-        let answer: AxeAnswer = serde_json::from_value(answer).expect("axe's results");
-        if let Some(error) = answer.error {
-            panic!("axe failed on \"{}\" ({when}): {error}", screen.name);
-        }
+        // axe throws when the page changes under it while it runs (e.g. the sync bar redrawn
+        // during the first sync): the check runs again, on the page as it is then. An error
+        // that persists fails the test; a violation is never retried.
+        let mut tries = 0;
+        let answer = loop {
+            tries += 1;
+            let answer = self
+                .session
+                .execute_async(accessibility::RUN_SCRIPT, vec![scope.script_arg()])
+                .await
+                .expect("axe runs");
+            let answer: AxeAnswer = serde_json::from_value(answer).expect("axe's results");
+            match answer.error {
+                Some(error) if tries < 3 => {
+                    eprintln!(
+                        "axe stopped on \"{}\" ({when}), checking again: {error}",
+                        screen.name
+                    );
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Some(error) => panic!("axe failed on \"{}\" ({when}): {error}", screen.name),
+                None => break answer,
+            }
+        };
         let report = Report {
             screen: screen.name.clone(),
             when,
