@@ -35,7 +35,7 @@ use tokio_postgres_rustls::MakeRustlsConnect;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, Result};
-use crate::schemes::{signing_key, Scheme};
+use crate::schemes::Scheme;
 use crate::store::{
     check_device_name, check_org, check_secret, hook_path, new_id, now_rfc3339, random_bytes,
     token_hash, DeviceAuth, DeviceCreated, DeviceInfo, EndpointAuth, EndpointCreated, EndpointInfo,
@@ -908,35 +908,15 @@ impl EventStore for PgStore {
             let Some(row) = client.query_opt(&stmt, &[&id]).await? else {
                 return Ok(None);
             };
-            let org: String = row.get(0);
             let scheme: String = row.get(1);
-            let secret: String = row.get(2);
-            let previous: Option<String> = row.get(3);
-            let expires: Option<i64> = row.get(4);
-            let Ok(scheme) = scheme.parse::<Scheme>() else {
-                tracing::error!(endpoint = ?id, "endpoint has an unknown scheme");
-                return Ok(None);
-            };
-            let now = Utc::now().timestamp_millis();
-            let mut secrets = vec![secret];
-            if let (Some(p), Some(e)) = (previous, expires) {
-                if e > now {
-                    secrets.push(p);
-                }
-            }
-            let mut keys = Vec::with_capacity(2);
-            for s in secrets {
-                match signing_key(scheme, &s) {
-                    Ok(k) => keys.push(k),
-                    Err(_) => tracing::error!(endpoint = ?id, "endpoint has an unusable secret"),
-                }
-            }
-            Ok(Some(EndpointAuth {
+            Ok(EndpointAuth::from_row(
                 id,
-                org,
-                scheme,
-                keys,
-            }))
+                row.get(0),
+                &scheme,
+                row.get(2),
+                row.get(3),
+                row.get(4),
+            ))
         })
     }
 

@@ -63,6 +63,45 @@ pub struct EndpointAuth {
     pub keys: Vec<Vec<u8>>,
 }
 
+impl EndpointAuth {
+    /// The endpoint as either store reads it from its `endpoints` row: `None` (logged) when the
+    /// scheme is unknown. The previous secret verifies until it expires; a secret that cannot
+    /// make a key is logged and left out.
+    pub(crate) fn from_row(
+        id: String,
+        org: String,
+        scheme: &str,
+        secret: String,
+        previous: Option<String>,
+        previous_expires_at: Option<i64>,
+    ) -> Option<Self> {
+        let Ok(scheme) = scheme.parse::<Scheme>() else {
+            tracing::error!(endpoint = ?id, "endpoint has an unknown scheme");
+            return None;
+        };
+        let now = Utc::now().timestamp_millis();
+        let mut secrets = vec![secret];
+        if let (Some(p), Some(e)) = (previous, previous_expires_at) {
+            if e > now {
+                secrets.push(p);
+            }
+        }
+        let mut keys = Vec::with_capacity(2);
+        for s in secrets {
+            match signing_key(scheme, &s) {
+                Ok(k) => keys.push(k),
+                Err(_) => tracing::error!(endpoint = ?id, "endpoint has an unusable secret"),
+            }
+        }
+        Some(Self {
+            id,
+            org,
+            scheme,
+            keys,
+        })
+    }
+}
+
 /// A device allowed to read the feed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeviceAuth {
@@ -848,30 +887,9 @@ impl EventStore for Store {
             let Some((org, scheme, secret, previous, expires)) = row else {
                 return Ok(None);
             };
-            let Ok(scheme) = scheme.parse::<Scheme>() else {
-                tracing::error!(endpoint = ?id, "endpoint has an unknown scheme");
-                return Ok(None);
-            };
-            let now = Utc::now().timestamp_millis();
-            let mut keys = Vec::with_capacity(2);
-            let mut secrets = vec![secret];
-            if let (Some(p), Some(e)) = (previous, expires) {
-                if e > now {
-                    secrets.push(p);
-                }
-            }
-            for s in secrets {
-                match signing_key(scheme, &s) {
-                    Ok(k) => keys.push(k),
-                    Err(_) => tracing::error!(endpoint = ?id, "endpoint has an unusable secret"),
-                }
-            }
-            Ok(Some(EndpointAuth {
-                id,
-                org,
-                scheme,
-                keys,
-            }))
+            Ok(EndpointAuth::from_row(
+                id, org, &scheme, secret, previous, expires,
+            ))
         }))
     }
 

@@ -59,10 +59,7 @@ impl Operation for VisitorSignInCreate {
     }
 
     fn store_answer(&self, tx: &Transaction<'_>, answer: &Value) -> StoreResult<()> {
-        if let Ok(v) = serde_json::from_value::<VisitorSignIn>(answer.clone()) {
-            reception::acknowledged_sign_in(tx, &v.id, v.created_at, v.updated_at)?;
-        }
-        Ok(())
+        store_sign_in(tx, answer)
     }
 
     fn find_existing<'a>(&'a self, client: &'a ApiClient, entry: &'a OutboxEntry) -> Lookup<'a> {
@@ -101,4 +98,13 @@ impl Operation for VisitorSignInCreate {
             None => format!("Sign in {who}"),
         })
     }
+}
+
+/// What CareLoop answers for a sign-in, and for its sign-out: the sign-in as it holds it, whose
+/// times the desk keeps.
+pub(super) fn store_sign_in(tx: &Transaction<'_>, answer: &Value) -> StoreResult<()> {
+    if let Ok(v) = serde_json::from_value::<VisitorSignIn>(answer.clone()) {
+        reception::acknowledged_sign_in(tx, &v.id, v.created_at, v.updated_at)?;
+    }
+    Ok(())
 }

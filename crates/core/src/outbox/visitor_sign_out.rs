@@ -14,9 +14,8 @@ use serde_json::{json, Value};
 
 use super::{find_in_list, path_segment, text, time, Lookup, Operation, Refusal, Request};
 use crate::api::ApiClient;
-use crate::store::repo::care::VisitorSignIn;
 use crate::store::repo::outbox::OutboxEntry;
-use crate::store::repo::reception::{self, SignInRow};
+use crate::store::repo::reception::SignInRow;
 use crate::store::repo::sync_state::Table;
 use crate::store::Result as StoreResult;
 
@@ -61,10 +60,7 @@ impl Operation for VisitorSignOut {
     }
 
     fn store_answer(&self, tx: &Transaction<'_>, answer: &Value) -> StoreResult<()> {
-        if let Ok(v) = serde_json::from_value::<VisitorSignIn>(answer.clone()) {
-            reception::acknowledged_sign_in(tx, &v.id, v.created_at, v.updated_at)?;
-        }
-        Ok(())
+        super::visitor_sign_in_create::store_sign_in(tx, answer)
     }
 
     fn find_existing<'a>(&'a self, client: &'a ApiClient, entry: &'a OutboxEntry) -> Lookup<'a> {

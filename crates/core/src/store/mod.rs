@@ -277,6 +277,12 @@ fn inspect_existing(path: &Path, supported: u32, key: Option<&DataKey>) -> Resul
     )
     .map_err(|e| corrupt(e.to_string()))?;
     let found = user_version(&conn).map_err(|e| corrupt(e.to_string()))?;
+    check_opened(&conn, path, found, supported)
+}
+
+/// What both inspections check once the file is open and its schema version `found` read: not
+/// newer than this app knows, and SQLite's quick check passes.
+fn check_opened(conn: &Connection, path: &Path, found: u32, supported: u32) -> Result<()> {
     if found > supported {
         return Err(StoreError::NewerSchema {
             path: path.into(),
@@ -286,9 +292,15 @@ fn inspect_existing(path: &Path, supported: u32, key: Option<&DataKey>) -> Resul
     }
     let check: String = conn
         .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(|e| corrupt(e.to_string()))?;
+        .map_err(|e| StoreError::Corrupt {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
     if check != "ok" {
-        return Err(corrupt(format!("integrity check failed: {check}")));
+        return Err(StoreError::Corrupt {
+            path: path.into(),
+            reason: format!("integrity check failed: {check}"),
+        });
     }
     Ok(())
 }
@@ -297,10 +309,6 @@ fn inspect_existing(path: &Path, supported: u32, key: Option<&DataKey>) -> Resul
 /// [`StoreError::KeyRejected`], never corrupt; one that opens but fails its check is corrupt.
 fn inspect_encrypted(path: &Path, supported: u32, key: &DataKey) -> Result<()> {
     let rejected = || StoreError::KeyRejected { path: path.into() };
-    let corrupt = |reason: String| StoreError::Corrupt {
-        path: path.into(),
-        reason,
-    };
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -313,18 +321,5 @@ fn inspect_encrypted(path: &Path, supported: u32, key: &DataKey) -> Result<()> {
         Err(StoreError::Sqlite(e)) if startup::is_not_a_database(&e) => return Err(rejected()),
         Err(e) => return Err(e),
     };
-    if found > supported {
-        return Err(StoreError::NewerSchema {
-            path: path.into(),
-            found,
-            supported,
-        });
-    }
-    let check: String = conn
-        .query_row("PRAGMA quick_check", [], |r| r.get(0))
-        .map_err(|e| corrupt(e.to_string()))?;
-    if check != "ok" {
-        return Err(corrupt(format!("integrity check failed: {check}")));
-    }
-    Ok(())
+    check_opened(&conn, path, found, supported)
 }
