@@ -140,7 +140,7 @@ fn report_panics_as_they_happen() {
             use std::io::Write;
             let test = std::thread::current().name().unwrap_or("a test").to_owned();
             // Straight to the file descriptor: `eprintln!` would be captured with the test.
-            let _ = writeln!(std::io::stderr().lock(), "{test} failed: {info}");
+            let _ = writeln!(std::io::stderr().lock(), "{test}: {info}");
             previous(info);
         }));
     });
