@@ -305,6 +305,86 @@ mod tests {
         }
     }
 
+    /// What a lookup reads: every page of the filtered list and no more (one request a page),
+    /// and only what the filters select.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_list_is_read_to_its_end_one_request_a_page_with_its_filters() {
+        use loopdesk_sandbox::{DataSize, KeySpec, Sandbox, SandboxConfig};
+        const KEY: &str = "cl_test_outbox_0123456789abcdef";
+        let sandbox = Sandbox::start(SandboxConfig {
+            size: DataSize::Small,
+            keys: vec![KeySpec {
+                token: KEY.into(),
+                scopes: vec!["admin".into()],
+            }],
+            ..SandboxConfig::default()
+        })
+        .await
+        .unwrap();
+        let client = ApiClient::new(
+            sandbox.base_url(),
+            crate::secret::Secret::new(KEY),
+            std::sync::Arc::new(crate::api::limit::RateGate::new(
+                crate::api::limit::Limits::default(),
+            )),
+            crate::api::ClientOptions::default(),
+        )
+        .unwrap();
+        // How many GETs of the visit list CareLoop has answered (its audit log).
+        let visit_lists = || async {
+            let q = ListQuery {
+                page: 1,
+                page_size: 1,
+                filters: vec![
+                    ("method".into(), "GET".into()),
+                    ("q".into(), "/v1/visits?".into()),
+                ],
+                ..ListQuery::default()
+            };
+            client
+                .list("/v1/audit-log", &q)
+                .await
+                .unwrap()
+                .body
+                .meta
+                .total
+        };
+        let filter = vec![("status".to_owned(), "completed".to_owned())];
+        let q = ListQuery {
+            page: 1,
+            page_size: 1,
+            filters: filter.clone(),
+            ..ListQuery::default()
+        };
+        let completed = client.list("/v1/visits", &q).await.unwrap().body.meta.total;
+        let all = client
+            .list("/v1/visits", &ListQuery::default())
+            .await
+            .unwrap()
+            .body
+            .meta
+            .total;
+        let page = u64::from(crate::api::MAX_PAGE_SIZE);
+        assert!(
+            completed > page + 2 && completed < all,
+            "more than a page of completed visits, and other visits: {completed} of {all}"
+        );
+        let before = visit_lists().await;
+
+        let found = find_in_list(&client, "/v1/visits", filter, |_| true, |_| false)
+            .await
+            .unwrap();
+
+        assert_eq!(found.len() as u64, completed, "every page, to the end");
+        assert!(found.iter().all(|v| v["status"] == "completed"));
+        assert_eq!(
+            visit_lists().await - before,
+            completed.div_ceil(page),
+            "one request a page, none after the last"
+        );
+        sandbox.shutdown().await.unwrap();
+    }
+
     #[test]
     fn ids_in_paths_keep_only_safe_characters() {
         assert_eq!(path_segment("vis_1/../x?y"), "vis_1xy");

@@ -212,7 +212,7 @@ impl Engine {
             Ok(_) => {}
             // A key that cannot write may still read: pull, then report the push problem.
             Err(SyncError::Api(ApiError::Forbidden { .. })) => {}
-            Err(_) => return pushed.map(|_| ()),
+            Err(_) => return pushed,
         }
         let mut first_error: Option<SyncError> = pushed.err();
         // Resources with nothing new: their success is recorded together, in one write.
@@ -252,7 +252,7 @@ impl Engine {
 
     async fn push_only(&self) -> Result<(), SyncError> {
         let client = self.shared.client()?;
-        push::push(&self.shared, &client).await.map(|_| ())
+        push::push(&self.shared, &client).await
     }
 
     async fn pull_only(&self, resource: Resource) -> Result<(), SyncError> {

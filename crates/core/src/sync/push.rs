@@ -13,13 +13,6 @@ use crate::store::repo;
 use crate::store::repo::outbox::{OutboxEntry, OutboxStatus};
 use crate::Store;
 
-/// How a push went.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PushReport {
-    pub sent: u32,
-    pub parked: u32,
-}
-
 /// What the server said to one entry.
 enum Outcome {
     /// 2xx with the resource as the server now has it.
@@ -41,7 +34,7 @@ enum Outcome {
 ///   request for an entry goes out, the entry records that it may reach CareLoop; from then on,
 ///   what it may have made is looked for (by the fields that identify it) before it is sent
 ///   again, and adopted if found.
-pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, SyncError> {
+pub async fn push(shared: &Shared, client: &ApiClient) -> Result<(), SyncError> {
     let store = &shared.store;
     let (pending, parked) = db(store, |s| {
         s.read(|c| {
@@ -57,7 +50,6 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
         .iter()
         .map(|e| (e.entity.clone(), e.entity_id.clone(), e.seq))
         .collect();
-    let mut report = PushReport::default();
     let mut failed: Option<ApiError> = None;
     let now = shared.clock.now();
     for listed in pending {
@@ -96,7 +88,6 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
             Ok(Outcome::Acknowledged(answer)) => {
                 acknowledge(store, entry.clone(), answer).await?;
                 shared.update_status(|_| {}).await;
-                report.sent += 1;
             }
             Ok(Outcome::Refused { message, fields }) => {
                 tracing::warn!(seq, op = %entry.op, %message, "CareLoop refused a write; it needs attention");
@@ -105,7 +96,6 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
                 })
                 .await?;
                 blocked.push(row);
-                report.parked += 1;
             }
             Err(e) => {
                 let text = e.to_string();
@@ -127,7 +117,7 @@ pub async fn push(shared: &Shared, client: &ApiClient) -> Result<PushReport, Syn
     }
     match failed {
         Some(e) => Err(SyncError::Api(e)),
-        None => Ok(report),
+        None => Ok(()),
     }
 }
 

@@ -180,6 +180,49 @@ async fn a_refusal_that_is_not_422_or_404_is_parked_not_retried_for_ever(#[case]
     assert_eq!(status_now.needs_attention, 1);
 }
 
+/// Discarding a refused change (not a create) gives the row back to CareLoop: the row stays,
+/// only that entry goes, and the next pull shows the row as CareLoop has it. (A create's row
+/// would go with it: `a_refused_create_can_be_discarded_with_what_depends_on_it`.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discarded_refused_change_keeps_the_row_and_shows_careloops_version() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let t = TestDesk::new(&peer).await;
+    t.desk.sync_now().await.unwrap();
+    let d = &t.desk;
+    let [v] = <[care::Visit; 1]>::try_from(scheduled_visits(d, 1).await).unwrap();
+    // Cancelled on CareLoop meanwhile: confirming it there is refused (422).
+    let (status, _) = peer
+        .send(
+            Method::PATCH,
+            &format!("/v1/visits/{}", v.id),
+            json!({"status": "cancelled", "cancel_reason": "family visit"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    d.confirm_visit(v.id.clone()).await.unwrap();
+    d.sync_now().await.unwrap();
+    let parked = d.outbox_attention().await.unwrap().remove(0);
+    assert_eq!(parked.entry.entity_id, v.id);
+
+    d.discard_outbox_entry(parked.entry.seq).await.unwrap();
+
+    assert!(entries(d).is_empty());
+    let kept = local_visit(d, &v.id);
+    assert_eq!(
+        kept.status,
+        care::VisitStatus::Confirmed,
+        "until the next pull"
+    );
+    d.sync_now().await.unwrap();
+    let now = local_visit(d, &v.id);
+    assert_eq!(
+        now.status,
+        care::VisitStatus::Cancelled,
+        "CareLoop's version"
+    );
+    assert_eq!(now.cancel_reason.as_deref(), Some("family visit"));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_acknowledged_change_leaves_the_servers_copy_in_the_row() {
     let peer = Peer::start(config(DataSize::Small)).await;
@@ -431,4 +474,49 @@ async fn its_own_key_in_use_on_careloop_holds_back_no_other_row() {
         "it waits, and tries again later"
     );
     desk.shutdown().await;
+}
+
+/// A refused write of a kind that has no form to correct it (here a visitor's sign-in) is sent
+/// again as it was: the same payload goes back in the queue and CareLoop has the sign-in once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_sign_in_sent_again_as_it_was_reaches_careloop_once() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let r = crate::reception::reception(&peer.url()).await;
+    let d = &r.desk;
+    let (resident, _, _) = r.residents[0].clone();
+    crate::reception::signed_in(
+        d.sign_in_visitor(crate::reception::visiting_resident(
+            "Quentina", "Zebedee", &resident,
+        ))
+        .await
+        .unwrap(),
+    );
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"fail_next": {"count": 1, "status": 400}}),
+    )
+    .await;
+    d.sync_now().await.unwrap();
+    let parked = d.outbox_attention().await.unwrap().remove(0);
+    let sent = parked.entry.payload.clone();
+    assert_eq!(sent["visitor_name"], "Quentina Zebedee", "{sent}");
+
+    d.resubmit_outbox_entry(parked.entry.seq, sent.clone())
+        .await
+        .unwrap();
+    let queued = entries(d);
+    assert_eq!(queued.len(), 1);
+    assert_eq!(queued[0].status, repo::outbox::OutboxStatus::Pending);
+    assert_eq!(queued[0].payload, sent, "queued as it was");
+    d.sync_now().await.unwrap();
+
+    assert!(entries(d).is_empty());
+    let on_careloop: Vec<Value> = peer
+        .all("/v1/visitor-sign-ins", "")
+        .await
+        .into_iter()
+        .filter(|v| v["visitor_name"] == "Quentina Zebedee")
+        .collect();
+    assert_eq!(on_careloop.len(), 1, "{on_careloop:?}");
 }
