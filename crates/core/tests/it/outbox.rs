@@ -384,6 +384,51 @@ async fn an_entry_that_fails_on_its_own_waits_its_turn_and_holds_back_no_other_r
     desk.shutdown().await;
 }
 
+/// An entry that keeps failing on its own waits twice as long after each failure, up to five
+/// minutes: a CareLoop in trouble is not asked again and again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_failure_of_its_own_doubles_the_wait_up_to_five_minutes() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let (desk, clock, _dir) = desk_on_clock(&peer).await;
+    let (r1, _) = two_residents(&desk).await;
+    let body = marker("keeps-failing");
+    desk.add_care_note(r1.clone(), body.clone(), "mood".into())
+        .await
+        .unwrap();
+    let mut waits = Vec::new();
+    // CareLoop answers every request with a 500 until told otherwise.
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"fail_next": {"count": 1000, "status": 500}}),
+    )
+    .await;
+    for _ in 0..10 {
+        let at = clock.now();
+        assert!(desk.sync_now().await.is_err());
+        let entry = entries(&desk).remove(0);
+        let next = entry.next_attempt_at.expect("it waits for its next try");
+        waits.push((next - at).num_seconds());
+        // Its turn: the next push tries it again.
+        let until = (next - clock.now()).to_std().unwrap_or_default();
+        clock.advance(until + Duration::from_secs(1));
+    }
+    assert_eq!(
+        waits,
+        [2, 4, 8, 16, 32, 64, 128, 256, 300, 300],
+        "{waits:?}"
+    );
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"fail_next": {"count": 0, "status": 500}}),
+    )
+    .await;
+    desk.sync_now().await.unwrap();
+    assert_eq!(notes_on_server(&peer, &r1, &body).await, 1);
+    desk.shutdown().await;
+}
+
 #[rstest::rstest]
 #[case::keys_honoured(true)]
 #[case::keys_ignored(false)]
