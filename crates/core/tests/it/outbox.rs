@@ -49,6 +49,16 @@ async fn pushed(desk: &Desk) {
     .unwrap();
 }
 
+/// CareLoop answers its next `count` requests with `status` (0: no more failures).
+async fn fail_next(peer: &Peer, count: u32, status: u16) {
+    peer.control(
+        Method::POST,
+        "faults",
+        json!({"fail_next": {"count": count, "status": status}}),
+    )
+    .await;
+}
+
 async fn scheduled_visits(desk: &Desk, n: usize) -> Vec<care::Visit> {
     let visits: Vec<_> = desk
         .list_visits(
@@ -109,12 +119,7 @@ async fn a_refused_entry_holds_back_only_the_later_changes_of_its_own_row() {
     d.confirm_visit(b.id.clone()).await.unwrap();
     d.complete_visit(a.id.clone()).await.unwrap();
     // CareLoop refuses the first request for good (400: not a retryable failure).
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"fail_next": {"count": 1, "status": 400}}),
-    )
-    .await;
+    fail_next(&peer, 1, 400).await;
     d.sync_now().await.unwrap();
 
     // B, another row of the same kind queued after the refusal, went through...
@@ -163,12 +168,7 @@ async fn a_refusal_that_is_not_422_or_404_is_parked_not_retried_for_ever(#[case]
     d.add_care_note(resident, body, "mood".into())
         .await
         .unwrap();
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"fail_next": {"count": 1, "status": status}}),
-    )
-    .await;
+    fail_next(&peer, 1, status).await;
     // The push finishes (the pull after it runs too) instead of failing on a retryable error.
     d.sync_now().await.unwrap();
     let left = entries(d);
@@ -350,12 +350,7 @@ async fn an_entry_that_fails_on_its_own_waits_its_turn_and_holds_back_no_other_r
         .await
         .unwrap();
     // CareLoop fails the first request with a 500 (it did nothing).
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"fail_next": {"count": 1, "status": 500}}),
-    )
-    .await;
+    fail_next(&peer, 1, 500).await;
     let e = desk.sync_now().await.unwrap_err();
     assert_eq!(e.code, loopdesk_core::ipc::Code::Unavailable);
     assert_eq!(
@@ -397,12 +392,7 @@ async fn each_failure_of_its_own_doubles_the_wait_up_to_five_minutes() {
         .unwrap();
     let mut waits = Vec::new();
     // CareLoop answers every request with a 500 until told otherwise.
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"fail_next": {"count": 1000, "status": 500}}),
-    )
-    .await;
+    fail_next(&peer, 1000, 500).await;
     for _ in 0..10 {
         let at = clock.now();
         assert!(desk.sync_now().await.is_err());
@@ -418,12 +408,7 @@ async fn each_failure_of_its_own_doubles_the_wait_up_to_five_minutes() {
         [2, 4, 8, 16, 32, 64, 128, 256, 300, 300],
         "{waits:?}"
     );
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"fail_next": {"count": 0, "status": 500}}),
-    )
-    .await;
+    fail_next(&peer, 0, 500).await;
     desk.sync_now().await.unwrap();
     assert_eq!(notes_on_server(&peer, &r1, &body).await, 1);
     desk.shutdown().await;
@@ -536,12 +521,7 @@ async fn a_refused_sign_in_sent_again_as_it_was_reaches_careloop_once() {
         .await
         .unwrap(),
     );
-    peer.control(
-        Method::POST,
-        "faults",
-        json!({"fail_next": {"count": 1, "status": 400}}),
-    )
-    .await;
+    fail_next(&peer, 1, 400).await;
     d.sync_now().await.unwrap();
     let parked = d.outbox_attention().await.unwrap().remove(0);
     let sent = parked.entry.payload.clone();
