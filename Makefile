@@ -78,7 +78,7 @@ test-release: release
 	cargo test -p loopdesk --test app -- the_demo_commands_are_there_only
 
 test-rust: app
-	cargo test --workspace --no-fail-fast $(DEMO_FEATURES)
+	@bash scripts/cargo-test.sh $(DEMO_FEATURES)
 	@# The TypeScript bindings that `cargo test` writes must match the committed ones.
 	@if [ -n "$$(git status --porcelain -- ui/src/bindings 2>/dev/null)" ]; then \
 	  echo "ui/src/bindings is out of date: commit the files cargo test generated"; \

@@ -51,6 +51,8 @@ export class LockStore {
   #lastStillHere = 0;
   #noticeTimer: ReturnType<typeof setTimeout> | undefined;
   #stopRefused: (() => void) | undefined;
+  /** The person pressed "Lock" and the desk has not answered yet. */
+  #locking = false;
 
   constructor(hooks: Hooks = {}) {
     this.#hooks = hooks;
@@ -116,6 +118,12 @@ export class LockStore {
 
   /** A new lock status (from an event, a command's answer or a read). */
   apply(status: LockStatus, reason: string | null, by: LockedBy = 'event'): void {
+    // While the person's own "Lock" is on its way, however the lock is seen first (a command
+    // refused as `locked` in the meantime, say), it is theirs: back to the kiosk.
+    if (this.#locking) {
+      by = 'event';
+      reason ??= 'Locked';
+    }
     const wasOpen = this.loaded && this.open;
     const wasLoaded = this.loaded;
     this.status = status;
@@ -147,10 +155,13 @@ export class LockStore {
 
   /** The "Lock" button. */
   async lock(): Promise<void> {
+    this.#locking = true;
     try {
       this.apply(await lockDesk(), 'Locked');
     } catch {
       await this.refresh();
+    } finally {
+      this.#locking = false;
     }
   }
 

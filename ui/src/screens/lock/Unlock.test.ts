@@ -1,6 +1,7 @@
 import { screen, waitFor, within } from '@testing-library/svelte';
 import { describe, expect, it } from 'vitest';
 import type { PinHolder } from '../../bindings/PinHolder';
+import { searchResidents } from '../../lib/api';
 import { CommandFailure } from '../../test/ipc';
 import { holders, locked, signedIn, startDesk } from '../../test/console';
 
@@ -212,6 +213,35 @@ describe('unlocked', () => {
     // "Staff console" now opens the PIN pad.
     await user.click(screen.getByTestId('nav-console'));
     expect(await screen.findByTestId('unlock')).toBeInTheDocument();
+  });
+
+  it('Lock returns to the kiosk even when another command is refused as locked before Lock is answered', async () => {
+    // Rust drops the session at once, then answers Lock; a command of the console (here a
+    // resident search) answered in between is refused as `locked`, and the lock is read again.
+    let isLocked = false;
+    let answerLock: (() => void) | undefined;
+    const { user } = await startDesk({
+      lock_status: () => (isLocked ? locked() : signedIn()),
+      lock_desk: () =>
+        new Promise((resolve) => {
+          isLocked = true;
+          answerLock = () => resolve(locked());
+        }),
+      search_residents: () => new CommandFailure({ code: 'locked', message: 'The Staff console is locked' }),
+    });
+    await screen.findByTestId('console');
+
+    await user.click(screen.getByTestId('lock-desk'));
+    await waitFor(() => expect(answerLock).toBeDefined());
+    await expect(searchResidents({ text: 'ann' })).rejects.toMatchObject({ code: 'locked' });
+
+    // The person's Lock, not the refused command, decides: the kiosk, saying why.
+    expect(await screen.findByTestId('reception')).toBeInTheDocument();
+    expect(screen.getByTestId('lock-notice')).toHaveTextContent('The Staff console is locked');
+    expect(screen.queryByTestId('unlock')).not.toBeInTheDocument();
+    answerLock?.();
+    await waitFor(() => expect(screen.queryByTestId('lock-desk')).not.toBeInTheDocument());
+    expect(screen.getByTestId('reception')).toBeInTheDocument();
   });
 
   it('Lock is in the header on the Reception screen too', async () => {
