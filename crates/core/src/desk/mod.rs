@@ -126,6 +126,8 @@ pub struct Desk {
     idle_wake: tokio::sync::Notify,
     /// A PIN has been set up: the console needs one (see [`staff_lock::LOCK_SINCE`]).
     lock_enabled: std::sync::atomic::AtomicBool,
+    /// Held while the lock's settings change (see `Desk::change_lock_settings`).
+    lock_settings_writes: tokio::sync::Mutex<()>,
     /// Kiosk mode is on (see [`kiosk`]).
     kiosk_mode: std::sync::atomic::AtomicBool,
     /// Wakes the observation reminders' task (a schedule was made).
@@ -190,6 +192,7 @@ impl Desk {
             lock_events: tokio::sync::broadcast::channel(16).0,
             idle_wake: tokio::sync::Notify::new(),
             lock_enabled: std::sync::atomic::AtomicBool::new(true),
+            lock_settings_writes: tokio::sync::Mutex::new(()),
             kiosk_mode: std::sync::atomic::AtomicBool::new(false),
             observation_wake: tokio::sync::Notify::new(),
             updates: std::sync::Mutex::default(),
@@ -200,7 +203,10 @@ impl Desk {
         desk.load_backend().await?;
         desk.lock_status().await?;
         desk.load_kiosk_mode().await?;
-        let task = tokio::spawn(engine.run(desk.shutdown.clone()));
+        let (stop, shared) = (desk.shutdown.clone(), desk.shared.clone());
+        let task = tokio::spawn(async move {
+            tokio::join!(engine.run(stop.clone()), shared.keep_unsent_count(stop));
+        });
         *lock(&desk.task) = Some(task);
         tokio::spawn(desk.clone().idle_lock_loop());
         // The start's automatic sign-out and purge before the first command, then each minute.

@@ -20,6 +20,7 @@ use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use chrono::{DateTime, TimeDelta, Utc};
+use rusqlite::Transaction;
 use serde::Serialize;
 use serde_json::json;
 use ts_rs::TS;
@@ -88,10 +89,14 @@ pub const MAX_FAILURES: u32 = 5;
 /// The first pause; each pause in a row lasts twice as long as the one before.
 pub const FIRST_PAUSE: TimeDelta = TimeDelta::minutes(5);
 
-/// The unlocked session and when it was last used.
+/// The unlocked session and when it was last used, and the lock's two settings.
 #[derive(Debug, Default)]
 pub(super) struct LockState {
     session: Option<(Session, DateTime<Utc>)>,
+    /// Whether the desk is being set up (no PIN yet) and the idle time: read from the store
+    /// once, then kept here, so that a command's check costs no trip to the store. Only this
+    /// desk changes them, and the two commands that do set them here after their commit.
+    settings: Option<(bool, TimeDelta)>,
 }
 
 impl LockState {
@@ -157,6 +162,15 @@ fn forbidden(role: DeskRole) -> CommandError {
     )
 }
 
+/// Whether nothing has been set up yet (no `LOCK_SINCE`), and the idle time, from the store.
+fn read_lock_settings(c: &rusqlite::Connection) -> crate::store::Result<(bool, TimeDelta)> {
+    let since = repo::settings::get_setting(c, LOCK_SINCE)?;
+    let minutes = repo::settings::get_setting(c, IDLE_MINUTES)?
+        .and_then(|m| m.parse::<u32>().ok())
+        .unwrap_or(DEFAULT_IDLE_MINUTES);
+    Ok((since.is_none(), TimeDelta::minutes(i64::from(minutes))))
+}
+
 impl Desk {
     /// Checks that the desk's current state allows `access`; a staff command counts as use
     /// (the idle time starts again; the kiosk's own commands do not). Returns the session it
@@ -217,20 +231,35 @@ impl Desk {
 
     /// Whether nothing has been set up yet, and the idle time.
     async fn lock_settings(&self) -> Result<(bool, TimeDelta), CommandError> {
-        let (since, minutes) = self
-            .read(|c| {
-                Ok((
-                    repo::settings::get_setting(c, LOCK_SINCE)?,
-                    repo::settings::get_setting(c, IDLE_MINUTES)?,
-                ))
+        if let Some(kept) = lock(&self.lock_state).settings {
+            return Ok(kept);
+        }
+        let read = self.read(read_lock_settings).await?;
+        // A command that changed them since keeps its newer values.
+        let kept = *lock(&self.lock_state).settings.get_or_insert(read);
+        self.lock_enabled
+            .store(!kept.0, std::sync::atomic::Ordering::SeqCst);
+        Ok(kept)
+    }
+
+    /// Writes the lock's settings with `f` (in one transaction with what `f` also writes) and
+    /// keeps their new values. One change at a time, so that the values kept are the last
+    /// committed.
+    async fn change_lock_settings(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<(), CommandError> + Send + 'static,
+    ) -> Result<(), CommandError> {
+        let _one_at_a_time = self.lock_settings_writes.lock().await;
+        let now = self
+            .save(move |tx| {
+                f(tx)?;
+                Ok(read_lock_settings(tx)?)
             })
             .await?;
-        let minutes = minutes
-            .and_then(|m| m.parse::<u32>().ok())
-            .unwrap_or(DEFAULT_IDLE_MINUTES);
+        lock(&self.lock_state).settings = Some(now);
         self.lock_enabled
-            .store(since.is_some(), std::sync::atomic::Ordering::SeqCst);
-        Ok((since.is_none(), TimeDelta::minutes(i64::from(minutes))))
+            .store(!now.0, std::sync::atomic::Ordering::SeqCst);
+        Ok(())
     }
 
     pub async fn lock_status(&self) -> Result<LockStatus, CommandError> {
@@ -395,13 +424,15 @@ impl Desk {
     pub async fn lock_desk(&self) -> Result<LockStatus, CommandError> {
         let was = lock(&self.lock_state).session.take();
         if let Some((s, _)) = was {
+            // The window is told first: the audit line may wait behind a long sync write, and
+            // until the window knows, its other commands are refused as `locked`.
+            self.announce_lock(Some("Locked".into())).await;
             let actor = s.staff_id.unwrap_or_else(|| "setup".into());
             self.save(move |tx| {
                 repo::audit::audit(tx, &actor, "staff_lock.lock", None, None)?;
                 Ok(())
             })
             .await?;
-            self.announce_lock(Some("Locked".into())).await;
         }
         self.lock_status().await
     }
@@ -422,7 +453,7 @@ impl Desk {
         self.store_pin(staff_id.clone(), pin, DeskRole::Manager, "setup".into())
             .await?;
         let at = repo::ts(&self.clock.now());
-        self.save(move |tx| {
+        self.change_lock_settings(move |tx| {
             repo::settings::set_setting(tx, LOCK_SINCE, &at)?;
             Ok(())
         })
@@ -534,7 +565,7 @@ impl Desk {
             ));
         }
         let actor = self.actor().await?;
-        self.save(move |tx| {
+        self.change_lock_settings(move |tx| {
             repo::settings::set_setting(tx, IDLE_MINUTES, &minutes.to_string())?;
             repo::audit::audit(
                 tx,

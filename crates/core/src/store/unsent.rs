@@ -3,10 +3,11 @@
 //! When the data file's key is lost, the file cannot be read, yet the person deciding whether
 //! to start afresh must be told how many writes that would lose. So the desk keeps that one
 //! number in `unsent-writes` in the data folder: a decimal number and a newline, nothing else
-//! (no names, no ids, no times). It is written whenever the outbox's counts change (the sync
-//! status, `sync::shared`) and when the store opens, by writing a temporary file and renaming
-//! it over the old one, so it is always a whole number. It is not flushed to disk on each
-//! change: after a power cut it may be one change behind, or missing (then "not known").
+//! (no names, no ids, no times). It is written when the store opens, and half a second after
+//! the outbox's counts change (`sync::shared`, once for a burst of writes, off the command's
+//! path) and when the desk stops, by writing a temporary file and renaming it over the old one,
+//! so it is always a whole number. It is not flushed to disk on each change: after a crash or
+//! a power cut it may be a burst of writes behind, or missing (then "not known").
 
 use std::path::{Path, PathBuf};
 

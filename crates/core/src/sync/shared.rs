@@ -4,6 +4,7 @@
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, watch};
+use tokio_util::sync::CancellationToken;
 
 use super::pull::ProgressSink;
 use super::status::{Connection, Progress, SyncEvent, SyncStatus};
@@ -38,6 +39,9 @@ pub struct Shared {
     pub events: broadcast::Sender<SyncEvent>,
     /// The status last sent on `events` (see [`Shared::modify_status`]).
     announced: Mutex<Option<SyncStatus>>,
+    /// The count of unsent writes, for the file beside the data file
+    /// ([`Shared::keep_unsent_count`] writes it).
+    unsent: watch::Sender<Option<u32>>,
     /// The desk's clock (when an entry that failed on its own may be tried again).
     pub clock: Arc<dyn Clock>,
 }
@@ -60,6 +64,7 @@ impl Shared {
             status,
             events,
             announced: Mutex::new(None),
+            unsent: watch::channel(None).0,
             clock,
         }
     }
@@ -160,9 +165,10 @@ impl Shared {
             }
             changed
         });
-        // The one number kept beside the data file for when its key is lost (store::unsent).
+        // The one number kept beside the data file for when its key is lost (store::unsent),
+        // written a moment later, off the command's path.
         if let Some(count) = unsent {
-            self.store.record_unsent(count);
+            self.unsent.send_replace(Some(count));
         }
         if !changed {
             return;
@@ -179,6 +185,45 @@ impl Shared {
         if send {
             let _ = self.events.send(SyncEvent::Status(now));
         }
+    }
+}
+
+/// How long after a change of the count of unsent writes its file is written: a burst of
+/// writes (a person saving several, a push acknowledging a queue) writes it once.
+pub const UNSENT_SETTLE: std::time::Duration = std::time::Duration::from_millis(500);
+
+impl Shared {
+    /// Keeps the count of unsent writes in the file beside the data file (`store::unsent`),
+    /// [`UNSENT_SETTLE`] after it changes, on the blocking pool, so that a write's command does
+    /// not wait for a second file (and the next commit's flush not for its rename); when the
+    /// desk stops, the last count is written if it is not yet. Until then, and after a crash
+    /// within that moment, the file may be a burst of writes behind.
+    pub async fn keep_unsent_count(self: Arc<Self>, stop: CancellationToken) {
+        let mut changes = self.unsent.subscribe();
+        let mut stopping = false;
+        while !stopping {
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { break },
+                () = stop.cancelled() => break,
+            }
+            tokio::select! {
+                () = tokio::time::sleep(UNSENT_SETTLE) => {}
+                () = stop.cancelled() => stopping = true,
+            }
+            let count = *changes.borrow_and_update();
+            self.write_unsent(count).await;
+        }
+        if changes.has_changed().unwrap_or(false) {
+            let count = *changes.borrow_and_update();
+            self.write_unsent(count).await;
+        }
+    }
+
+    async fn write_unsent(&self, count: Option<u32>) {
+        let Some(count) = count else { return };
+        let store = self.store.clone();
+        // A failure is logged by `record_unsent`; a lost task changes nothing kept.
+        let _ = tokio::task::spawn_blocking(move || store.record_unsent(count)).await;
     }
 }
 

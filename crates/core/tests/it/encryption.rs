@@ -243,8 +243,24 @@ fn a_desk_write_keeps_the_count_of_unsent_writes_beside_the_file() {
         )
         .await
         .unwrap();
-        assert_eq!(read_unsent(&db), Some(4), "3 before, and the note");
+        // Written a moment after the write, while the desk runs.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while read_unsent(&db) != Some(4) {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "3 before, and the note: {:?}",
+                read_unsent(&db)
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // Two more, and the desk stops at once: the file has the last count all the same.
+        for body in ["Had a nap", "Read the paper"] {
+            desk.add_care_note("res_1".into(), body.into(), "general".into())
+                .await
+                .unwrap();
+        }
         desk.shutdown().await;
+        assert_eq!(read_unsent(&db), Some(6));
     });
 }
 
