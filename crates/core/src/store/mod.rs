@@ -7,6 +7,7 @@
 //! see [`encryption`]); an encrypted file whose key cannot be read is never taken for a damaged
 //! one.
 
+mod checkpoint;
 pub mod encryption;
 mod migrations;
 pub mod repo;
@@ -75,6 +76,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
+    checkpointer: checkpoint::Checkpointer,
 }
 
 impl Store {
@@ -122,11 +124,13 @@ impl Store {
         }
         configure(&conn)?;
         migrations.to_latest(&mut conn)?;
+        let checkpointer = checkpoint::Checkpointer::start(&path, key)?;
         tracing::info!(path = %path.display(), version = user_version(&conn)?,
             encrypted = key.is_some(), "local store open");
         Ok(Self {
             conn: Mutex::new(conn),
             path,
+            checkpointer,
         })
     }
 
@@ -167,6 +171,8 @@ impl Store {
             .map_err(StoreError::from)?;
         let out = f(&tx)?;
         tx.commit().map_err(StoreError::from)?;
+        drop(conn);
+        self.checkpointer.committed();
         Ok(out)
     }
 
