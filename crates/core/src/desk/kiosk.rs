@@ -117,12 +117,11 @@ impl Desk {
     /// it is being set up (no PIN yet). Answered from memory, without waiting for the data
     /// file, because the window asks on its event loop.
     pub fn may_close_window(&self) -> bool {
-        if !self.kiosk_mode() || !self.lock_enabled.load(Ordering::SeqCst) {
+        if !self.kiosk_mode() {
             return true;
         }
-        lock(&self.lock_state)
-            .session_role()
-            .is_some_and(|role| role == DeskRole::Manager)
+        let state = lock(&self.lock_state);
+        !state.lock_enabled() || state.session_role() == Some(DeskRole::Manager)
     }
 }
 

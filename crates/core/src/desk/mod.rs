@@ -124,8 +124,6 @@ pub struct Desk {
     lock_events: tokio::sync::broadcast::Sender<staff_lock::LockEvent>,
     /// Wakes the idle-lock task (unlocked, settings changed).
     idle_wake: tokio::sync::Notify,
-    /// A PIN has been set up: the console needs one (see [`staff_lock::LOCK_SINCE`]).
-    lock_enabled: std::sync::atomic::AtomicBool,
     /// Held while the lock's settings change (see `Desk::change_lock_settings`).
     lock_settings_writes: tokio::sync::Mutex<()>,
     /// Kiosk mode is on (see [`kiosk`]).
@@ -191,7 +189,6 @@ impl Desk {
             lock_state: std::sync::Mutex::default(),
             lock_events: tokio::sync::broadcast::channel(16).0,
             idle_wake: tokio::sync::Notify::new(),
-            lock_enabled: std::sync::atomic::AtomicBool::new(true),
             lock_settings_writes: tokio::sync::Mutex::new(()),
             kiosk_mode: std::sync::atomic::AtomicBool::new(false),
             observation_wake: tokio::sync::Notify::new(),

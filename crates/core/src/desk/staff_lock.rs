@@ -104,6 +104,12 @@ impl LockState {
     pub(super) fn session_role(&self) -> Option<DeskRole> {
         self.session.as_ref().map(|(s, _)| s.role)
     }
+
+    /// A PIN has been set up, so the console needs one (see [`LOCK_SINCE`]); taken to be so
+    /// until the settings have been read.
+    pub(super) fn lock_enabled(&self) -> bool {
+        self.settings.is_none_or(|(setting_up, _)| !setting_up)
+    }
 }
 
 /// Checks a PIN's shape: 4 to 8 digits.
@@ -236,10 +242,7 @@ impl Desk {
         }
         let read = self.read(read_lock_settings).await?;
         // A command that changed them since keeps its newer values.
-        let kept = *lock(&self.lock_state).settings.get_or_insert(read);
-        self.lock_enabled
-            .store(!kept.0, std::sync::atomic::Ordering::SeqCst);
-        Ok(kept)
+        Ok(*lock(&self.lock_state).settings.get_or_insert(read))
     }
 
     /// Writes the lock's settings with `f` (in one transaction with what `f` also writes) and
@@ -257,8 +260,6 @@ impl Desk {
             })
             .await?;
         lock(&self.lock_state).settings = Some(now);
-        self.lock_enabled
-            .store(!now.0, std::sync::atomic::Ordering::SeqCst);
         Ok(())
     }
 
@@ -609,8 +610,9 @@ impl Desk {
     /// receptionist see a resident only by their public name
     /// ([`people::public_name`]).
     pub(crate) fn sees_private(&self) -> bool {
-        !self.lock_enabled.load(std::sync::atomic::Ordering::SeqCst)
-            || lock(&self.lock_state)
+        let state = lock(&self.lock_state);
+        !state.lock_enabled()
+            || state
                 .session_role()
                 .is_some_and(|r| r.rank() >= DeskRole::ShiftLead.rank())
     }
