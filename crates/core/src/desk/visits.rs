@@ -89,8 +89,7 @@ impl Desk {
             };
             let payload = VisitUpdate::apply(&mut v, to, reason, now())
                 .map_err(|message| CommandError::new(Code::InvalidInput, message))?;
-            care::upsert_visit(tx, &v)?;
-            care::set_changed_by(tx, &id, name_of(&by))?;
+            care::record_visit_change(tx, &v, name_of(&by))?;
             outbox::enqueue(tx, &VisitUpdate, &id, payload)?;
             repo::audit::audit(
                 tx,

@@ -168,6 +168,29 @@ pub fn visits_between(
 }
 
 /// Who at this desk last changed visit `id` (confirmed, completed, cancelled, scheduled it).
+/// A status change made on this desk (confirmed, completed, cancelled): the status, its time
+/// and reason, and who made it, in one statement that leaves the visit's indexed columns alone.
+pub fn record_visit_change(tx: &Transaction<'_>, v: &Visit, by: Option<&str>) -> Result<()> {
+    let changed = tx.execute(
+        "UPDATE visits SET status = :status, confirmed_at = :confirmed,
+             completed_at = :completed, cancelled_at = :cancelled, cancel_reason = :reason,
+             changed_by = :by
+         WHERE id = :id AND deleted_at IS NULL",
+        named_params! {
+            ":id": v.id, ":status": v.status, ":confirmed": opt_ts(&v.confirmed_at),
+            ":completed": opt_ts(&v.completed_at), ":cancelled": opt_ts(&v.cancelled_at),
+            ":reason": v.cancel_reason, ":by": by,
+        },
+    )?;
+    if changed == 0 {
+        return Err(StoreError::NotFound {
+            entity: "visit",
+            id: v.id.clone(),
+        });
+    }
+    Ok(())
+}
+
 pub fn set_changed_by(tx: &Transaction<'_>, id: &str, by: Option<&str>) -> Result<()> {
     tx.execute(
         "UPDATE visits SET changed_by = ?2 WHERE id = ?1",
