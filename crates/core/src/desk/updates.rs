@@ -306,8 +306,10 @@ impl Desk {
                 "Set an update address first.",
             ));
         };
-        let found = source.check(address.clone()).await;
+        // The check's time is when it was asked: the next one is due four hours after that,
+        // however long the answer took (and whatever the clock did meanwhile).
         let now = self.clock.now();
+        let found = source.check(address.clone()).await;
         let running = crate::VERSION;
         let host = address.host_str().unwrap_or_default().to_string();
         let (state, audit) = match found {
