@@ -82,7 +82,7 @@ impl Desk {
             .and_then(|s| Some((s.staff_id?, s.name)));
         let note = self
             .save(move |tx| {
-                if people::get_resident(tx, &resident_id)?.is_none() {
+                if !people::resident_exists(tx, &resident_id)? {
                     return Err(CommandError::new(
                         Code::NotFound,
                         format!("resident {resident_id} was not found"),

@@ -241,10 +241,15 @@ fn latest_version_of(migrations: &rusqlite_migration::Migrations<'_>) -> u32 {
         .unwrap_or(0)
 }
 
+/// Prepared statements kept per connection.
+const STATEMENT_CACHE: usize = 64;
+
 /// Pragmas every connection gets: WAL, foreign keys, and full fsync on commit (a sign-in or an
 /// incident must survive a power cut).
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
+    // Every statement a desk write makes stays prepared (rusqlite keeps 16 by default).
+    conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;

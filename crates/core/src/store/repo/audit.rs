@@ -32,18 +32,18 @@ pub fn audit(
     entity: Option<(&str, &str)>,
     detail: Option<&serde_json::Value>,
 ) -> Result<i64> {
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO audit_log (at, actor, action, entity, entity_id, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        rusqlite::params![
-            Ts(now()),
-            actor,
-            action,
-            entity.map(|e| e.0),
-            entity.map(|e| e.1),
-            detail.map(|d| d.to_string()),
-        ],
-    )?;
+    )?
+    .execute(rusqlite::params![
+        Ts(now()),
+        actor,
+        action,
+        entity.map(|e| e.0),
+        entity.map(|e| e.1),
+        detail.map(|d| d.to_string()),
+    ])?;
     Ok(tx.last_insert_rowid())
 }
 

@@ -139,11 +139,8 @@ fn visit_from_row(r: &Row<'_>) -> rusqlite::Result<Visit> {
 
 pub fn get_visit(conn: &Connection, id: &str) -> Result<Option<Visit>> {
     Ok(conn
-        .query_row(
-            "SELECT * FROM visits WHERE id = ?1 AND deleted_at IS NULL",
-            [id],
-            visit_from_row,
-        )
+        .prepare_cached("SELECT * FROM visits WHERE id = ?1 AND deleted_at IS NULL")?
+        .query_row([id], visit_from_row)
         .optional()?)
 }
 
@@ -171,17 +168,18 @@ pub fn visits_between(
 /// A status change made on this desk (confirmed, completed, cancelled): the status, its time
 /// and reason, and who made it, in one statement that leaves the visit's indexed columns alone.
 pub fn record_visit_change(tx: &Transaction<'_>, v: &Visit, by: Option<&str>) -> Result<()> {
-    let changed = tx.execute(
-        "UPDATE visits SET status = :status, confirmed_at = :confirmed,
-             completed_at = :completed, cancelled_at = :cancelled, cancel_reason = :reason,
-             changed_by = :by
-         WHERE id = :id AND deleted_at IS NULL",
-        named_params! {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE visits SET status = :status, confirmed_at = :confirmed,
+                 completed_at = :completed, cancelled_at = :cancelled, cancel_reason = :reason,
+                 changed_by = :by
+             WHERE id = :id AND deleted_at IS NULL",
+        )?
+        .execute(named_params! {
             ":id": v.id, ":status": v.status, ":confirmed": opt_ts(&v.confirmed_at),
             ":completed": opt_ts(&v.completed_at), ":cancelled": opt_ts(&v.cancelled_at),
             ":reason": v.cancel_reason, ":by": by,
-        },
-    )?;
+        })?;
     if changed == 0 {
         return Err(StoreError::NotFound {
             entity: "visit",
@@ -291,11 +289,10 @@ pub fn visit_counts(
 /// One visit as the list shows it.
 pub fn visit_view(conn: &Connection, id: &str) -> Result<Option<VisitView>> {
     Ok(conn
-        .query_row(
-            &format!("{VISIT_VIEW_SELECT} WHERE v.id = ?1 AND v.deleted_at IS NULL"),
-            [id],
-            visit_view_from_row,
-        )
+        .prepare_cached(&format!(
+            "{VISIT_VIEW_SELECT} WHERE v.id = ?1 AND v.deleted_at IS NULL"
+        ))?
+        .query_row([id], visit_view_from_row)
         .optional()?)
 }
 
@@ -599,7 +596,7 @@ pub fn upsert_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
     if n.body.trim().is_empty() {
         return Err(StoreError::Invalid("a care note cannot be empty".into()));
     }
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO care_notes (id, resident_id, author_staff_id, author_name, category, body,
                                  recorded_at, created_at, updated_at, deleted_at)
          VALUES (:id, :resident_id, :author_id, :author_name, :category, :body, :recorded_at,
@@ -609,13 +606,13 @@ pub fn upsert_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
              category = excluded.category, body = excluded.body,
              recorded_at = excluded.recorded_at, created_at = excluded.created_at,
              updated_at = excluded.updated_at, deleted_at = NULL",
-        named_params! {
-            ":id": n.id, ":resident_id": n.resident_id, ":author_id": n.author_staff_id,
-            ":author_name": n.author_name, ":category": n.category, ":body": n.body,
-            ":recorded_at": Ts(n.recorded_at), ":created_at": opt_ts(&n.created_at),
-            ":updated_at": Ts(n.updated_at),
-        },
-    )?;
+    )?
+    .execute(named_params! {
+        ":id": n.id, ":resident_id": n.resident_id, ":author_id": n.author_staff_id,
+        ":author_name": n.author_name, ":category": n.category, ":body": n.body,
+        ":recorded_at": Ts(n.recorded_at), ":created_at": opt_ts(&n.created_at),
+        ":updated_at": Ts(n.updated_at),
+    })?;
     Ok(())
 }
 
@@ -635,11 +632,21 @@ fn care_note_from_row(r: &Row<'_>) -> rusqlite::Result<CareNote> {
 
 /// A care note written on this desk: its id is the client UUID until CareLoop gives its own.
 pub fn insert_local_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
-    upsert_care_note(tx, n)?;
-    tx.execute(
-        "UPDATE care_notes SET client_id = ?1 WHERE id = ?1",
-        [&n.id],
-    )?;
+    if n.body.trim().is_empty() {
+        return Err(StoreError::Invalid("a care note cannot be empty".into()));
+    }
+    tx.prepare_cached(
+        "INSERT INTO care_notes (id, client_id, resident_id, author_staff_id, author_name,
+                                 category, body, recorded_at, created_at, updated_at)
+         VALUES (:id, :id, :resident_id, :author_id, :author_name, :category, :body,
+                 :recorded_at, :created_at, :updated_at)",
+    )?
+    .execute(named_params! {
+        ":id": n.id, ":resident_id": n.resident_id, ":author_id": n.author_staff_id,
+        ":author_name": n.author_name, ":category": n.category, ":body": n.body,
+        ":recorded_at": Ts(n.recorded_at), ":created_at": opt_ts(&n.created_at),
+        ":updated_at": Ts(n.updated_at),
+    })?;
     Ok(())
 }
 

@@ -70,15 +70,15 @@ pub fn enqueue_with_client_id(
     client_id: &str,
 ) -> Result<OutboxEntry> {
     let at = now();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO outbox (client_id, op, entity, entity_id, payload, status, created_at,
                              updated_at)
          VALUES (:client_id, :op, :entity, :entity_id, :payload, 'pending', :at, :at)",
-        named_params! {
+    )?
+    .execute(named_params! {
             ":client_id": client_id, ":op": entry.op, ":entity": entry.entity,
             ":entity_id": entry.entity_id, ":payload": entry.payload.to_string(), ":at": Ts(at),
-        },
-    )?;
+    })?;
     let seq = tx.last_insert_rowid();
     get_outbox_entry(tx, seq)?.ok_or(StoreError::NotFound {
         entity: "outbox entry",
@@ -114,11 +114,8 @@ fn outbox_from_row(r: &Row<'_>) -> rusqlite::Result<OutboxEntry> {
 
 pub fn get_outbox_entry(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
     Ok(conn
-        .query_row(
-            "SELECT * FROM outbox WHERE seq = ?1",
-            [seq],
-            outbox_from_row,
-        )
+        .prepare_cached("SELECT * FROM outbox WHERE seq = ?1")?
+        .query_row([seq], outbox_from_row)
         .optional()?)
 }
 
@@ -132,13 +129,13 @@ pub fn outbox_entries(conn: &Connection, status: OutboxStatus) -> Result<Vec<Out
 /// How many entries have each status: (pending, needs attention). Kept by triggers in the
 /// transaction of every change, so this reads two rows however long the queue is.
 pub fn outbox_counts(conn: &Connection) -> Result<(u32, u32)> {
-    Ok(conn.query_row(
-        "SELECT coalesce(sum(n) FILTER (WHERE status = 'pending'), 0),
-                coalesce(sum(n) FILTER (WHERE status = 'needs_attention'), 0)
-         FROM outbox_counts",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    Ok(conn
+        .prepare_cached(
+            "SELECT coalesce(sum(n) FILTER (WHERE status = 'pending'), 0),
+                    coalesce(sum(n) FILTER (WHERE status = 'needs_attention'), 0)
+             FROM outbox_counts",
+        )?
+        .query_row([], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// Removes entry `seq` and every later entry of the same row (a create given up takes the

@@ -427,6 +427,14 @@ fn contacts_of(conn: &Connection, resident_id: &str) -> Result<Vec<Contact>> {
 }
 
 /// One resident with keyworker and contacts.
+/// Whether a resident (not deleted) with this id is on the desk: what a write about them checks
+/// first, without reading their record.
+pub fn resident_exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .prepare_cached("SELECT 1 FROM residents WHERE id = ?1 AND deleted_at IS NULL")?
+        .exists([id])?)
+}
+
 pub fn get_resident(conn: &Connection, id: &str) -> Result<Option<Resident>> {
     let found = conn
         .query_row(
