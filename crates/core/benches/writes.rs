@@ -27,8 +27,8 @@ use loopdesk_core::Store;
 mod common;
 use common::{bench_dir, figures, ms, ratio, PlainDb};
 
-/// Writes timed per kind and queue length (the p99 is then the 10th slowest).
-const SAMPLES: usize = 1_000;
+/// Writes timed per kind and queue length (the p99 is then the 30th slowest).
+const SAMPLES: usize = 3_000;
 /// Milliseconds between one pair (plain commit, desk write) and the next.
 const PAUSE_MS: u64 = 5;
 /// Writes before timing starts (caches, the WAL file's first growth).

@@ -201,8 +201,9 @@ impl Desk {
         desk.lock_status().await?;
         desk.load_kiosk_mode().await?;
         let (stop, shared) = (desk.shutdown.clone(), desk.shared.clone());
+        let keep_unsent = shared.keep_unsent_count(stop.clone());
         let task = tokio::spawn(async move {
-            tokio::join!(engine.run(stop.clone()), shared.keep_unsent_count(stop));
+            tokio::join!(engine.run(stop), keep_unsent);
         });
         *lock(&desk.task) = Some(task);
         tokio::spawn(desk.clone().idle_lock_loop());

@@ -183,13 +183,20 @@ impl Store {
     }
 }
 
-/// Runs a store function on the blocking pool (SQLite commits wait for the disk).
+/// Runs a store function where it may block (SQLite commits wait for the disk): on the calling
+/// worker thread of a multi-threaded runtime (`block_in_place`: the worker's other tasks move to
+/// another thread, and the call is not handed to a second thread and back), else on the
+/// blocking pool.
 pub async fn blocking<R, E, F>(store: &Arc<Store>, f: F) -> Result<R, E>
 where
     R: Send + 'static,
     E: From<StoreError> + Send + 'static,
     F: FnOnce(&Store) -> Result<R, E> + Send + 'static,
 {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    if Handle::current().runtime_flavor() == RuntimeFlavor::MultiThread {
+        return tokio::task::block_in_place(|| f(store));
+    }
     let store = store.clone();
     tokio::task::spawn_blocking(move || f(&store))
         .await

@@ -198,8 +198,24 @@ impl Shared {
     /// not wait for a second file (and the next commit's flush not for its rename); when the
     /// desk stops, the last count is written if it is not yet. Until then, and after a crash
     /// within that moment, the file may be a burst of writes behind.
-    pub async fn keep_unsent_count(self: Arc<Self>, stop: CancellationToken) {
+    ///
+    /// It listens from the moment it is called, not from when the task first runs: a write
+    /// made in between (on a busy runtime, or one that saves on the calling thread) is not
+    /// missed. The count known then is written too.
+    pub fn keep_unsent_count(
+        self: Arc<Self>,
+        stop: CancellationToken,
+    ) -> impl std::future::Future<Output = ()> + Send {
         let mut changes = self.unsent.subscribe();
+        changes.mark_changed();
+        async move { self.keep_unsent(changes, stop).await }
+    }
+
+    async fn keep_unsent(
+        &self,
+        mut changes: tokio::sync::watch::Receiver<Option<u32>>,
+        stop: CancellationToken,
+    ) {
         let mut stopping = false;
         while !stopping {
             tokio::select! {
