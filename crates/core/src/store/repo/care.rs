@@ -593,14 +593,20 @@ pub struct CareNoteView {
 }
 
 pub fn upsert_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
+    put_care_note(tx, n, None)
+}
+
+/// Inserts or updates a care note; `client_id` is set on insert only (a note written here),
+/// and an update leaves it as it is.
+fn put_care_note(tx: &Transaction<'_>, n: &CareNote, client_id: Option<&str>) -> Result<()> {
     if n.body.trim().is_empty() {
         return Err(StoreError::Invalid("a care note cannot be empty".into()));
     }
     tx.prepare_cached(
-        "INSERT INTO care_notes (id, resident_id, author_staff_id, author_name, category, body,
-                                 recorded_at, created_at, updated_at, deleted_at)
-         VALUES (:id, :resident_id, :author_id, :author_name, :category, :body, :recorded_at,
-                 :created_at, :updated_at, NULL)
+        "INSERT INTO care_notes (id, client_id, resident_id, author_staff_id, author_name,
+                                 category, body, recorded_at, created_at, updated_at, deleted_at)
+         VALUES (:id, :client_id, :resident_id, :author_id, :author_name, :category, :body,
+                 :recorded_at, :created_at, :updated_at, NULL)
          ON CONFLICT (id) DO UPDATE SET resident_id = excluded.resident_id,
              author_staff_id = excluded.author_staff_id, author_name = excluded.author_name,
              category = excluded.category, body = excluded.body,
@@ -608,10 +614,10 @@ pub fn upsert_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
              updated_at = excluded.updated_at, deleted_at = NULL",
     )?
     .execute(named_params! {
-        ":id": n.id, ":resident_id": n.resident_id, ":author_id": n.author_staff_id,
-        ":author_name": n.author_name, ":category": n.category, ":body": n.body,
-        ":recorded_at": Ts(n.recorded_at), ":created_at": opt_ts(&n.created_at),
-        ":updated_at": Ts(n.updated_at),
+        ":id": n.id, ":client_id": client_id, ":resident_id": n.resident_id,
+        ":author_id": n.author_staff_id, ":author_name": n.author_name,
+        ":category": n.category, ":body": n.body, ":recorded_at": Ts(n.recorded_at),
+        ":created_at": opt_ts(&n.created_at), ":updated_at": Ts(n.updated_at),
     })?;
     Ok(())
 }
@@ -632,22 +638,7 @@ fn care_note_from_row(r: &Row<'_>) -> rusqlite::Result<CareNote> {
 
 /// A care note written on this desk: its id is the client UUID until CareLoop gives its own.
 pub fn insert_local_care_note(tx: &Transaction<'_>, n: &CareNote) -> Result<()> {
-    if n.body.trim().is_empty() {
-        return Err(StoreError::Invalid("a care note cannot be empty".into()));
-    }
-    tx.prepare_cached(
-        "INSERT INTO care_notes (id, client_id, resident_id, author_staff_id, author_name,
-                                 category, body, recorded_at, created_at, updated_at)
-         VALUES (:id, :id, :resident_id, :author_id, :author_name, :category, :body,
-                 :recorded_at, :created_at, :updated_at)",
-    )?
-    .execute(named_params! {
-        ":id": n.id, ":resident_id": n.resident_id, ":author_id": n.author_staff_id,
-        ":author_name": n.author_name, ":category": n.category, ":body": n.body,
-        ":recorded_at": Ts(n.recorded_at), ":created_at": opt_ts(&n.created_at),
-        ":updated_at": Ts(n.updated_at),
-    })?;
-    Ok(())
+    put_care_note(tx, n, Some(&n.id))
 }
 
 /// A resident's care-notes timeline, newest first.
