@@ -123,8 +123,9 @@ bench: deps
 	cargo bench -p loopdesk-core --bench training
 
 # Idle CPU: the release app with the demo feature, idle on Reception, against an empty Tauri 2
-# app built the same way, each under Xvfb for 5 minutes after a warm-up (scripts/idle-cpu.sh;
-# IDLE_SECS, WARMUP_SECS, IDLE_MAX_RATIO). Fails above 2 times the empty app's. Not in make test.
+# app built the same way, both at once under Xvfb, in three 5-minute windows after a warm-up
+# (scripts/idle-cpu.sh; IDLE_SECS, ROUNDS, WARMUP_SECS, IDLE_MAX_RATIO). Fails when the median
+# window is above 2 times the empty app's. Not in make test.
 bench-idle: deps
 	bash scripts/idle-cpu.sh
 
