@@ -41,7 +41,8 @@ pub fn resource_for(kind: &str) -> Option<crate::sync::Resource> {
     use crate::sync::Resource;
     let family = kind.split('.').next().unwrap_or("");
     match family {
-        "cert" => Some(Resource::Certifications),
+        // A completed course is a new certification for the staff member.
+        "cert" | "course" => Some(Resource::Certifications),
         "resident" => Some(Resource::Residents),
         "visit" => Some(Resource::Visits),
         "incident" | "fall" => Some(Resource::Incidents),
@@ -235,6 +236,7 @@ mod tests {
         let cases = [
             ("cert.expiring", Some(Resource::Certifications)),
             ("cert.expired", Some(Resource::Certifications)),
+            ("course.completed", Some(Resource::Certifications)),
             ("resident.updated", Some(Resource::Residents)),
             ("visit.no_show", Some(Resource::Visits)),
             ("incident.created", Some(Resource::Incidents)),

@@ -2,6 +2,7 @@
 //! periodically while the desk runs, on demand, and per resource when asked — and publishes the
 //! resulting [`SyncStatus`].
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -82,6 +83,8 @@ pub struct Engine {
     options: SyncOptions,
     commands: mpsc::UnboundedReceiver<Command>,
     push_queued: Arc<AtomicBool>,
+    /// When this engine's last successful pull of each resource began.
+    pulled_at: HashMap<Resource, Instant>,
 }
 
 impl Engine {
@@ -94,6 +97,7 @@ impl Engine {
                 options,
                 commands: rx,
                 push_queued: push_queued.clone(),
+                pulled_at: HashMap::new(),
             },
             EngineHandle {
                 commands: tx,
@@ -134,12 +138,10 @@ impl Engine {
             );
             let work = async {
                 match command {
-                    None | Some(Command::Reconfigure) => {
-                        let r = self.cycle().await;
-                        (r, None)
-                    }
+                    None => (self.cycle(false).await, None),
+                    Some(Command::Reconfigure) => (self.cycle(true).await, None),
                     Some(Command::SyncNow(reply)) => {
-                        let r = self.cycle().await;
+                        let r = self.cycle(true).await;
                         (r, Some(reply))
                     }
                     Some(Command::Push) => {
@@ -203,8 +205,10 @@ impl Engine {
         }
     }
 
-    /// Push, then pull every resource.
-    async fn cycle(&self) -> Result<(), SyncError> {
+    /// Push, then pull: every resource when `all` (on demand, a new connection), else those
+    /// [`due`] (the periodic cycle).
+    async fn cycle(&mut self, all: bool) -> Result<(), SyncError> {
+        let started = Instant::now();
         let client = self.shared.client()?;
         let pushed = push::push(&self.shared, &client).await;
         self.shared.update_status(|_| {}).await;
@@ -218,8 +222,13 @@ impl Engine {
         // Resources with nothing new: their success is recorded together, in one write.
         let mut nothing_new = Vec::new();
         for resource in Resource::ALL {
+            let last = self.pulled_at.get(&resource).copied();
+            if !all && !due(resource, last, started, self.options.seldom_interval) {
+                continue;
+            }
             match pull::pull_quietly(&self.ctx(&client), resource, false).await {
                 Ok(report) => {
+                    self.pulled_at.insert(resource, started);
                     if report.nothing_new {
                         nothing_new.push(resource);
                     }
@@ -255,11 +264,15 @@ impl Engine {
         push::push(&self.shared, &client).await
     }
 
-    async fn pull_only(&self, resource: Resource) -> Result<(), SyncError> {
+    async fn pull_only(&mut self, resource: Resource) -> Result<(), SyncError> {
+        let started = Instant::now();
         let client = self.shared.client()?;
         let r = pull::pull(&self.ctx(&client), resource, false)
             .await
             .map(|_| ());
+        if r.is_ok() {
+            self.pulled_at.insert(resource, started);
+        }
         self.shared.status.send_modify(|st| st.progress = None);
         r
     }
@@ -289,6 +302,18 @@ impl Engine {
             })
             .await;
     }
+}
+
+/// Whether the periodic cycle starting `now` pulls `resource`, last pulled by this engine at
+/// `last`: always, unless it [changes seldom](Resource::changes_seldom) and its last pull began
+/// less than `seldom` ago. The engine's first cycle pulls everything.
+fn due(
+    resource: Resource,
+    last: Option<Instant>,
+    now: Instant,
+    seldom: std::time::Duration,
+) -> bool {
+    !resource.changes_seldom() || last.is_none_or(|t| now.saturating_duration_since(t) >= seldom)
 }
 
 /// When the next full cycle is due, after a step (`full_cycle`: push and pull everything, else a
@@ -347,6 +372,38 @@ mod tests {
     use super::*;
 
     const MINUTE: Duration = Duration::from_secs(60);
+
+    #[test]
+    fn what_changes_seldom_is_pulled_every_five_cycles_the_rest_at_each() {
+        let seldom = 5 * MINUTE;
+        let start = Instant::now();
+        for resource in Resource::ALL {
+            // Never pulled yet: due, whatever it is.
+            assert!(due(resource, None, start, seldom), "{resource:?}");
+            let pulls: Vec<bool> = (1..=10u32)
+                .map(|n| due(resource, Some(start), start + MINUTE * n, seldom))
+                .collect();
+            if resource.changes_seldom() {
+                let want: Vec<bool> = (1..=10).map(|n| n >= 5).collect();
+                assert_eq!(pulls, want, "{resource:?}");
+            } else {
+                assert!(pulls.iter().all(|p| *p), "{resource:?}: {pulls:?}");
+            }
+        }
+        let seldom_ones: Vec<Resource> = Resource::ALL
+            .into_iter()
+            .filter(|r| r.changes_seldom())
+            .collect();
+        assert_eq!(
+            seldom_ones,
+            [
+                Resource::Locations,
+                Resource::Staff,
+                Resource::Courses,
+                Resource::Certifications
+            ]
+        );
+    }
 
     #[test]
     fn a_push_that_succeeds_never_puts_off_a_cycle_that_is_due() {

@@ -97,6 +97,17 @@ impl Resource {
         matches!(self, Self::Visits | Self::Incidents)
     }
 
+    /// Pulled by the periodic cycle only every [`SyncOptions::seldom_interval`]: the homes,
+    /// the staff list, the course catalogue and certifications change a few times a week, and
+    /// a certification's news (a course completed, one expiring or expired) comes by webhook
+    /// too. Residents (their DNAR status), visits and incidents are pulled at every cycle.
+    pub fn changes_seldom(self) -> bool {
+        matches!(
+            self,
+            Self::Locations | Self::Staff | Self::Courses | Self::Certifications
+        )
+    }
+
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.name() == s)
     }
@@ -107,6 +118,10 @@ impl Resource {
 pub struct SyncOptions {
     /// A full cycle (push, then pull) this often while the desk runs; `None`: only on demand.
     pub interval: Option<Duration>,
+    /// The periodic cycle pulls a resource that [changes seldom](Resource::changes_seldom) only
+    /// when its last pull by this engine began at least this long ago. "Sync now", a new
+    /// connection and a webhook's refresh pull it at once.
+    pub seldom_interval: Duration,
     /// Push as soon as a local write is made.
     pub push_on_write: bool,
     /// Visits: from this long ago...
@@ -128,6 +143,7 @@ impl Default for SyncOptions {
     fn default() -> Self {
         Self {
             interval: Some(Duration::from_secs(60)),
+            seldom_interval: Duration::from_secs(5 * 60),
             push_on_write: true,
             visits_back: chrono::TimeDelta::days(7),
             visits_ahead: chrono::TimeDelta::days(14),

@@ -4,14 +4,17 @@
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
-use loopdesk_core::sync::SyncEvent;
+use loopdesk_core::sync::{SyncEvent, SyncOptions};
 use loopdesk_sandbox::DataSize;
 use reqwest::Method;
 use serde_json::json;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::peer::{client_options, config, desk_at, Peer, TestDesk, DESK_KEY};
+use crate::peer::{
+    client_options, config, desk_at, desk_syncing, sync_options, Peer, TestDesk, DESK_KEY,
+};
 
 /// Pages appended to the data file's write-ahead log (its header is 32 bytes, each page
 /// 24 + 4,096).
@@ -121,6 +124,90 @@ async fn a_cycle_that_finds_nothing_new_writes_one_page_and_tells_the_window_onc
     }
     assert_eq!(residents_progress, 1);
     t.desk.shutdown().await;
+}
+
+/// The incremental pulls (`updated_since=`) the desk has made, by list path.
+async fn incremental_pulls(peer: &Peer) -> std::collections::BTreeMap<String, usize> {
+    let mut pulls = std::collections::BTreeMap::new();
+    for r in peer.desk_requests().await {
+        let path = r["path"].as_str().unwrap();
+        if r["method"] == "GET" && path.contains("updated_since=") {
+            let list = path.split('?').next().unwrap().to_owned();
+            *pulls.entry(list).or_insert(0) += 1;
+        }
+    }
+    pulls
+}
+
+fn residents(pulls: &std::collections::BTreeMap<String, usize>) -> usize {
+    pulls.get("/v1/residents").copied().unwrap_or(0)
+}
+
+/// [`incremental_pulls`] once residents have been pulled incrementally at least `n` times.
+async fn pulls_once_residents_pulled(
+    peer: &Peer,
+    n: usize,
+) -> std::collections::BTreeMap<String, usize> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let pulls = incremental_pulls(peer).await;
+        if residents(&pulls) >= n {
+            return pulls;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no pull {n}: {pulls:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_periodic_cycle_pulls_what_changes_seldom_less_often_and_sync_now_pulls_all() {
+    let peer = Peer::start(config(DataSize::Small)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let sync = SyncOptions {
+        interval: Some(Duration::from_millis(100)),
+        seldom_interval: Duration::from_secs(3600),
+        ..sync_options()
+    };
+    let db = dir.path().join("loopdesk.db");
+    let desk = desk_syncing(&db, &peer.url(), Some(DESK_KEY), client_options(), sync).await;
+    let seldom = [
+        "/v1/locations",
+        "/v1/staff",
+        "/v1/courses",
+        "/v1/certifications",
+    ];
+
+    // Once the desk has started (its first cycles pull everything), the periodic cycles pull
+    // residents, visits and incidents each time, and nothing that changes seldom.
+    let started = pulls_once_residents_pulled(&peer, 2).await;
+    let pulls = pulls_once_residents_pulled(&peer, residents(&started) + 3).await;
+    for list in seldom {
+        assert_eq!(
+            pulls.get(list),
+            started.get(list),
+            "{list} pulled again: {pulls:?}"
+        );
+    }
+    for list in ["/v1/visits", "/v1/incidents"] {
+        assert!(
+            pulls.get(list) > started.get(list),
+            "{list} not pulled: {pulls:?}"
+        );
+    }
+
+    // "Sync now" pulls everything at once.
+    desk.sync_now().await.unwrap();
+    let after = incremental_pulls(&peer).await;
+    for list in seldom {
+        assert!(
+            after.get(list) > pulls.get(list),
+            "{list} not pulled: {after:?}"
+        );
+    }
+    desk.shutdown().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

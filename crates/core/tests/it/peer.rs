@@ -190,6 +190,17 @@ pub fn client_options() -> ClientOptions {
 
 /// Opens (or reopens) a desk over the SQLite file at `db`, talking to `url` with `key`.
 pub async fn desk_at(db: &Path, url: &str, key: Option<&str>, client: ClientOptions) -> Arc<Desk> {
+    desk_syncing(db, url, key, client, sync_options()).await
+}
+
+/// As [`desk_at`], syncing with `sync`.
+pub async fn desk_syncing(
+    db: &Path,
+    url: &str,
+    key: Option<&str>,
+    client: ClientOptions,
+    sync: SyncOptions,
+) -> Arc<Desk> {
     let store = Arc::new(Store::open(db).unwrap());
     let url = url.to_owned();
     store
@@ -200,7 +211,7 @@ pub async fn desk_at(db: &Path, url: &str, key: Option<&str>, client: ClientOpti
         None => MemorySecretStore::new(),
     };
     let mut config = DeskConfig::new(Arc::new(secrets));
-    config.sync = sync_options();
+    config.sync = sync;
     config.client = client;
     Desk::open(store, config).await.unwrap()
 }
