@@ -1,7 +1,8 @@
 //! One Loopdesk at a time: the real app binary started a second time with the same data folder
 //! ends on its own, and the first stays the only Loopdesk process with the only Loopdesk window,
-//! brought to the front (its log says so). Both run on an X display of the test's own (Xvfb)
-//! and one private session bus, where the single-instance plugin keeps its lock.
+//! brought to the front (its log says so), with no thread left behind that wakes while idle.
+//! Both run on an X display of the test's own (Xvfb) and one private session bus, where the
+//! single-instance plugin keeps its lock.
 
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
@@ -182,4 +183,25 @@ async fn a_second_launch_ends_and_leaves_one_app_and_one_window() {
         first_windows,
         "the one window is the first app's"
     );
+    // The plugin's D-Bus connection (zbus), which has just answered the second launch, left no
+    // thread of the `blocking` crate's pool in the app: an idle one wakes every 500 ms for as
+    // long as the app runs (zbus's tokio backend, src-tauri/Cargo.toml).
+    let threads = thread_names(first.0.id());
+    assert!(
+        threads.iter().any(|t| t.starts_with("tokio-")),
+        "{threads:?}"
+    );
+    assert!(
+        !threads.iter().any(|t| t.starts_with("blocking-")),
+        "a thread of the blocking pool: {threads:?}"
+    );
+}
+
+/// The names of process `pid`'s threads.
+fn thread_names(pid: u32) -> Vec<String> {
+    std::fs::read_dir(format!("/proc/{pid}/task"))
+        .expect("the process's threads")
+        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("comm")).ok())
+        .map(|name| name.trim().to_owned())
+        .collect()
 }
