@@ -99,6 +99,19 @@ async fn a_synced_care_note_is_there_after_a_restart_and_gone_after_a_reset() {
     app.wait_for("[data-testid=shell]").await;
     app.click_on("[data-testid=nav-console]").await;
     app.wait_until_pulled("residents").await;
+    // "This desk" says when each kind of data last came, and how often each is checked.
+    app.click_on("[data-testid=console-nav-overview]").await;
+    app.wait_for("[data-testid=sync-cadence]").await;
+    app.session
+        .execute(
+            "document.querySelector('[data-testid=sync-cadence]').scrollIntoView({block: 'center'}); return null;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let words = app.text_of("[data-testid=sync-cadence]").await;
+    assert!(words.contains("every 5 minutes"), "{words}");
+    app.screenshot("demo-this-desk-data").await;
     let id = first_resident(&app).await;
     open_resident(&app, &id).await;
     app.click_on("[data-testid=add-care-note]").await;
